@@ -1,0 +1,83 @@
+"""smsgate: an SMS 10DLC opt-in/opt-out gateway with a tamper-evident consent ledger."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from dotenv import load_dotenv
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from smsgate.config import Settings
+from smsgate.errors import SmsgateError
+
+
+def create_app(settings: Settings | None = None, *, instance_path: str | None = None,
+               env: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from `settings`, or from the environment (and `.env`) when None."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    if settings is None:
+        if env is None:
+            load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+        settings = Settings.from_env(app.instance_path, env)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(
+        SMSGATE=settings,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        JSON_SORT_KEYS=False,
+    )
+
+    from smsgate import extensions, logs
+    from smsgate.messaging.provider import LoggingProvider, TwilioProvider
+
+    logs.configure_logging(app, settings.log_json)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db,
+                                directory=os.path.join(os.path.dirname(__file__), os.pardir,
+                                                       "migrations"))
+    extensions.init_redis(app)
+    callback = f"{settings.public_base_url}/webhooks/twilio/status" \
+        if settings.public_base_url else None
+    app.extensions["smsgate_provider"] = LoggingProvider() if settings.dev else TwilioProvider(
+        settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base_url,
+        status_callback=callback, pool_size=settings.send_threads)
+
+    from smsgate.http import api, audit, health, webhooks
+
+    for blueprint in (webhooks.bp, health.bp, api.bp, audit.bp):
+        app.register_blueprint(blueprint)
+
+    from smsgate.cli import smsgate_group
+
+    app.cli.add_command(smsgate_group)
+    _register_error_handlers(app)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_timeout": 5}
+
+
+def _register_error_handlers(app: Flask) -> None:
+    """Every error leaves as `{"error": {"code", "message"}}`; none as an HTML page."""
+
+    @app.errorhandler(SmsgateError)
+    def _smsgate_error(exc: SmsgateError):
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return jsonify({"error": {"code": code, "message": exc.description}}), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled_error")
+        return jsonify({"error": {"code": "internal_error",
+                                  "message": "internal error"}}), 500

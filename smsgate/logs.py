@@ -1,0 +1,58 @@
+"""Structured logs: one JSON object per line, with the request id, numbers already masked.
+
+Callers pass fields through `extra={...}`; phone numbers are masked by the caller with
+`smsgate.numbers.mask_number` before they reach a log record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, g, has_request_context, request
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """Render a record and its `extra` fields as one JSON line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        if has_request_context():
+            event["request_id"] = g.get("request_id")
+        event.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return json.dumps(event, default=str, ensure_ascii=False)
+
+
+def configure_logging(app: Flask, json_lines: bool = True) -> None:
+    """Send the `smsgate` loggers to stderr as JSON lines and tag requests with an id."""
+    logger = logging.getLogger("smsgate")
+    if not any(getattr(h, "_smsgate", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler._smsgate = True  # type: ignore[attr-defined]
+        handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+    @app.before_request
+    def _tag_request() -> None:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+
+    @app.after_request
+    def _echo_request_id(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response

@@ -1,0 +1,67 @@
+"""What every outbound text says: the brand's name first, opt-out instructions, segment cost.
+
+Replies follow CTIA's handbook: an opt-out confirmation with no marketing; an opt-in
+confirmation with brand, frequency, "Msg & data rates may apply", HELP and STOP; a help reply
+with the brand's help text and STOP instructions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STOP_LINE = "Reply STOP to opt out."
+_STOP_ALREADY = re.compile(r"\b(reply|text|send)\s+stop\b", re.IGNORECASE)
+
+# The GSM 03.38 default alphabet and its extension table (each extension char costs two septets).
+_GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """How a body travels: its encoding and the number of SMS segments it is billed as."""
+
+    encoding: str  # "GSM-7" or "UCS-2"
+    segments: int
+
+
+def segment_cost(body: str) -> Cost:
+    """Encoding and segment count of `body` (160/153 septets GSM-7, 70/67 UTF-16 units UCS-2)."""
+    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENDED for ch in body):
+        septets = sum(2 if ch in _GSM7_EXTENDED else 1 for ch in body)
+        return Cost("GSM-7", 1 if septets <= 160 else -(-septets // 153))
+    units = len(body.encode("utf-16-le")) // 2
+    return Cost("UCS-2", 1 if units <= 70 else -(-units // 67))
+
+
+def campaign_body(brand_name: str, body: str) -> str:
+    """`body` as sent: prefixed "Brand: " unless it already starts so, with a STOP line."""
+    text = body.strip()
+    if not text.casefold().startswith(brand_name.casefold()):
+        text = f"{brand_name}: {text}"
+    if not _STOP_ALREADY.search(text):
+        text = f"{text} {STOP_LINE}"
+    return text
+
+
+def opt_out_reply(brand_name: str, all_brands: bool = False) -> str:
+    """The single confirmation an opt-out gets: no marketing, how to come back."""
+    scope = "all messages from this number" if all_brands else "messages"
+    return (f"{brand_name}: You are unsubscribed and will receive no more {scope}. "
+            "Reply START to resubscribe.")
+
+
+def opt_in_reply(brand_name: str, frequency_text: str) -> str:
+    """The opt-in confirmation CTIA asks for."""
+    return (f"{brand_name}: You are subscribed to messages. {frequency_text.strip()} "
+            "Msg & data rates may apply. Reply HELP for help, STOP to opt out.")
+
+
+def help_reply(brand_name: str, help_text: str | None) -> str:
+    """The HELP answer: the brand's help text and how to stop."""
+    text = (help_text or "Msg & data rates may apply.").strip()
+    return f"{brand_name}: {text} {STOP_LINE}"

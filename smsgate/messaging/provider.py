@@ -1,0 +1,142 @@
+"""Sending through Twilio, and the errors a sender must tell apart.
+
+Domain code receives a provider object, so tests hand it one aimed at `responses` or at a
+local Twilio-compatible fake (`TWILIO_API_BASE_URL`), and development mode logs instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from smsgate.numbers import mask_number
+
+log = logging.getLogger(__name__)
+
+TWILIO_HOST = "https://api.twilio.com"
+# Twilio error codes that no retry can fix.
+PERMANENT_ERRORS = {
+    21211: "invalid_number",
+    21408: "region_not_enabled",
+    21610: "unsubscribed",
+    21612: "unreachable_carrier",
+    21614: "not_mobile",
+}
+UNSUBSCRIBED = 21610
+
+
+@dataclass
+class ProviderError(Exception):
+    """A send that failed; `permanent` says whether retrying could ever help."""
+
+    message: str
+    code: int | None = None
+    status: int | None = None
+    permanent: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.code or self.status}: {self.message}"
+
+
+class Provider(Protocol):
+    """What the gateway needs from an SMS provider."""
+
+    def send(self, to: str, body: str, *, from_: str | None = None,
+             messaging_service_sid: str | None = None) -> str:
+        """Send one text; return the provider's message SID or raise ProviderError."""
+
+    def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
+        """The SID of a text already sent to `to` with this body since `since`, if any."""
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client, its host swappable (TWILIO_API_BASE_URL) for tests and benchmarks."""
+
+    def __init__(self, base_url: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith(TWILIO_HOST):
+            url = self._base_url + url[len(TWILIO_HOST):]
+        return super().request(method, url, *args, **kwargs)
+
+
+def classify_error(exc: TwilioRestException) -> ProviderError:
+    """Map a Twilio REST error to a ProviderError: 429 and 5xx are transient."""
+    status = exc.status
+    code = exc.code
+    permanent = bool(code in PERMANENT_ERRORS or (400 <= status < 500 and status != 429))
+    return ProviderError(str(exc.msg), code=code, status=status, permanent=permanent)
+
+
+class TwilioProvider:
+    """Sends with the twilio client over one pooled HTTP session."""
+
+    def __init__(self, account_sid: str, auth_token: str, base_url: str = TWILIO_HOST,
+                 status_callback: str | None = None, timeout: float = 10.0,
+                 pool_size: int = 32) -> None:
+        http = _RebasedHttpClient(base_url, timeout=timeout)
+        # One pooled session, sized for the sending threads; retries are ours, not urllib3's.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        http.session.mount("https://", adapter)
+        http.session.mount("http://", adapter)
+        self.client = Client(account_sid, auth_token, http_client=http)
+        self.status_callback = status_callback
+
+    def send(self, to: str, body: str, *, from_: str | None = None,
+             messaging_service_sid: str | None = None) -> str:
+        kwargs: dict[str, str] = {"to": to, "body": body}
+        if messaging_service_sid:
+            kwargs["messaging_service_sid"] = messaging_service_sid
+        elif from_:
+            kwargs["from_"] = from_
+        else:
+            raise ProviderError("no sender: neither a number nor a messaging service",
+                                permanent=True)
+        if self.status_callback:
+            kwargs["status_callback"] = self.status_callback
+        try:
+            return self.client.messages.create(**kwargs).sid
+        except TwilioRestException as exc:
+            raise classify_error(exc) from exc
+        except OSError as exc:  # connection refused, timeouts: requests' errors subclass it
+            raise ProviderError(f"transport: {exc}", permanent=False) from exc
+
+    def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
+        try:
+            listed = self.client.messages.list(to=to, from_=from_, date_sent_after=since, limit=50)
+        except TwilioRestException as exc:
+            raise classify_error(exc) from exc
+        except OSError as exc:
+            raise ProviderError(f"transport: {exc}", permanent=False) from exc
+        for message in listed:
+            if message.body == body:
+                return message.sid
+        return None
+
+
+class LoggingProvider:
+    """Development mode: texts are logged, never sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, to: str, body: str, *, from_: str | None = None,
+             messaging_service_sid: str | None = None) -> str:
+        sid = "SMdev" + uuid.uuid4().hex[:29]
+        log.info("dev_text_not_sent", extra={"to": mask_number(to), "sid": sid, "body": body,
+                                             "from": from_ or messaging_service_sid})
+        self.sent.append((to, body))
+        return sid
+
+    def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
+        return None

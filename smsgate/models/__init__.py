@@ -1,0 +1,14 @@
+"""Tables only. Importing this package registers every model on `Base.metadata`."""
+
+from smsgate.models.api_key import ROLES, ApiKey
+from smsgate.models.base import Base, UTCDateTime, utcnow
+from smsgate.models.brand import Brand, BrandNumber
+from smsgate.models.campaign import RECIPIENT_STATUSES, Campaign, CampaignRecipient
+from smsgate.models.ledger import GENESIS_HASH, ConsentState, LedgerEntry, LedgerHead
+from smsgate.models.messages import InboundMessage, OutboxMessage, StatusEvent
+
+__all__ = [
+    "ROLES", "RECIPIENT_STATUSES", "GENESIS_HASH", "ApiKey", "Base", "Brand", "BrandNumber",
+    "Campaign", "CampaignRecipient", "ConsentState", "InboundMessage", "LedgerEntry",
+    "LedgerHead", "OutboxMessage", "StatusEvent", "UTCDateTime", "utcnow",
+]

@@ -1,0 +1,42 @@
+"""Brands (the businesses that text) and the sender numbers they own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from smsgate.models.base import Base, UTCDateTime, utcnow
+
+DEFAULT_FREQUENCY = "Msg frequency varies."
+
+
+class Brand(Base):
+    """A business whose texts must name it; consent is kept per brand."""
+
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    messaging_service_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    help_text: Mapped[str | None] = mapped_column(Text)
+    frequency_text: Mapped[str] = mapped_column(String(160), default=DEFAULT_FREQUENCY)
+    messages_per_second: Mapped[int] = mapped_column(Integer, default=10)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    numbers: Mapped[list[BrandNumber]] = relationship(
+        back_populates="brand", cascade="all, delete-orphan", order_by="BrandNumber.id"
+    )
+
+
+class BrandNumber(Base):
+    """A 10DLC sender number (E.164); each belongs to exactly one brand."""
+
+    __tablename__ = "brand_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+
+    brand: Mapped[Brand] = relationship(back_populates="numbers")
