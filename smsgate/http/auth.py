@@ -1,0 +1,34 @@
+"""Bearer API keys on the HTTP API: who is calling, in which role, for which brand."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from smsgate.apikeys import find_key
+from smsgate.errors import Forbidden, Unauthorized
+from smsgate.extensions import db
+from smsgate.models import ApiKey
+
+
+def require_key(*roles: str) -> ApiKey:
+    """The caller's key if its role is one of `roles` (admin may do anything).
+
+    401 without a valid key, 403 with a key of another role.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("an API key is required: Authorization: Bearer <key>")
+    key = find_key(db.session, secret.strip())
+    if key is None:
+        raise Unauthorized("invalid or revoked API key", code="invalid_key")
+    if key.role != "admin" and key.role not in roles:
+        raise Forbidden(f"this endpoint needs a {' or '.join(roles)} key", code="wrong_role")
+    g.api_key = key
+    return key
+
+
+def require_brand(key: ApiKey, brand_id: int) -> None:
+    """403 unless `key` is unscoped or scoped to `brand_id`."""
+    if key.brand_id is not None and key.brand_id != brand_id:
+        raise Forbidden("this key is limited to another brand", code="wrong_brand")
