@@ -1,0 +1,81 @@
+"""Phone numbers: normalise whatever people type to E.164, and mask numbers for logs.
+
+Decisions:
+
+* A number must be *valid* (`phonenumbers.is_valid_number`: its prefix is assigned and
+  routable), not merely the right length. Note that validity is about number ranges, not
+  about a subscriber existing: the fictional 555-01XX numbers and Twilio's magic test
+  numbers (+15005550006) are valid under phonenumbers 9.x metadata.
+* A number with an extension ("415-555-2671 x12") is refused: SMS cannot reach an
+  extension, and silently dropping it would merge it with the main line's consent.
+* Only InvalidNumberError (a ValueError) ever escapes `normalize_number`.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+__all__ = ["InvalidNumberError", "mask_number", "normalize_number"]
+
+# Generous for any human formatting of a 15-digit E.164 number, small enough that nobody
+# can make the parser chew on a paragraph.
+MAX_INPUT_CHARS = 64
+
+
+class InvalidNumberError(ValueError):
+    """A phone number we refuse, with a human-readable reason as its message."""
+
+
+def normalize_number(raw: object, region: str = "US") -> str:
+    """Return `raw` as an E.164 string such as "+14155552671".
+
+    Contract: `raw` must be a string of 1..64 characters that phonenumbers parses (national
+    formats are read as `region`, an ISO 3166 code) into a possible and valid number without
+    an extension; otherwise InvalidNumberError says why. Idempotent: the result normalises
+    to itself. Never raises any other exception.
+    """
+    if not isinstance(raw, str):
+        raise InvalidNumberError(f"a phone number must be text, not {type(raw).__name__}")
+    # Length is checked before anything else touches the text, padding included.
+    if len(raw) > MAX_INPUT_CHARS:
+        raise InvalidNumberError(f"the phone number is longer than {MAX_INPUT_CHARS} characters")
+    text = raw.strip()
+    if not text:
+        raise InvalidNumberError("the phone number is empty")
+    region_code = region.upper() if isinstance(region, str) else ""
+    if region_code not in phonenumbers.SUPPORTED_REGIONS:
+        # A bad default region is a caller's bug, but the contract is one exception type.
+        raise InvalidNumberError(f"unknown default region {region!r}")
+    try:
+        parsed = phonenumbers.parse(text, region_code)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumberError(f"not a phone number: {exc}") from None
+    except Exception:  # noqa: BLE001 - the library's odd corners must not leak as a 500
+        raise InvalidNumberError("not a phone number") from None
+    if parsed.extension:
+        raise InvalidNumberError("phone numbers with an extension cannot receive texts")
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidNumberError("the phone number has the wrong number of digits")
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumberError("the phone number is not a valid number in its country")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_number(e164: str) -> str:
+    """Mask a phone number for logs, e.g. "+14155552671" -> "+1415***2671".
+
+    Contract: a well-formed E.164 string of 11+ digits keeps its first 5 characters (plus
+    sign, country code, start of the area code) and its last 4 digits, with a star for each
+    hidden digit. Anything else (shorter, oddly formatted, not a string) shows at most its
+    last 4 digits, and only when at least 4 others stay hidden. At least 3 digits are always
+    hidden, and no digit other than those leading 4 and trailing 4 is ever shown.
+    Never raises.
+    """
+    if not isinstance(e164, str):
+        return "***"
+    if e164.startswith("+") and e164[1:].isascii() and e164[1:].isdigit() and len(e164) >= 12:
+        return e164[:5] + "*" * (len(e164) - 9) + e164[-4:]
+    digits = [ch for ch in e164 if ch.isascii() and ch.isdigit()]
+    if len(digits) >= 8:
+        return "***" + "".join(digits[-4:])
+    return "***"
