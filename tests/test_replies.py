@@ -1,0 +1,144 @@
+"""Replies go out through RQ from the outbox: exactly one per keyword, even across failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from smsgate import jobs
+from smsgate.extensions import db, open_redis
+from smsgate.models import OutboxMessage, utcnow
+
+from conftest import ACCOUNT_SID, run_worker
+from test_inbound_webhook import PATH, inbound
+
+
+def outbox_rows():
+    db.session.expire_all()
+    return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_worker_sends_the_exact_request_twilio_expects(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("STOP"))
+    run_worker(app, "replies")
+    assert len(twilio.sent) == 1
+    request = twilio.sent[0]
+    assert request["_url"] == (
+        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json")
+    assert request["_auth"].startswith("Basic ")
+    assert (request["To"], request["From"]) == ("+14155550123", "+14155550100")
+    assert request["Body"] == ("Acme: You are unsubscribed and will receive no more messages. "
+                               "Reply START to resubscribe.")
+    [row] = outbox_rows()
+    assert (row.status, row.provider_sid) == ("sent", "SM" + "0" * 31 + "1")
+
+
+def test_opt_in_reply_names_brand_frequency_rates_help_and_stop(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("Start"))
+    run_worker(app, "replies")
+    body = twilio.sent[0]["Body"]
+    assert body.startswith("Acme: ")
+    for required in ("Msg frequency varies.", "Msg & data rates may apply", "HELP", "STOP"):
+        assert required in body
+
+
+def test_same_message_sid_three_times_sends_one_reply(app, brand, post_signed, twilio):
+    for _ in range(3):
+        post_signed(PATH, inbound("STOP"))
+    run_worker(app, "replies")
+    assert len(twilio.sent) == 1
+
+
+def test_job_run_twice_sends_once(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("HELP"))
+    row_id = outbox_rows()[0].id
+    assert jobs.send_reply(row_id) == "sent"
+    assert jobs.send_reply(row_id) == "skipped"
+    run_worker(app, "replies")  # and the queued job itself finds nothing left to do
+    assert len(twilio.sent) == 1
+
+
+def test_stop_while_redis_is_down_is_recorded_and_replied_to_once_redis_returns(
+        app, brand, post_signed, twilio):
+    healthy = app.extensions["smsgate_redis"]
+    app.extensions["smsgate_redis"] = open_redis("redis://127.0.0.1:1/0", "")  # refused
+    try:
+        assert post_signed(PATH, inbound("STOP")).status_code == 200
+        assert app.test_client().get("/healthz").status_code == 503
+    finally:
+        app.extensions["smsgate_redis"] = healthy
+    [row] = outbox_rows()
+    assert row.status == "pending"
+    run_worker(app, "replies")
+    assert twilio.sent == []  # nothing was queued while Redis was down
+    db.session.execute(update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert jobs.sweep()["requeued"] == 1
+    assert jobs.sweep()["requeued"] == 0  # the job is in Redis now: not queued twice
+    run_worker(app, "replies")
+    run_worker(app, "replies")
+    assert len(twilio.sent) == 1
+    assert outbox_rows()[0].status == "sent"
+
+
+def test_crash_after_send_is_settled_from_the_provider_not_resent(app, brand, post_signed,
+                                                                  twilio):
+    post_signed(PATH, inbound("STOP"))
+    [row] = outbox_rows()
+    # A worker claimed the row, Twilio sent the text, and the worker died before recording it.
+    db.session.execute(update(OutboxMessage).values(
+        status="sending", claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    redis = app.extensions["smsgate_redis"]
+    redis.delete(f"rq:job:reply-{row.id}")
+    twilio.mock.get(
+        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+        json={"messages": [{"sid": "SM" + "f" * 32, "body": row.body, "to": row.to_number,
+                            "from": row.from_number, "status": "delivered"}],
+              "next_page_uri": None, "page": 0, "page_size": 50})
+    assert jobs.sweep() == {"stale": 0, "requeued": 0}
+    run_worker(app, "replies")
+    assert twilio.sent == []
+    assert (outbox_rows()[0].status, outbox_rows()[0].provider_sid) == ("sent", "SM" + "f" * 32)
+
+
+def test_crash_before_send_is_resent_exactly_once(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("STOP"))
+    run_worker(app, "replies")
+    twilio.sent.clear()
+    db.session.execute(update(OutboxMessage).values(
+        status="sending", provider_sid=None, claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    twilio.mock.get(
+        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+        json={"messages": [], "next_page_uri": None, "page": 0, "page_size": 50})
+    assert jobs.sweep() == {"stale": 1, "requeued": 1}
+    run_worker(app, "replies")
+    run_worker(app, "replies")
+    assert len(twilio.sent) == 1
+
+
+def test_transient_twilio_error_is_retried_then_sent(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("HELP"))
+    row_id = outbox_rows()[0].id
+    twilio.fail_next(503, message="unavailable")
+    try:
+        jobs.send_reply(row_id)
+    except Exception as exc:  # the job re-raises so RQ's Retry schedules another attempt
+        assert "unavailable" in str(exc)
+    else:
+        raise AssertionError("a transient error must be raised for RQ to retry")
+    assert outbox_rows()[0].status == "pending"
+    assert jobs.send_reply(row_id) == "sent"
+    assert len(twilio.sent) == 1
+
+
+def test_permanent_twilio_error_fails_without_retry(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("HELP"))
+    row_id = outbox_rows()[0].id
+    twilio.fail_next(400, code=21211, message="invalid To")
+    assert jobs.send_reply(row_id) == "failed"
+    assert (outbox_rows()[0].status, outbox_rows()[0].error_code) == ("failed", "21211")
+    assert jobs.send_reply(row_id) == "skipped"
+    assert twilio.sent == []
