@@ -175,7 +175,11 @@ def verify(session: Session, on_progress: Callable[[int], None] | None = None) -
         if on_progress:
             on_progress(1)
     head = session.get(LedgerHead, 1)
-    if head is None or head.last_id != count or head.last_hash != prev:
-        return Verification(False, count, count + 1 if head and head.last_id > count else count,
-                            "chain does not end at the recorded head", prev)
+    last_id = head.last_id if head else 0
+    if last_id > count:  # entries removed from the end
+        return Verification(False, count, count + 1, "entry missing", prev)
+    if last_id < count:  # entries added behind the head's back
+        return Verification(False, count, last_id + 1, "entry not recorded by the head", prev)
+    if head is None or head.last_hash != prev:
+        return Verification(False, count, count, "chain does not end at the recorded head", prev)
     return Verification(True, count, None, None, prev)

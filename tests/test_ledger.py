@@ -1,0 +1,121 @@
+"""The hash chain: appends link correctly, concurrent appends never fork, verify catches edits."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from smsgate.consent import ledger
+from smsgate.extensions import db
+from smsgate.models import ConsentState, LedgerEntry, LedgerHead
+
+
+def record(number: str, brand_id: int, action: str = "opt_in", **kw) -> ledger.ConsentRecord:
+    return ledger.ConsentRecord(number=number, brand_id=brand_id, action=action, source="api",
+                                **kw)
+
+
+def test_entries_chain_each_to_the_one_before(brand):
+    ids = ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id)
+                                          for i in range(5)])
+    db.session.commit()
+    assert ids == [1, 2, 3, 4, 5]
+    entries = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
+    assert entries[0].prev_hash == "0" * 64
+    for before, after in zip(entries, entries[1:]):
+        assert after.prev_hash == before.entry_hash
+    head = db.session.get(LedgerHead, 1)
+    assert (head.last_id, head.last_hash) == (5, entries[-1].entry_hash)
+    assert ledger.verify(db.session).ok
+
+
+def test_the_latest_entry_decides_the_current_state(brand):
+    number = "+14155550123"
+    ledger.append(db.session, record(number, brand.id, "opt_in"))
+    ledger.append(db.session, record(number, brand.id, "opt_out"))
+    db.session.commit()
+    assert db.session.get(ConsentState, (number, brand.id)).action == "opt_out"
+    ledger.append(db.session, record(number, brand.id, "opt_in"))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ConsentState, (number, brand.id)).action == "opt_in"
+
+
+def test_an_appended_entry_rolled_back_leaves_no_trace(brand):
+    ledger.append(db.session, record("+14155550123", brand.id))
+    db.session.rollback()
+    ledger.append(db.session, record("+14155550124", brand.id))
+    db.session.commit()
+    assert [e.id for e in db.session.scalars(select(LedgerEntry))] == [1]
+    assert ledger.verify(db.session).ok
+
+
+def test_concurrent_appends_never_claim_the_same_predecessor(app, brand):
+    brand_id, engine = brand.id, db.engine
+    errors: list[BaseException] = []
+
+    def writer(offset: int) -> None:
+        try:
+            with Session(engine) as session:
+                for i in range(15):
+                    ledger.append(session, record(f"+1415555{offset + i:04d}", brand_id))
+                    session.commit()
+        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n * 100,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    result = ledger.verify(db.session)
+    assert (result.ok, result.entries) == (True, 60)
+    prevs = db.session.scalars(select(LedgerEntry.prev_hash)).all()
+    assert len(set(prevs)) == 60
+
+
+def test_verify_fails_after_a_raw_sql_edit_of_one_entry(brand):
+    ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(3)])
+    db.session.commit()
+    db.session.execute(text("UPDATE ledger_entries SET action = 'opt_out' WHERE id = 2"))
+    db.session.commit()
+    result = ledger.verify(db.session)
+    assert (result.ok, result.first_bad, result.reason) == (False, 2, "entry altered")
+
+
+def test_verify_fails_after_a_deletion(brand):
+    # Three changes of one number: only the newest is referenced by consent_state.
+    ledger.append_many(db.session, [record("+14155550123", brand.id, action)
+                                    for action in ("opt_in", "opt_out", "opt_in")])
+    db.session.commit()
+    db.session.execute(text("DELETE FROM ledger_entries WHERE id = 2"))
+    db.session.commit()
+    result = ledger.verify(db.session)
+    assert (result.ok, result.first_bad) == (False, 2)
+
+
+def test_verify_fails_when_the_last_entry_is_deleted(brand):
+    ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(3)])
+    db.session.commit()
+    # The entry is the number's current state, so a tamperer must remove that too.
+    db.session.execute(text("DELETE FROM consent_state WHERE entry_id = 3"))
+    db.session.execute(text("DELETE FROM ledger_entries WHERE id = 3"))
+    db.session.commit()
+    result = ledger.verify(db.session)
+    assert (result.ok, result.first_bad) == (False, 3)
+
+
+def test_ledger_verify_cli_exits_0_then_1_after_tampering(brand, runner):
+    ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(3)])
+    db.session.commit()
+    ok = runner.invoke(args=["smsgate", "ledger", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "ok: 3 entries" in ok.output
+    db.session.execute(text("UPDATE ledger_entries SET raw_text = 'x' WHERE id = 1"))
+    db.session.commit()
+    broken = runner.invoke(args=["smsgate", "ledger", "verify"])
+    assert broken.exit_code == 1
+    assert "entry 1" in broken.output
