@@ -1,0 +1,33 @@
+"""`/healthz` answers 200 only when the database and Redis both answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from smsgate import create_app
+from smsgate.extensions import open_redis
+
+
+def test_healthy_when_database_and_redis_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"ok": True, "database": "ok", "redis": "ok"}
+
+
+def test_503_when_redis_is_unreachable(app, client):
+    healthy = app.extensions["smsgate_redis"]
+    app.extensions["smsgate_redis"] = open_redis("redis://127.0.0.1:1/0", "")
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.extensions["smsgate_redis"] = healthy
+    assert response.status_code == 503
+    assert response.get_json()["redis"] == "unavailable"
+
+
+def test_503_when_the_database_is_unreachable(settings, tmp_path):
+    unreachable = replace(settings, database_url="postgresql+psycopg://smsgate@127.0.0.1:1/none")
+    down = create_app(unreachable, instance_path=str(tmp_path))
+    response = down.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"

@@ -1,0 +1,67 @@
+"""Status callbacks: recorded as received; error 21610 becomes a provider opt-out, once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from smsgate.extensions import db
+from smsgate.models import ConsentState, LedgerEntry, OutboxMessage, StatusEvent
+
+from conftest import run_worker
+from test_inbound_webhook import PATH, inbound
+
+STATUS = "/webhooks/twilio/status"
+
+
+def callback(sid: str, status: str, error: str | None = None, **extra) -> dict:
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "1" * 32,
+              "To": "+14155550123", "From": "+14155550100"}
+    if error:
+        params["ErrorCode"] = error
+    params.update(extra)
+    return params
+
+
+def test_status_callback_needs_a_valid_signature(brand, client):
+    assert client.post(STATUS, data=callback("SM1", "delivered")).status_code == 403
+    assert db.session.scalars(select(StatusEvent)).all() == []
+
+
+def test_each_status_is_kept(brand, post_signed):
+    for status in ("sent", "delivered"):
+        assert post_signed(STATUS, callback("SM1", status)).status_code == 200
+    assert [e.status for e in db.session.scalars(select(StatusEvent).order_by(StatusEvent.id))
+            ] == ["sent", "delivered"]
+
+
+def test_error_21610_records_one_provider_opt_out(brand, post_signed):
+    for _ in range(2):  # Twilio may call more than once
+        post_signed(STATUS, callback("SM21610", "failed", "21610"))
+    entry = db.session.scalars(select(LedgerEntry)).one()
+    assert (entry.number, entry.brand_id, entry.action, entry.source, entry.keyword) == (
+        "+14155550123", brand.id, "opt_out", "provider", "error:21610")
+    assert db.session.get(ConsentState, ("+14155550123", brand.id)).action == "opt_out"
+    # The carrier already blocks us: no confirmation is owed or sent.
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_21610_on_a_reply_is_attributed_through_the_outbox(app, brand, post_signed, twilio):
+    post_signed(PATH, inbound("HELP", sender="+14155550188"))
+    run_worker(app, "replies")
+    sid = db.session.scalars(select(OutboxMessage.provider_sid)).one()
+    post_signed(STATUS, callback(sid, "undelivered", "21610", To="", From=""))
+    entry = db.session.scalars(select(LedgerEntry)).one()
+    assert (entry.number, entry.source) == ("+14155550188", "provider")
+    db.session.expire_all()
+    assert db.session.scalars(select(OutboxMessage.status)).one() == "failed"
+
+
+def test_other_errors_change_no_consent(brand, post_signed):
+    post_signed(STATUS, callback("SM2", "undelivered", "30003"))
+    assert db.session.scalars(select(LedgerEntry)).all() == []
+
+
+def test_status_callback_missing_fields_is_a_400(brand, post_signed):
+    response = post_signed(STATUS, {"MessageSid": "SM3"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "missing_field"
