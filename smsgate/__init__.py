@@ -39,7 +39,6 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
     extensions.migrate.init_app(app, extensions.db,
                                 directory=os.path.join(os.path.dirname(__file__), os.pardir,
                                                        "migrations"))
-    extensions.init_redis(app)
     callback = f"{settings.public_base_url}/webhooks/twilio/status" \
         if settings.public_base_url else None
     app.extensions["smsgate_provider"] = LoggingProvider() if settings.dev else TwilioProvider(

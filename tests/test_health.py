@@ -15,7 +15,7 @@ def test_healthy_when_database_and_redis_answer(client):
 
 
 def test_503_when_redis_is_unreachable(app, client):
-    healthy = app.extensions["smsgate_redis"]
+    healthy = app.extensions.get("smsgate_redis")  # None: reopened lazily
     app.extensions["smsgate_redis"] = open_redis("redis://127.0.0.1:1/0", "")
     try:
         response = client.get("/healthz")

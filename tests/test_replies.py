@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from smsgate import jobs
-from smsgate.extensions import db, open_redis
+from smsgate.extensions import db, open_redis, redis_connection
 from smsgate.models import OutboxMessage, utcnow
 
 from conftest import ACCOUNT_SID, run_worker
@@ -61,7 +61,7 @@ def test_job_run_twice_sends_once(app, brand, post_signed, twilio):
 
 def test_stop_while_redis_is_down_is_recorded_and_replied_to_once_redis_returns(
         app, brand, post_signed, twilio):
-    healthy = app.extensions["smsgate_redis"]
+    healthy = app.extensions.get("smsgate_redis")  # None: reopened lazily
     app.extensions["smsgate_redis"] = open_redis("redis://127.0.0.1:1/0", "")  # refused
     try:
         assert post_signed(PATH, inbound("STOP")).status_code == 200
@@ -90,7 +90,7 @@ def test_crash_after_send_is_settled_from_the_provider_not_resent(app, brand, po
     db.session.execute(update(OutboxMessage).values(
         status="sending", claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
-    redis = app.extensions["smsgate_redis"]
+    redis = redis_connection()
     redis.delete(f"rq:job:reply-{row.id}")
     twilio.mock.get(
         f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
 from rq import SimpleWorker
+from sqlalchemy.exc import DBAPIError
 
 from smsgate import jobs
 from smsgate.extensions import QUEUE_NAMES, queue
+
+log = logging.getLogger(__name__)
 
 
 @click.command("worker")
@@ -32,9 +37,15 @@ def worker(burst, queue_names):
 def sweep(every):
     """Re-queue replies Redis never got and settle sends a crash interrupted."""
     while True:
-        click.echo(jobs.sweep())
         if not every:
+            click.echo(jobs.sweep())
             return
+        try:
+            jobs.sweep()
+        except (DBAPIError, RedisError) as exc:
+            # Everything the sweeper does is re-done on its next pass, so a database or Redis
+            # that is not up yet (first start, failover) only delays it.
+            log.warning("sweep_deferred", extra={"error": type(exc).__name__})
         time.sleep(every)
 
 
