@@ -1,0 +1,72 @@
+"""Faults: the database failing mid-webhook loses nothing and half-writes nothing.
+
+The failure is real, not mocked: another connection holds the lock the webhook needs and a
+short lock timeout makes the database itself abort the webhook's transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from sqlalchemy import event, func, select, text
+
+from smsgate.extensions import db
+from smsgate.models import ConsentState, InboundMessage, LedgerEntry, OutboxMessage
+
+from test_inbound_webhook import PATH, inbound
+
+
+@contextlib.contextmanager
+def database_blocked(engine):
+    """Hold the ledger head (PostgreSQL) or the write lock (SQLite) from another connection,
+    and make the app's connections give up waiting after 200 ms."""
+    postgres = engine.dialect.name == "postgresql"
+
+    def short_wait(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET lock_timeout = '200ms'" if postgres else "PRAGMA busy_timeout = 200")
+        cursor.close()
+
+    def normal_wait(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET lock_timeout = 0" if postgres else "PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+    blocker = engine.connect()
+    blocker_tx = blocker.begin()
+    if postgres:
+        blocker.execute(text("SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE"))
+    else:
+        blocker.exec_driver_sql("UPDATE ledger_head SET last_id = last_id WHERE id = 1")
+    event.listen(engine, "checkout", short_wait)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", short_wait)
+        event.listen(engine, "checkout", normal_wait)
+        blocker_tx.rollback()
+        blocker.close()
+
+
+def counts() -> tuple[int, int, int, int]:
+    db.session.expire_all()
+    return tuple(db.session.scalar(select(func.count()).select_from(model))
+                 for model in (InboundMessage, LedgerEntry, OutboxMessage, ConsentState))
+
+
+def test_database_failure_mid_webhook_answers_503_and_writes_nothing(app, brand, post_signed):
+    with database_blocked(db.engine):
+        response = post_signed(PATH, inbound("STOP"))
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "database_unavailable"
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_the_stop_twilio_retries_after_the_outage_is_recorded_once(app, brand, post_signed):
+    with database_blocked(db.engine):
+        assert post_signed(PATH, inbound("STOP")).status_code == 503
+    # Twilio retries the same MessageSid; it must not be mistaken for a duplicate.
+    assert post_signed(PATH, inbound("STOP")).status_code == 200
+    assert post_signed(PATH, inbound("STOP")).status_code == 200
+    assert counts() == (1, 1, 1, 1)
+    assert db.session.scalars(select(LedgerEntry.action)).one() == "opt_out"
