@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from smsgate.consent.inbound import DuplicateMessage, InboundText, record_inbound
 from smsgate.errors import BadRequest, Unavailable
-from smsgate.extensions import db, queue
+from smsgate import metrics
+from smsgate.extensions import db, queue, redis_connection
 from smsgate.http.signature import require_twilio_signature
 from smsgate.messaging.outbox import enqueue_reply
 from smsgate.messaging.status import StatusCallback, record_status
@@ -70,6 +71,7 @@ def inbound() -> Response:
                                "intent": outcome.classification.intent.value,
                                "keyword": outcome.classification.keyword,
                                "brand_id": outcome.brand_id, "entry_id": outcome.entry_id})
+    metrics.count(redis_connection(), "inbound_texts_total", outcome.classification.intent.value)
     if outcome.outbox_id is not None:
         enqueue_reply(queue("replies"), outcome.outbox_id)
     return _twiml()
