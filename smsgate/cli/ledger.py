@@ -1,12 +1,16 @@
-"""`smsgate ledger verify` (and export, with the audit issue)."""
+"""`smsgate ledger verify` and `smsgate ledger export`."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 from flask.cli import with_appcontext
 
+from smsgate.audit.export import count_rows, open_export
+from smsgate.audit.filters import parse_filters, visible_brand_id
+from smsgate.cli.errors import cli_errors
 from smsgate.consent.ledger import count_entries, verify
 from smsgate.extensions import db
 
@@ -27,6 +31,45 @@ def verify_command():
     click.echo(f"BROKEN at entry {result.first_bad}: {result.reason} "
                f"({result.entries} entries verified before it)", err=True)
     sys.exit(1)
+
+
+@ledger.command("export")
+@click.option("--brand", help="Only this brand's entries (and every STOPALL).")
+@click.option("--number", help="Only this number (any form; compared as E.164).")
+@click.option("--since", help="Recorded at or after (ISO 8601 date or date-time; naive = UTC).")
+@click.option("--until", help="Recorded at or before (a date means the whole day).")
+@click.option("--as-of", "as_of", help="The entries deciding each number's consent then.")
+@click.option("-o", "--output", required=True, help="File to write, or - for stdout.")
+@with_appcontext
+@cli_errors
+def export_command(brand, number, since, until, as_of, output):
+    """Write the ledger as CSV: the same bytes as GET /api/v1/ledger.csv."""
+    filters = parse_filters({"brand": brand, "number": number, "since": since,
+                             "until": until, "as_of": as_of})
+    brand_id = visible_brand_id(db.session, filters, None)  # the operator sees every brand
+    show_progress = sys.stderr.isatty()
+    total = count_rows(db.session, filters, brand_id) if show_progress else 0
+    with click.progressbar(length=total, label="Exporting", file=sys.stderr, show_pos=True,
+                           hidden=not show_progress) as bar:
+        chunks = open_export(db.session, filters, brand_id, on_rows=bar.update)
+        if output == "-":
+            with click.open_file("-", "wb") as stdout:
+                for chunk in chunks:
+                    stdout.write(chunk)
+                stdout.flush()
+        else:
+            # Written beside the target and renamed at the end, so a failed export never
+            # leaves a truncated file that looks complete.
+            partial = f"{output}.partial"
+            try:
+                with open(partial, "wb") as file:
+                    for chunk in chunks:
+                        file.write(chunk)
+                os.replace(partial, output)
+            finally:
+                if os.path.exists(partial):
+                    os.remove(partial)
+    db.session.rollback()
 
 
 COMMANDS = [ledger]

@@ -1,0 +1,158 @@
+"""The auditor's page, `/audit`: sign in with a key, look a number up, download the CSV,
+check that the ledger verifies. Server-rendered (Jinja, autoescaped); no JavaScript at all.
+
+How the key is kept, and why this is safe against CSRF:
+
+* Signing in POSTs the key once; the answer sets it in a cookie that is **HttpOnly** (no
+  script can read it, so even an injection could not steal it), **SameSite=Strict** (the
+  browser sends it only on requests that start on this site: a link or form on another site
+  arrives without it), **Path=/audit** (never sent to the JSON API), **Secure** when the page
+  is served over https, and a session cookie (gone when the browser closes). The key stays
+  in the browser; the server stores nothing. A cookie, not sessionStorage + fetch, so that
+  a million-row CSV streams straight to disk through a plain download link.
+* The cookie is honoured only by the GET routes below, and they only read. `/api/...` reads
+  keys from the Authorization header alone (`smsgate.http.auth`), so no state-changing route
+  accepts this cookie. Sign-in and sign-out are the only POSTs; they refuse a request whose
+  Origin (or Sec-Fetch-Site) says it came from another site, so a hostile page cannot sign
+  a victim in with the attacker's key.
+* Every response carries a strict Content-Security-Policy (no scripts, styles only by
+  nonce, no framing) and `Referrer-Policy: no-referrer` (lookups put a number in the URL).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+
+from smsgate.apikeys import find_key
+from smsgate.audit.lookup import number_report, visible_brands
+from smsgate.consent.ledger import format_time, verify
+from smsgate.errors import Forbidden, SmsgateError
+from smsgate.extensions import db
+from smsgate.http.export_response import csv_response
+from smsgate.models import ApiKey
+from smsgate.numbers import InvalidNumberError, normalize_number
+
+bp = Blueprint("page", __name__, url_prefix="/audit")
+
+COOKIE = "smsgate_audit_key"
+ROLES = ("auditor", "admin")
+
+
+@bp.before_request
+def _nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+@bp.after_request
+def _security_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src 'nonce-{g.csp_nonce}'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _signed_in() -> ApiKey | None:
+    """The live auditor (or admin) key held in the cookie, else None."""
+    secret = request.cookies.get(COOKIE, "")
+    key = find_key(db.session, secret) if secret else None
+    return key if key is not None and key.role in ROLES else None
+
+
+def _render(key: ApiKey | None, status: int = 200, **context: Any) -> tuple[str, int]:
+    if key is not None:
+        context.setdefault("brands", [name for _, name in visible_brands(db.session,
+                                                                          key.brand_id)])
+        context.setdefault("scope", context["brands"][0] if key.brand_id else None)
+    return render_template("audit.html", key=key, nonce=g.csp_nonce, fmt=format_time,
+                           **context), status
+
+
+def _same_site_only() -> None:
+    """Refuse a cross-site POST (login CSRF); requests without these headers are not from
+    a browser, so they cannot carry a victim's cookies anyway."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        raise Forbidden("cross-site request refused", code="cross_site")
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        raise Forbidden("cross-site request refused", code="cross_site")
+
+
+def _secure() -> bool:
+    """Mark the cookie Secure when the page is (or is published as) https."""
+    public = current_app.config["SMSGATE"].public_base_url or ""
+    return (request.is_secure or public.startswith("https://")
+            or request.headers.get("X-Forwarded-Proto") == "https")
+
+
+@bp.get("")
+def page():
+    """The page: a sign-in form, or the auditor's tools (and a number's report if asked)."""
+    key = _signed_in()
+    if key is None:
+        return _render(None)
+    raw = request.args.get("number", "").strip()
+    if not raw:
+        return _render(key)
+    try:
+        number = normalize_number(raw)
+    except InvalidNumberError as exc:
+        return _render(key, 422, lookup_error=str(exc), asked=raw)
+    return _render(key, report=number_report(db.session, number, key.brand_id), asked=raw)
+
+
+@bp.post("/session")
+def sign_in():
+    """Check the key and keep it in the browser's cookie (see the module docstring)."""
+    _same_site_only()
+    secret = request.form.get("key", "").strip()
+    key = find_key(db.session, secret) if secret else None
+    if key is None:
+        return _render(None, 401, sign_in_error="Unknown or revoked key.")
+    if key.role not in ROLES:
+        return _render(None, 403, sign_in_error="This page needs an auditor key.")
+    response = redirect(url_for(".page"), code=303)
+    response.set_cookie(COOKIE, secret, path="/audit", httponly=True, samesite="Strict",
+                        secure=_secure())
+    return response
+
+
+@bp.post("/session/end")
+def sign_out():
+    """Forget the key."""
+    _same_site_only()
+    response = redirect(url_for(".page"), code=303)
+    response.delete_cookie(COOKIE, path="/audit", httponly=True, samesite="Strict",
+                           secure=_secure())
+    return response
+
+
+@bp.get("/ledger.csv")
+def download():
+    """The CSV export for the form's filters, streamed as a download."""
+    key = _signed_in()
+    if key is None:
+        return _render(None, 401, sign_in_error="Sign in to download the ledger.")
+    try:
+        return csv_response(key.brand_id, request.args.to_dict(flat=False))
+    except SmsgateError as exc:
+        return _render(key, exc.status, export_error=exc.message, asked_export=request.args)
+
+
+@bp.get("/verify")
+def verify_ledger():
+    """Walk the whole chain and show the outcome."""
+    key = _signed_in()
+    if key is None:
+        return _render(None, 401, sign_in_error="Sign in to verify the ledger.")
+    result = verify(db.session)
+    db.session.rollback()
+    return _render(key, verification=result)

@@ -1,0 +1,76 @@
+"""Helpers shared by the audit tests: keys, a frozen ledger clock, ledger builders, CSV parsing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from smsgate.apikeys import issue_key
+from smsgate.brands import create_brand
+from smsgate.consent import ledger
+from smsgate.extensions import db
+
+CSV_PATH = "/api/v1/ledger.csv"
+VERIFY_PATH = "/api/v1/ledger/verify"
+
+
+class FrozenClock:
+    """What `ledger.append` believes the time is; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FrozenClock:
+    """Freeze the ledger's recorded_at (ledger.append reads `ledger.utcnow`)."""
+    frozen = FrozenClock()
+    monkeypatch.setattr(ledger, "utcnow", lambda: frozen.now)
+    return frozen
+
+
+def issue(role: str, brand: str | None = None) -> str:
+    """A committed API key's secret."""
+    secret = issue_key(db.session, role, brand).secret
+    db.session.commit()
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def add_brand(name: str, number: str):
+    created = create_brand(db.session, name, [number])
+    db.session.commit()
+    return created
+
+
+def record(number: str, brand_id: int, action: str = "opt_in", source: str = "api",
+           **fields) -> ledger.ConsentRecord:
+    return ledger.ConsentRecord(number=number, brand_id=brand_id, action=action, source=source,
+                                **fields)
+
+
+def append_at(clock: FrozenClock, when: str, *records: ledger.ConsentRecord) -> list[int]:
+    """Append `records` recorded at ISO time `when`, and commit."""
+    clock.set(when)
+    ids = ledger.append_many(db.session, list(records))
+    db.session.commit()
+    return ids
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    """Parse a CSV export (header row included)."""
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def ids_of(data: bytes) -> list[int]:
+    """The entry ids in a CSV export, in order."""
+    return [int(row[0]) for row in csv_rows(data)[1:]]
