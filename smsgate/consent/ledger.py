@@ -148,10 +148,15 @@ def count_entries(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(LedgerEntry)) or 0
 
 
-def iter_entries(session: Session, batch: int = 5000) -> Iterable[Any]:
-    """Every entry in chain order, streamed in batches (server-side cursor on PostgreSQL)."""
+def iter_entries(session: Session, batch: int = 5000, *, after: int = 0,
+                 through: int | None = None) -> Iterable[Any]:
+    """Entries with `after` < id <= `through` (default: all) in chain order, streamed in
+    batches (server-side cursor on PostgreSQL)."""
     columns = [getattr(LedgerEntry, name) for name in (*HASHED_FIELDS, "entry_hash")]
-    result = session.execute(select(*columns).order_by(LedgerEntry.id)
+    statement = select(*columns).where(LedgerEntry.id > after)
+    if through is not None:
+        statement = statement.where(LedgerEntry.id <= through)
+    result = session.execute(statement.order_by(LedgerEntry.id)
                              .execution_options(yield_per=batch))
     yield from result
 
@@ -163,18 +168,32 @@ def verify(session: Session, on_progress: Callable[[int], None] | None = None) -
     reordered pair (links and hashed ids), and entries added or removed behind the head.
     """
     prev, expected_id, count = GENESIS_HASH, 1, 0
-    for row in iter_entries(session):
-        fields = row._mapping
-        if fields["id"] != expected_id:
-            return Verification(False, count, expected_id, "entry missing", prev)
-        if fields["prev_hash"] != prev:
-            return Verification(False, count, fields["id"], "link to previous entry broken", prev)
-        if compute_hash(fields) != fields["entry_hash"]:
-            return Verification(False, count, fields["id"], "entry altered", prev)
-        prev, expected_id, count = fields["entry_hash"], expected_id + 1, count + 1
-        if on_progress:
-            on_progress(1)
-    head = session.get(LedgerHead, 1)
+    rows, head = iter_entries(session), None
+    while True:
+        for row in rows:
+            fields = row._mapping
+            if fields["id"] != expected_id:
+                return Verification(False, count, expected_id, "entry missing", prev)
+            if fields["prev_hash"] != prev:
+                return Verification(False, count, fields["id"], "link to previous entry broken",
+                                    prev)
+            if compute_hash(fields) != fields["entry_hash"]:
+                return Verification(False, count, fields["id"], "entry altered", prev)
+            prev, expected_id, count = fields["entry_hash"], expected_id + 1, count + 1
+            if on_progress:
+                on_progress(1)
+        if head is not None:
+            break
+        # Read with a Core select, not session.get: an ORM head cached earlier in this session
+        # would be stale after a Core append.
+        head = session.execute(select(LedgerHead.last_id, LedgerHead.last_hash)
+                               .where(LedgerHead.id == 1)).first()
+        if head is None or head.last_id <= count:
+            break
+        # Appends that committed while we walked moved the head past the rows we saw (an
+        # entry and the head that names it commit together). Walk on, once, up to the head we
+        # read, rather than report a live append as a deletion.
+        rows = iter_entries(session, after=count, through=head.last_id)
     last_id = head.last_id if head else 0
     if last_id > count:  # entries removed from the end
         return Verification(False, count, count + 1, "entry missing", prev)
