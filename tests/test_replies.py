@@ -142,3 +142,27 @@ def test_permanent_twilio_error_fails_without_retry(app, brand, post_signed, twi
     assert (outbox_rows()[0].status, outbox_rows()[0].error_code) == ("failed", "21211")
     assert jobs.send_reply(row_id) == "skipped"
     assert twilio.sent == []
+
+
+def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand, post_signed,
+                                                                      twilio):
+    from smsgate.messaging.outbox import MAX_ATTEMPTS, RETRY
+    from smsgate.messaging.provider import ProviderError
+
+    assert RETRY.max == MAX_ATTEMPTS - 1 and RETRY.intervals == sorted(RETRY.intervals)
+    post_signed(PATH, inbound("HELP"))
+    row_id = outbox_rows()[0].id
+    for attempt in range(1, MAX_ATTEMPTS):
+        twilio.fail_next(500 if attempt % 2 else 429, message=f"busy {attempt}")
+        try:
+            jobs.send_reply(row_id)
+        except ProviderError:
+            pass  # RQ would schedule the next attempt after RETRY.intervals[attempt - 1]
+        else:
+            raise AssertionError("a transient error must reach RQ's retry")
+        assert (outbox_rows()[0].status, outbox_rows()[0].attempts) == ("pending", attempt)
+    twilio.fail_next(503, message="still down")
+    assert jobs.send_reply(row_id) == "failed"
+    row = outbox_rows()[0]
+    assert (row.status, row.attempts, row.error_code) == ("failed", MAX_ATTEMPTS, "503")
+    assert twilio.sent == []
