@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from flask import current_app
 
-from smsgate.extensions import db, queue
+from smsgate import metrics
+from smsgate.extensions import db, queue, redis_connection
 from smsgate.messaging import outbox
 from smsgate.messaging.provider import Provider, ProviderError
 
@@ -56,6 +57,10 @@ def send_reply(outbox_id: int) -> str:
         db.session.commit()  # back to pending with the error recorded, then RQ retries
         raise
     db.session.commit()
+    if message.status == "sent":
+        metrics.count(redis_connection(), "texts_sent_total", "reply")
+    else:
+        metrics.count(redis_connection(), "texts_failed_total", message.error_code or "")
     return message.status
 
 
@@ -70,6 +75,42 @@ def sweep() -> dict[str, int]:
     missing = outbox.pending_without_job(db.session, replies, timedelta(seconds=5))
     requeued = sum(outbox.enqueue_reply(replies, i) for i in sorted(set(stale) | set(missing)))
     counts = {"stale": len(stale), "requeued": requeued}
+    _sweep_campaigns(settings)
     if stale or requeued:
         log.info("sweep", extra=counts)
+    return counts
+
+
+# --- campaigns (issue #3) -------------------------------------------------------------------
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from smsgate.campaigns import dispatch, queueing  # noqa: E402
+from smsgate.campaigns.ratelimit import RateLimiter  # noqa: E402
+from smsgate.extensions import redis_connection  # noqa: E402
+
+
+@_fresh_session
+def send_campaign_batch(campaign_id: int, recipient_ids: list[int]) -> dict[str, int]:
+    """Text the batch's still-queued recipients once each, consent re-checked per text.
+
+    Raises dispatch.RetryLater when some met only transient errors, so RQ retries the job.
+    """
+    settings = current_app.config["SMSGATE"]
+    return dispatch.send_batch(sessionmaker(bind=db.engine), provider(),
+                               RateLimiter(redis_connection()), campaign_id, recipient_ids,
+                               threads=settings.send_threads)
+
+
+def _sweep_campaigns(settings) -> dict[str, int]:
+    """Settle campaign texts a dead worker left `sending`, then re-queue batches whose job is
+    gone; commits between the two so nothing is queued before its rows say `queued`."""
+    settled = queueing.settle_stale(db.session, provider(),
+                                    timedelta(seconds=settings.stale_sending_seconds))
+    db.session.commit()
+    jobs = queueing.requeue_orphans(db.session, queue("campaigns"), settings.recipients_per_job)
+    db.session.commit()
+    counts = {"found_sent": settled.found, "stale_requeued": settled.requeued,
+              "failed": settled.failed, "unsettled": settled.unsettled, "jobs_requeued": jobs}
+    if any(counts.values()):
+        log.info("campaign_sweep", extra=counts)
     return counts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from urllib.parse import parse_qs
 
 import flask_migrate
@@ -141,6 +142,7 @@ class TwilioMock:
         self.mock = mock
         self.sent: list[dict[str, str]] = []
         self.failures: list[tuple[int, dict]] = []  # queued (status, body) answers
+        self._lock = threading.Lock()
         mock.add_callback(responses.POST, TWILIO_MESSAGES, callback=self._create)
 
     def fail_next(self, status: int, code: int | None = None, message: str = "error") -> None:
@@ -150,14 +152,15 @@ class TwilioMock:
     def _create(self, request):
         import json
 
-        if self.failures:
-            status, body = self.failures.pop(0)
-            return status, {"Content-Type": "application/json"}, json.dumps(body)
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
         form["_url"] = request.url
         form["_auth"] = request.headers.get("Authorization", "")
-        self.sent.append(form)
-        sid = f"SM{len(self.sent):032x}"
+        with self._lock:  # campaign workers send from several threads at once
+            if self.failures:
+                status, body = self.failures.pop(0)
+                return status, {"Content-Type": "application/json"}, json.dumps(body)
+            self.sent.append(form)
+            sid = f"SM{len(self.sent):032x}"
         return 201, {"Content-Type": "application/json"}, json.dumps(
             {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body"),
              "from": form.get("From"), "account_sid": ACCOUNT_SID})

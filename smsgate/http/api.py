@@ -1,5 +1,116 @@
-"""Placeholder blueprint; filled in by its own issue."""
+"""The marketers' JSON API under /api/v1: consents gathered elsewhere, and campaigns.
 
-from flask import Blueprint
+Each route is an edge: it authenticates, reads the body (smsgate.http.params), calls one
+service, commits once, and only then queues jobs. A database failure answers 503 with
+nothing half-written; bad input answers 4xx JSON; neither is ever a 500.
+"""
 
-bp = Blueprint("api", __name__)
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy.exc import DBAPIError
+
+from smsgate.brands import get_brand
+from smsgate.campaigns import queueing
+from smsgate.campaigns import service as campaigns
+from smsgate.consent import service as consents
+from smsgate.errors import InvalidInput, PayloadTooLarge, Unavailable
+from smsgate.extensions import db, queue
+from smsgate.http import params
+from smsgate.http.auth import require_brand, require_key
+from smsgate.models import ApiKey, Brand
+from smsgate.numbers import InvalidNumberError, normalize_number
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _commit() -> None:
+    """Commit the request's one transaction, or roll it back and answer 503."""
+    try:
+        db.session.commit()
+    except DBAPIError as exc:
+        db.session.rollback()
+        raise Unavailable("database unavailable, retry later",
+                          code="database_unavailable") from exc
+
+
+def _brand(key: ApiKey, payload: dict) -> Brand:
+    """The brand the body names: 404 when unknown, 403 when the key serves another."""
+    brand = get_brand(db.session, params.string(payload, "brand", max_length=64))
+    require_brand(key, brand.id)
+    return brand
+
+
+@bp.post("/consents")
+def record_consents():
+    """Record one consent (`number`, `action`, `evidence`) or a batch (`consents`): 201."""
+    key = require_key("marketer")
+    payload = params.json_object()
+    brand = _brand(key, payload)
+    source = params.string(payload, "source", required=False, default="api", max_length=16)
+    if source not in consents.API_SOURCES:
+        raise InvalidInput(f"source must be one of {', '.join(consents.API_SOURCES)}",
+                           code="invalid_field", field="source")
+    bulk = "consents" in payload
+    if bulk:
+        entries = params.array(payload, "consents")
+        limit = current_app.config["SMSGATE"].max_bulk_consents
+        if len(entries) > limit:
+            raise PayloadTooLarge(f"at most {limit} consents per request",
+                                  code="too_many_consents", limit=limit)
+        if not entries:
+            raise InvalidInput("consents must not be empty", code="invalid_field",
+                               field="consents")
+    else:
+        entries = [{name: payload.get(name) for name in ("number", "action", "evidence")}]
+    ids = consents.record_consents(db.session, brand, entries, default_source=source,
+                                   api_key_id=key.id)
+    _commit()
+    if bulk:
+        return jsonify({"brand": brand.name, "count": len(ids), "ids": ids}), 201
+    return jsonify({"id": ids[0], "brand": brand.name}), 201
+
+
+@bp.get("/consents/<number>")
+def consent_report(number: str):
+    """A number's consent per brand and its ledger entries (a scoped key: its brand only)."""
+    key = require_key("marketer", "auditor")
+    try:
+        e164 = normalize_number(number)
+    except InvalidNumberError as exc:
+        raise InvalidInput(str(exc), code="invalid_number") from None
+    return jsonify(consents.consent_report(db.session, e164, key.brand_id))
+
+
+@bp.post("/campaigns")
+def create_campaign():
+    """Compose and store a campaign, refuse who may not be texted, queue the rest: 202."""
+    key = require_key("marketer")
+    settings = current_app.config["SMSGATE"]
+    payload = params.json_object()
+    body = params.string(payload, "body", max_length=campaigns.MAX_BODY_CHARS)
+    recipients = params.string_array(payload, "recipients",
+                                     max_items=settings.max_campaign_recipients)
+    if not recipients:
+        raise InvalidInput("recipients must not be empty", code="invalid_field",
+                           field="recipients")
+    brand = _brand(key, payload)
+    created = campaigns.create_campaign(db.session, brand, body, recipients, api_key_id=key.id)
+    _commit()
+    campaign = created.campaign
+    queueing.enqueue_campaign(queue("campaigns"), campaign.id, created.recipient_ids,
+                              settings.recipients_per_job)
+    return jsonify({
+        "id": campaign.id, "brand": brand.name, "accepted": len(created.recipient_ids),
+        "refused": [{"number": r.number, "reason": r.reason} for r in created.refused],
+        "body": campaign.body, "segments": campaign.segments, "encoding": campaign.encoding,
+    }), 202
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign_status(campaign_id: int):
+    """The campaign's progress: status and counts per outcome."""
+    key = require_key("marketer")
+    campaign = campaigns.get_campaign(db.session, campaign_id)
+    require_brand(key, campaign.brand_id)
+    return jsonify(campaigns.campaign_progress(db.session, campaign))
