@@ -82,11 +82,10 @@ def sweep() -> dict[str, int]:
 
 
 # --- campaigns (issue #3) -------------------------------------------------------------------
-from sqlalchemy.orm import sessionmaker  # noqa: E402
+from sqlalchemy.orm import sessionmaker
 
-from smsgate.campaigns import dispatch, queueing  # noqa: E402
-from smsgate.campaigns.ratelimit import RateLimiter  # noqa: E402
-from smsgate.extensions import redis_connection  # noqa: E402
+from smsgate.campaigns import dispatch, queueing
+from smsgate.campaigns.ratelimit import RateLimiter
 
 
 @_fresh_session

@@ -28,10 +28,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ContextManager
+from typing import Any
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,7 +41,13 @@ from smsgate.consent import ledger
 from smsgate.consent.policy import current_action, refusal_reason
 from smsgate.messaging.provider import UNSUBSCRIBED, Provider, ProviderError
 from smsgate.models import (
-    Brand, BrandNumber, Campaign, CampaignRecipient, ConsentState, StatusEvent, utcnow,
+    Brand,
+    BrandNumber,
+    Campaign,
+    CampaignRecipient,
+    ConsentState,
+    StatusEvent,
+    utcnow,
 )
 from smsgate.numbers import mask_number
 
@@ -111,7 +117,7 @@ class BatchSender:
         self.sender = sender
         self.sleep = sleep
         sqlite = sessions.kw["bind"].dialect.name == "sqlite"
-        self._lock: Callable[[], ContextManager[Any]] = (
+        self._lock: Callable[[], AbstractContextManager[Any]] = (
             (lambda: _sqlite_writes) if sqlite else nullcontext)
 
     @contextmanager
@@ -125,8 +131,9 @@ class BatchSender:
                               ConsentState.brand_id == self.sender.brand_id,
                               ConsentState.action == "opt_in")
 
-    def refuse_unconsented(self, recipient_ids: Sequence[int]) -> list[int]:
-        """Refuse in bulk what consent already forbids; return the ids still queued."""
+    def refuse_unconsented(self, recipient_ids: Sequence[int]) -> tuple[int, list[int]]:
+        """Refuse in bulk what consent already forbids; return how many, and the ids still
+        queued (a slot of the rate cap is then spent only on texts that may go)."""
         now = utcnow()
         brand = self.sender.brand_id
         pending = ((_recipients.c.id.in_(recipient_ids))
@@ -136,12 +143,12 @@ class BatchSender:
                                ConsentState.brand_id == brand)
         opted_out = state.where(ConsentState.action == "opt_out")
         with self.write() as session:
-            session.execute(update(_recipients).where(pending, opted_out).values(
-                status="refused", refusal_reason="opted_out", updated_at=now))
-            session.execute(update(_recipients).where(pending, ~state).values(
-                status="refused", refusal_reason="no_consent", updated_at=now))
-            return list(session.scalars(select(_recipients.c.id).where(pending)
-                                        .order_by(_recipients.c.id)))
+            refused = session.execute(update(_recipients).where(pending, opted_out).values(
+                status="refused", refusal_reason="opted_out", updated_at=now)).rowcount
+            refused += session.execute(update(_recipients).where(pending, ~state).values(
+                status="refused", refusal_reason="no_consent", updated_at=now)).rowcount
+            return refused, list(session.scalars(select(_recipients.c.id).where(pending)
+                                                 .order_by(_recipients.c.id)))
 
     def claim(self, recipient_id: int, from_status: str) -> Claim | str:
         """Claim the row if it is `from_status` and consent is an opt-in right now.
@@ -271,13 +278,16 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
     if sender is None:
         return {}
     batch = BatchSender(sessions, provider, limiter, sender, sleep=sleep)
-    todo = batch.refuse_unconsented(recipient_ids)
-    counts: Counter[str] = Counter(refused_before=len(recipient_ids) - len(todo))
+    refused, todo = batch.refuse_unconsented(recipient_ids)
+    # not_pending: sent, settled or held by another run already (a job run twice).
+    counts: Counter[str] = Counter(refused=refused,
+                                   not_pending=len(recipient_ids) - refused - len(todo))
     if todo:
         with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo))),
                                 thread_name_prefix=f"campaign-{campaign_id}") as pool:
             # Iterating re-raises a thread's unexpected error, after the pool has finished.
             counts.update(pool.map(batch.send_one, todo))
+    counts = +counts  # drop zero counts
     log.info("campaign_batch", extra={"campaign_id": campaign_id, **counts})
     if counts["requeued"]:
         raise RetryLater(f"campaign {campaign_id}: {counts['requeued']} recipients queued "

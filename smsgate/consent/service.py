@@ -61,7 +61,7 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
     for index, entry in enumerate(entries):
         try:
             record, when = _check_entry(entry, brand.id, default_source, api_key_id)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:  # what is wrong with this one entry
             problems.append(Problem(index, str(exc)))
             continue
         records.append(record)
@@ -79,9 +79,10 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
 
 def _check_entry(entry: Any, brand_id: int, default_source: str,
                  api_key_id: int | None) -> tuple[ledger.ConsentRecord, datetime | None]:
-    """One entry as a ConsentRecord and its evidence time; ValueError says what is wrong."""
+    """One entry as a ConsentRecord and its evidence time; TypeError or ValueError says what
+    is wrong with it."""
     if not isinstance(entry, Mapping):
-        raise ValueError("an entry must be an object")
+        raise TypeError("an entry must be an object")
     try:
         number = normalize_number(entry.get("number"))
     except InvalidNumberError as exc:
@@ -96,7 +97,7 @@ def _check_entry(entry: Any, brand_id: int, default_source: str,
     if evidence is None:
         evidence = {}
     if not isinstance(evidence, dict):
-        raise ValueError("evidence must be an object")
+        raise TypeError("evidence must be an object")
     when = _check_evidence(evidence, required=action == "opt_in")
     return ledger.ConsentRecord(number=number, brand_id=brand_id, action=action, source=source,
                                 evidence=evidence, api_key_id=api_key_id), when

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from requests.adapters import HTTPAdapter
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -116,6 +116,8 @@ class TwilioProvider:
             listed = self.client.messages.list(to=to, from_=from_, date_sent_after=since, limit=50)
         except TwilioRestException as exc:
             raise classify_error(exc) from exc
+        except TwilioException as exc:  # a list page that is not 200 raises the base class
+            raise ProviderError(f"listing messages failed: {exc}", permanent=False) from exc
         except OSError as exc:
             raise ProviderError(f"transport: {exc}", permanent=False) from exc
         for message in listed:
