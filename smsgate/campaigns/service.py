@@ -127,7 +127,9 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     """Campaign `campaign_id`, or NotFound."""
-    campaign = session.get(Campaign, campaign_id)
+    # campaigns.id is a 32-bit integer on PostgreSQL: a larger id names no campaign, and
+    # passing it to the driver would fail with an overflow instead of a 404.
+    campaign = session.get(Campaign, campaign_id) if 0 < campaign_id < 2**31 else None
     if campaign is None:
         raise NotFound(f"no campaign {campaign_id}", code="unknown_campaign")
     return campaign

@@ -1,0 +1,206 @@
+"""`GET /api/v1/openapi.json`: the OpenAPI 3 description of the HTTP API.
+
+Kept in code beside the routes it describes; tests/test_openapi.py fails when a route is
+missing here and runs schemathesis against it, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+E164 = {"type": "string", "pattern": r"^\+[1-9]\d{1,14}$", "example": "+14155550123"}
+TIME = {"type": "string", "format": "date-time"}
+OBJECT = {"type": "object", "additionalProperties": True}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    reasons = {400: "Malformed request", 401: "No valid API key", 403: "Wrong role or brand",
+               404: "Not found", 413: "Too large (body, recipients or consents)",
+               415: "Body not JSON", 422: "Invalid input", 503: "Database or Redis down"}
+    return {str(s): _json(_ref("Error"), reasons[s]) for s in statuses}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "additionalProperties": True,
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "Evidence": {
+        "type": "object", "additionalProperties": True,
+        "description": "What proves the consent: consent_text (what the person saw), url or "
+                       "form_id, ip, user_agent, time (ISO 8601), and anything else.",
+        "properties": {"consent_text": {"type": "string"}, "url": {"type": "string"},
+                       "form_id": {"type": "string"}, "ip": {"type": "string"},
+                       "user_agent": {"type": "string"}, "time": {"type": "string"}},
+    },
+    "ConsentIn": {
+        "type": "object", "required": ["number", "action"],
+        "properties": {"number": {"type": "string", "description": "Any form phonenumbers "
+                                  "parses (default region US)"},
+                       "action": {"type": "string", "enum": ["opt_in", "opt_out"]},
+                       "evidence": _ref("Evidence")},
+    },
+    "Entry": {
+        "type": "object",
+        "required": ["id", "recorded_at", "brand", "scope", "action", "source"],
+        "properties": {
+            "id": {"type": "integer"}, "recorded_at": TIME, "brand": {"type": "string"},
+            "scope": {"type": "string", "enum": ["brand", "all"]},
+            "action": {"type": "string", "enum": ["opt_in", "opt_out"]},
+            "source": {"type": "string", "enum": ["sms", "api", "provider", "import"]},
+            "keyword": {"type": ["string", "null"]}, "raw_text": {"type": ["string", "null"]},
+            "message_sid": {"type": ["string", "null"]}, "evidence": OBJECT,
+            "api_key_id": {"type": ["integer", "null"]}},
+    },
+    "Counts": {
+        "type": "object", "required": ["queued", "sent", "delivered", "failed", "refused"],
+        "properties": {name: {"type": "integer", "minimum": 0}
+                       for name in ("queued", "sent", "delivered", "failed", "refused")},
+    },
+}
+
+_CAMPAIGN_IN = {
+    "type": "object", "required": ["brand", "body", "recipients"],
+    "properties": {"brand": {"type": "string"},
+                   "body": {"type": "string", "maxLength": 1600},
+                   "recipients": {"type": "array", "maxItems": 100_000,
+                                  "items": {"type": "string"}}},
+}
+_CAMPAIGN_OUT = {
+    "type": "object",
+    "required": ["id", "brand", "accepted", "refused", "body", "segments", "encoding"],
+    "properties": {
+        "id": {"type": "integer"}, "brand": {"type": "string"},
+        "accepted": {"type": "integer", "minimum": 0},
+        "refused": {"type": "array", "items": {
+            "type": "object", "required": ["number", "reason"],
+            "properties": {"number": {"type": "string"}, "reason": {
+                "type": "string",
+                "enum": ["invalid_number", "opted_out", "no_consent", "duplicate"]}}}},
+        "body": {"type": "string", "description": "As sent: brand first, STOP line added"},
+        "segments": {"type": "integer", "minimum": 1},
+        "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]}},
+}
+_CONSENTS_IN = {"oneOf": [
+    {"type": "object", "required": ["brand", "number", "action"], "properties": {
+        "brand": {"type": "string"}, "source": {"type": "string", "enum": ["api", "import"]},
+        **SCHEMAS["ConsentIn"]["properties"]}},
+    {"type": "object", "required": ["brand", "consents"], "properties": {
+        "brand": {"type": "string"}, "source": {"type": "string", "enum": ["api", "import"]},
+        "consents": {"type": "array", "minItems": 1, "maxItems": 10_000,
+                     "items": _ref("ConsentIn")}}},
+]}
+_CONSENTS_OUT = {"oneOf": [
+    {"type": "object", "required": ["id", "brand"],
+     "properties": {"id": {"type": "integer"}, "brand": {"type": "string"}}},
+    {"type": "object", "required": ["brand", "count", "ids"],
+     "properties": {"brand": {"type": "string"}, "count": {"type": "integer"},
+                    "ids": {"type": "array", "items": {"type": "integer"}}}},
+]}
+_REPORT = {
+    "type": "object", "required": ["number", "brands", "entries", "truncated"],
+    "properties": {
+        "number": E164, "truncated": {"type": "boolean"},
+        "brands": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["action", "entry_id", "updated_at"],
+            "properties": {"action": {"type": "string", "enum": ["opt_in", "opt_out"]},
+                           "entry_id": {"type": "integer"}, "updated_at": TIME}}},
+        "entries": {"type": "array", "items": _ref("Entry")}},
+}
+_VERIFY = {
+    "type": "object", "required": ["ok", "entries", "first_bad"],
+    "properties": {"ok": {"type": "boolean"}, "entries": {"type": "integer", "minimum": 0},
+                   "first_bad": {"type": ["integer", "null"]},
+                   "reason": {"type": ["string", "null"]}, "head_hash": {"type": "string"}},
+}
+_LEDGER_FILTERS = [
+    {"name": "brand", "in": "query", "schema": {"type": "string"}},
+    {"name": "number", "in": "query", "schema": {"type": "string"}},
+    {"name": "since", "in": "query", "schema": {"type": "string"},
+     "description": "ISO 8601 date or time (naive = UTC)"},
+    {"name": "until", "in": "query", "schema": {"type": "string"}},
+    {"name": "as_of", "in": "query", "schema": {"type": "string"},
+     "description": "Consent as it stood at this moment: the latest entry per number and "
+                    "brand recorded at or before it"},
+]
+_BEARER = [{"apiKey": []}]
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "smsgate", "version": "1",
+             "description": "SMS 10DLC opt-in/opt-out gateway: consents, campaigns and the "
+                            "consent ledger. Errors are {\"error\": {\"code\", \"message\"}}."},
+    "components": {"schemas": SCHEMAS, "securitySchemes": {
+        "apiKey": {"type": "http", "scheme": "bearer",
+                   "description": "A key from `smsgate key create`"}}},
+    "paths": {
+        "/api/v1/consents": {"post": {
+            "summary": "Record consent gathered elsewhere (one, or up to 10,000 at once)",
+            "security": _BEARER,
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _CONSENTS_IN}}},
+            "responses": {"201": _json(_CONSENTS_OUT, "Recorded in the ledger"),
+                          **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
+        "/api/v1/consents/{number}": {"get": {
+            "summary": "A number's consent per brand and its ledger entries",
+            "security": _BEARER,
+            "parameters": [{"name": "number", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": _json(_REPORT, "Current state and history"),
+                          **_errors(401, 403, 422)}}},
+        "/api/v1/campaigns": {"post": {
+            "summary": "Enqueue a campaign; refused numbers are listed with their reason",
+            "security": _BEARER,
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _CAMPAIGN_IN}}},
+            "responses": {"202": _json(_CAMPAIGN_OUT, "Accepted and queued"),
+                          **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
+        "/api/v1/campaigns/{campaign_id}": {"get": {
+            "summary": "A campaign's status and counts", "security": _BEARER,
+            "parameters": [{"name": "campaign_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 0}}],
+            "responses": {"200": _json({
+                "type": "object", "required": ["id", "status", "counts"],
+                "properties": {"id": {"type": "integer"},
+                               "status": {"type": "string",
+                                          "enum": ["queued", "sending", "done"]},
+                               "counts": _ref("Counts")}}, "Progress"),
+                **_errors(401, 403, 404)}}},
+        "/api/v1/ledger.csv": {"get": {
+            "summary": "The consent ledger as streamed, spreadsheet-safe CSV",
+            "security": _BEARER, "parameters": _LEDGER_FILTERS,
+            "responses": {"200": {"description": "RFC 4180 CSV, UTF-8, with a header row",
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **_errors(400, 401, 403, 404, 422)}}},
+        "/api/v1/ledger/verify": {"get": {
+            "summary": "Walk the hash chain: is the ledger intact?", "security": _BEARER,
+            "responses": {"200": _json(_VERIFY, "The verification"), **_errors(401, 403)}}},
+        "/healthz": {"get": {
+            "summary": "200 when the database and Redis answer, 503 otherwise",
+            "responses": {code: _json({
+                "type": "object", "required": ["ok", "database", "redis"],
+                "properties": {"ok": {"type": "boolean"}, "database": {"type": "string"},
+                               "redis": {"type": "string"}}}, text)
+                for code, text in (("200", "Healthy"), ("503", "A dependency is down"))}}},
+    },
+}
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    """The OpenAPI description, for clients and for contract tests."""
+    return jsonify(SPEC)
