@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import UTC, datetime
 
 import pytest
+from werkzeug.serving import make_server
 
 from smsgate.apikeys import issue_key
 from smsgate.brands import create_brand
@@ -33,6 +35,18 @@ def clock(monkeypatch) -> FrozenClock:
     frozen = FrozenClock()
     monkeypatch.setattr(ledger, "utcnow", lambda: frozen.now)
     return frozen
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app on a free loopback port, served from a thread like a real server (the
+    test client shares the test's app context, which hides context teardown effects)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 def issue(role: str, brand: str | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 
 from smsgate.audit.export import neutralise
@@ -9,7 +11,7 @@ from smsgate.consent import ledger
 from smsgate.extensions import db
 
 from audit_support import (CSV_PATH, add_brand, append_at, bearer, clock, csv_rows,  # noqa: F401
-                           ids_of, issue, record)
+                           ids_of, issue, live_server, record)
 
 N1, N2, N3 = "+14155550123", "+14155550124", "+14155550125"
 
@@ -283,3 +285,18 @@ def test_export_streams_thousands_of_entries_in_chunks(brand, client):
     assert data.count(b"\r\n") == total + 1
     assert ids_of(data) == list(range(1, total + 1))
     response.close()
+
+
+def test_export_streams_over_a_real_server_after_the_request_context_is_gone(brand,
+                                                                           live_server):
+    """Flask tears the request down before a streamed body is read: the rows must come from
+    a connection that outlives it (on PostgreSQL a rollback would drop the server cursor)."""
+    total = 12_000  # three fetches of EXPORT_BATCH rows
+    ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(total)])
+    db.session.commit()
+    request = urllib.request.Request(live_server + CSV_PATH, headers=bearer(issue("auditor")))
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.headers["Transfer-Encoding"] == "chunked"
+        data = response.read()
+    assert data.count(b"\r\n") == total + 1
+    assert data.endswith(b"\r\n") and ids_of(data)[-1] == total

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Result, func, select
+from sqlalchemy import Connection, Result, func, select
 from sqlalchemy.orm import Session
 
 from smsgate.audit.filters import ExportFilters
@@ -100,18 +100,19 @@ def format_row(row: Sequence[Any]) -> list[Any]:
     ]
 
 
-def open_export(session: Session, filters: ExportFilters, brand_id: int | None, *,
+def open_export(bind: Session | Connection, filters: ExportFilters, brand_id: int | None, *,
                 on_rows: Callable[[int], None] | None = None,
                 batch: int = EXPORT_BATCH) -> Iterator[bytes]:
-    """Run the export query now and return a generator of UTF-8 CSV chunks.
+    """Run the export query on `bind` now and return a generator of UTF-8 CSV chunks.
 
     The query is executed before this returns, so a database error surfaces here (as a
-    proper error response) rather than halfway through a download. The generator closes the
-    cursor when exhausted or closed early (a client that hangs up). `on_rows(n)` is called
-    after each chunk with the number of rows in it.
+    proper error response) rather than halfway through a download. `bind`'s transaction must
+    stay open until the generator is done (the rows stream from a server-side cursor on
+    PostgreSQL). The generator closes the cursor when exhausted or closed early (a client
+    that hangs up). `on_rows(n)` is called after each chunk with the number of rows in it.
     """
-    result = session.execute(export_statement(filters, brand_id),
-                             execution_options={"yield_per": batch})
+    result = bind.execute(export_statement(filters, brand_id),
+                          execution_options={"yield_per": batch})
     return _chunks(result, on_rows)
 
 

@@ -16,7 +16,8 @@ How the key is kept, and why this is safe against CSRF:
   Origin (or Sec-Fetch-Site) says it came from another site, so a hostile page cannot sign
   a victim in with the attacker's key.
 * Every response carries a strict Content-Security-Policy (no scripts, styles only by
-  nonce, no framing) and `Referrer-Policy: no-referrer` (lookups put a number in the URL).
+  nonce, no framing) and `Referrer-Policy: same-origin` (a lookup puts a number in the URL,
+  which must not leak to another site).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _security_headers(response: Response) -> Response:
         "frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": with it Chromium sends `Origin: null` on our own form posts.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -78,10 +80,12 @@ def _render(key: ApiKey | None, status: int = 200, **context: Any) -> tuple[str,
 def _same_site_only() -> None:
     """Refuse a cross-site POST (login CSRF); requests without these headers are not from
     a browser, so they cannot carry a victim's cookies anyway."""
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        raise Forbidden("cross-site request refused", code="cross_site")
-    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")  # set by the browser, not by pages
+    if fetch_site is not None:
+        if fetch_site not in ("same-origin", "none"):
+            raise Forbidden("cross-site request refused", code="cross_site")
+        return
+    origin = request.headers.get("Origin")  # older browsers; "null" counts as foreign
     if origin is not None and urlsplit(origin).netloc != request.host:
         raise Forbidden("cross-site request refused", code="cross_site")
 
@@ -99,14 +103,20 @@ def page():
     key = _signed_in()
     if key is None:
         return _render(None)
+    context = _lookup(key)
+    return _render(key, 422 if "lookup_error" in context else 200, **context)
+
+
+def _lookup(key: ApiKey) -> dict[str, Any]:
+    """The page context for the `number` asked for, if any: its report, or why not."""
     raw = request.args.get("number", "").strip()
     if not raw:
-        return _render(key)
+        return {}
     try:
         number = normalize_number(raw)
     except InvalidNumberError as exc:
-        return _render(key, 422, lookup_error=str(exc), asked=raw)
-    return _render(key, report=number_report(db.session, number, key.brand_id), asked=raw)
+        return {"lookup_error": str(exc), "asked": raw}
+    return {"report": number_report(db.session, number, key.brand_id), "asked": raw}
 
 
 @bp.post("/session")
@@ -149,10 +159,11 @@ def download():
 
 @bp.get("/verify")
 def verify_ledger():
-    """Walk the whole chain and show the outcome."""
+    """Walk the whole chain and show the outcome (and the number looked up, if any)."""
     key = _signed_in()
     if key is None:
         return _render(None, 401, sign_in_error="Sign in to verify the ledger.")
     result = verify(db.session)
     db.session.rollback()
-    return _render(key, verification=result)
+    context = _lookup(key)  # keep the number on screen that was being looked at
+    return _render(key, verification=result, **context)

@@ -2,15 +2,21 @@
 
 The filters are checked, the brand scope decided and the query run *before* the response
 starts, so every refusal is a proper 4xx and a database failure a proper error; only then
-does the body stream. The generator runs inside the request (`stream_with_context`), so its
-database session lives until the last row is sent and is closed when the client hangs up.
+does the body stream.
+
+The rows come from a connection of their own, not from `db.session`: Flask tears the app
+context down (and Flask-SQLAlchemy rolls the session back) when the view returns, before
+the body is iterated, and on PostgreSQL that rollback would destroy the server-side cursor
+the rows stream from. The connection is closed when the response is (all rows sent, or the
+client hung up): by the body itself once it ends, and by `call_on_close` otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from flask import Response, stream_with_context
+from sqlalchemy import Connection
 
 from smsgate.audit.export import download_name, open_export
 from smsgate.audit.filters import parse_filters, visible_brand_id
@@ -23,10 +29,24 @@ def csv_response(key_brand_id: int | None, args: Mapping[str, Sequence[str]]) ->
     `key_brand_id` (None: every brand). Raises SmsgateError (4xx) for bad filters."""
     filters = parse_filters(args)
     brand_id = visible_brand_id(db.session, filters, key_brand_id)
-    chunks = open_export(db.session, filters, brand_id)
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    connection = db.engine.connect()
+    try:
+        chunks = open_export(connection, filters, brand_id)
+    except BaseException:
+        connection.close()
+        raise
+    response = Response(stream_with_context(_closing(chunks, connection)), mimetype="text/csv")
+    response.call_on_close(connection.close)  # idempotent; covers a body never iterated
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(utcnow())}"'
     response.headers["Cache-Control"] = "no-store"  # personal data: never in a shared cache
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Accel-Buffering"] = "no"  # a buffering proxy would defeat streaming
     return response
+
+
+def _closing(chunks: Iterator[bytes], connection: Connection) -> Iterator[bytes]:
+    """Yield `chunks`, then release the connection (and the snapshot it holds) at once."""
+    try:
+        yield from chunks
+    finally:
+        connection.close()

@@ -1,0 +1,255 @@
+"""The auditor's page: key kept in an HttpOnly cookie, lookups, CSV download, verification,
+escaping; and the same journey in a real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from smsgate.apikeys import revoke_key
+from smsgate.extensions import db
+from smsgate.http.audit_page import COOKIE
+
+from audit_support import (CSV_PATH, add_brand, append_at, bearer, clock, ids_of,  # noqa: F401
+                           issue, live_server, record)
+
+N1, N2 = "+14155550123", "+14155550124"
+XSS = '<img src=x onerror="document.title=\'pwned\'"><script>window.pwned=1</script>'
+
+
+@pytest.fixture
+def ledger_with_hostile_text(clock, brand):
+    """Acme and Bolt; N1's STOP at Acme carries markup; N2 sends STOPALL through Bolt."""
+    bolt = add_brand("Bolt", "+14155550101")
+    append_at(clock, "2026-01-05T10:00:00+00:00", record(
+        N1, brand.id, evidence={"consent_text": "Yes to Acme texts", "ip": "203.0.113.7"}))
+    append_at(clock, "2026-01-06T10:00:00+00:00",
+              record(N1, brand.id, "opt_out", "sms", keyword="STOP", raw_text=XSS))
+    append_at(clock, "2026-01-07T10:00:00+00:00", record(N2, bolt.id))
+    append_at(clock, "2026-01-08T10:00:00+00:00",
+              record(N2, bolt.id, "opt_out", "sms", scope="all", keyword="STOPALL",
+                     raw_text="STOP ALL"))
+    return brand, bolt
+
+
+def sign_in(client, secret: str, **headers):
+    return client.post("/audit/session", data={"key": secret}, headers=headers)
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- the key in the browser ------------------------------------------------------------------
+
+def test_sign_in_keeps_the_key_in_an_httponly_samesite_strict_cookie(brand, client):
+    secret = issue("auditor")
+    response = sign_in(client, secret)
+    assert response.status_code == 303 and response.headers["Location"] == "/audit"
+    cookie = client.get_cookie(COOKIE, path="/audit")
+    assert cookie.value == secret
+    assert cookie.http_only and cookie.same_site == "Strict" and not cookie.secure
+    assert "Key #1 · auditor · all brands" in page_text(client.get("/audit"))
+
+
+def test_cookie_is_secure_when_the_page_is_served_over_https(brand, client):
+    response = client.post("/audit/session", data={"key": issue("auditor")},
+                           base_url="https://localhost")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_marketer_and_unknown_keys_cannot_sign_in(brand, client):
+    response = sign_in(client, issue("marketer"))
+    assert response.status_code == 403
+    assert "This page needs an auditor key." in page_text(response)
+    assert sign_in(client, "sgk_nope_nope").status_code == 401
+    assert client.get_cookie(COOKIE, path="/audit") is None
+
+
+def test_cross_site_sign_in_is_refused(brand, client):
+    secret = issue("auditor")
+    assert sign_in(client, secret, Origin="https://evil.example").status_code == 403
+    assert sign_in(client, secret, Origin="null").status_code == 403
+    assert sign_in(client, secret, **{"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert sign_in(client, secret, **{"Sec-Fetch-Site": "same-site"}).status_code == 403
+    assert client.get_cookie(COOKIE, path="/audit") is None
+    assert sign_in(client, secret, Origin="http://localhost").status_code == 303
+
+
+def test_the_api_never_accepts_the_audit_cookie(brand, client):
+    client.set_cookie(COOKIE, issue("auditor"), path="/")
+    assert client.get(CSV_PATH).status_code == 401
+    assert client.get("/api/v1/ledger/verify").status_code == 401
+
+
+def test_signed_out_routes_ask_to_sign_in_and_a_revoked_key_stops_working(brand, client):
+    for path in ("/audit/ledger.csv", "/audit/verify"):
+        response = client.get(path)
+        assert response.status_code == 401 and 'name="key"' in page_text(response)
+    secret = issue("auditor")
+    sign_in(client, secret)
+    assert client.get("/audit/verify").status_code == 200
+    revoke_key(db.session, 1)
+    db.session.commit()
+    assert client.get("/audit/verify").status_code == 401
+
+
+def test_sign_out_forgets_the_key(brand, client):
+    sign_in(client, issue("auditor"))
+    response = client.post("/audit/session/end")
+    assert response.status_code == 303
+    assert client.get_cookie(COOKIE, path="/audit") is None
+
+
+def test_every_page_sends_a_strict_content_security_policy(brand, client):
+    response = client.get("/audit")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy  # no script may run at all
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'<style nonce="{nonce}">' in page_text(response)
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+# --- what a signed-in auditor sees -------------------------------------------------------------
+
+def test_lookup_shows_state_per_brand_and_history_with_markup_escaped(ledger_with_hostile_text,
+                                                                    client):
+    sign_in(client, issue("auditor"))
+    response = client.get("/audit", query_string={"number": "(415) 555-0123"})
+    html = page_text(response)
+    assert response.status_code == 200
+    assert "Consent of +14155550123 per brand" in html
+    assert "<img src=x" not in html and "<script>window" not in html
+    assert "&lt;img src=x onerror=&#34;document.title=&#39;pwned&#39;&#34;&gt;" in html
+    assert "History, newest first: 2 of 2 entries" in html
+
+
+def test_lookup_applies_a_stopall_to_every_brand(ledger_with_hostile_text, client):
+    sign_in(client, issue("auditor"))
+    html = page_text(client.get("/audit", query_string={"number": N2}))
+    states = html.split('id="states"')[1].split("</table>")[0]
+    assert states.count(">opt_out<") == 2 and states.count("#4 (STOPALL)") == 2
+
+
+def test_scoped_auditor_page_shows_only_its_brand(ledger_with_hostile_text, client):
+    sign_in(client, issue("auditor", "Bolt"))
+    html = page_text(client.get("/audit", query_string={"number": N1}))
+    assert "Key #1 · auditor · Bolt" in html
+    assert "No consent recorded for this number." in html and "Yes to Acme texts" not in html
+    assert '<option value="Acme"' not in html and '<option value="">All brands' not in html
+
+
+def test_lookup_of_an_invalid_number_says_why(brand, client):
+    sign_in(client, issue("auditor"))
+    response = client.get("/audit", query_string={"number": "<b>12</b>"})
+    assert response.status_code == 422
+    assert "<b>12</b>" not in page_text(response) and "wrong number of digits" in page_text(
+        response) or "not a phone number" in page_text(response)
+
+
+def test_page_download_is_the_same_stream_as_the_api(ledger_with_hostile_text, client):
+    secret = issue("auditor")
+    sign_in(client, secret)
+    query = {"brand": "Acme", "number": "", "since": "2026-01-06", "until": "", "as_of": ""}
+    response = client.get("/audit/ledger.csv", query_string=query)
+    assert response.status_code == 200 and response.is_streamed
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    page_bytes = response.get_data()  # read each stream before the next request starts
+    api = client.get(CSV_PATH, query_string=query, headers=bearer(secret))
+    assert page_bytes == api.get_data()
+    assert ids_of(page_bytes) == [2, 4]
+
+
+def test_page_download_with_a_bad_filter_shows_the_error_on_the_page(brand, client):
+    sign_in(client, issue("auditor"))
+    response = client.get("/audit/ledger.csv", query_string={"since": "last tuesday"})
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert "since: expected an ISO 8601 date" in page_text(response)
+
+
+def test_page_verify_reports_intact_then_the_broken_entry(ledger_with_hostile_text, client):
+    sign_in(client, issue("auditor"))
+    assert "Intact: 4 entries" in page_text(client.get("/audit/verify"))
+    db.session.execute(text("UPDATE ledger_entries SET raw_text = 'START' WHERE id = 2"))
+    db.session.commit()
+    assert "Broken at entry #2:\n        entry altered" in page_text(client.get("/audit/verify"))
+
+
+# --- the same journey in a real browser ---------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM, reason="no chromium on PATH (apt-get install chromium)")
+def test_auditor_signs_in_looks_up_downloads_and_verifies_in_chromium(
+        ledger_with_hostile_text, client, live_server, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    auditor, marketer = issue("auditor"), issue("marketer")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(accept_downloads=True,
+                                          viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            console = []
+            page.on("console", lambda message: console.append(message.text))
+            page.on("dialog", lambda dialog: console.append("dialog: " + dialog.message))
+            page.set_default_timeout(15_000)
+
+            page.goto(live_server + "/audit")
+            page.fill("input[name=key]", marketer)
+            page.get_by_role("button", name="Sign in").click()
+            assert page.inner_text("[role=alert]") == "This page needs an auditor key."
+            page.fill("input[name=key]", auditor)
+            page.get_by_role("button", name="Sign in").click()
+            assert "auditor · all brands" in page.inner_text("header")
+            cookie, = context.cookies()
+            assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (
+                COOKIE, True, "Strict", "/audit")
+            assert page.evaluate("document.cookie") == ""  # no script can read the key
+
+            page.fill("#lookup input[name=number]", "(415) 555-0123")
+            page.get_by_role("button", name="Look up").click()
+            assert page.inner_text("#states tbody").split("\t")[:2] == ["Acme", "opt_out"]
+            hostile = page.locator("#history td.text").first
+            assert hostile.inner_text() == XSS  # shown as text, not run as markup
+            assert page.locator("#history img, #history script").count() == 0
+            assert page.evaluate("window.pwned") is None and page.title().startswith("smsgate")
+
+            page.select_option("#export select[name=brand]", "Acme")
+            page.fill("#export input[name=since]", "2026-01-06")
+            with page.expect_download() as download_info:
+                page.get_by_role("button", name="Download CSV").click()
+            download = download_info.value
+            saved = tmp_path / download.suggested_filename
+            download.save_as(saved)
+            api = client.get(CSV_PATH, query_string={"brand": "Acme", "since": "2026-01-06"},
+                             headers=bearer(auditor))
+            assert saved.read_bytes() == api.get_data()
+            assert ids_of(saved.read_bytes()) == [2, 4]
+
+            page.get_by_role("button", name="Verify the hash chain").click()
+            assert page.inner_text("#verdict").startswith("Intact: 4 entries")
+            assert "Consent of +14155550123" in page.inner_text("#lookup")  # still on screen
+            page.screenshot(path="/tmp/smsgate_audit_page.png", full_page=True)
+
+            db.session.execute(text("UPDATE ledger_entries SET raw_text = 'x' WHERE id = 3"))
+            db.session.commit()
+            page.get_by_role("button", name="Verify the hash chain").click()
+            assert page.inner_text("#verdict").startswith("Broken at entry #3: entry altered")
+
+            page.get_by_role("button", name="Sign out").click()
+            assert page.locator("input[name=key]").count() == 1
+            assert context.cookies() == []
+            assert not [line for line in console if "Content Security Policy" in line
+                        or line.startswith("dialog")], console
+        finally:
+            browser.close()
