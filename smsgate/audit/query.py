@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from smsgate.audit.filters import ExportFilters
 from smsgate.models import Brand, LedgerEntry
@@ -31,12 +33,45 @@ from smsgate.models import Brand, LedgerEntry
 entries = LedgerEntry.__table__
 brands = Brand.__table__
 
-# The export's source columns, in the order `smsgate.audit.export` reads them.
+# An entry with its brand's name, typed (for the audit page).
 COLUMNS = (
     entries.c.id, entries.c.recorded_at, entries.c.number, brands.c.name.label("brand"),
     entries.c.brand_id, entries.c.scope, entries.c.action, entries.c.source, entries.c.keyword,
     entries.c.raw_text, entries.c.message_sid, entries.c.evidence, entries.c.api_key_id,
     entries.c.entry_hash, entries.c.prev_hash,
+)
+
+
+class utc_iso(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """A UTC timestamp column as ``ledger.format_time`` writes it, rendered by the database
+    (2026-01-31T12:00:00.000000+00:00): parsing and formatting a million datetimes in
+    Python would cost more than the rest of an export row."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(utc_iso, "postgresql")
+def _utc_iso_postgresql(element, compiler, **kw) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+
+
+@compiles(utc_iso, "sqlite")
+def _utc_iso_sqlite(element, compiler, **kw) -> str:
+    # UTCDateTime stores naive UTC text, always with six fraction digits:
+    # "2026-01-31 12:00:00.000000".
+    return f"replace({compiler.process(element.clauses, **kw)}, ' ', 'T') || '+00:00'"
+
+
+# The export's columns, all as text (the CSV is text; the database converts in C), in the
+# order `smsgate.audit.cells.format_row` reads them.
+EXPORT_COLUMNS = (
+    cast(entries.c.id, Text), utc_iso(entries.c.recorded_at), entries.c.number,
+    brands.c.name, cast(entries.c.brand_id, Text), entries.c.scope, entries.c.action,
+    entries.c.source, entries.c.keyword, entries.c.raw_text, entries.c.message_sid,
+    entries.c.evidence, cast(entries.c.api_key_id, Text), entries.c.entry_hash,
+    entries.c.prev_hash,
 )
 
 
@@ -47,7 +82,8 @@ def brand_condition(brand_id: int) -> ColumnElement[bool]:
 
 def export_statement(filters: ExportFilters, brand_id: int | None) -> Select:
     """The rows to export for `filters`, seen as `brand_id` (None: every brand), by id."""
-    statement = select(*COLUMNS).join_from(entries, brands, entries.c.brand_id == brands.c.id)
+    statement = select(*EXPORT_COLUMNS).join_from(entries, brands,
+                                                  entries.c.brand_id == brands.c.id)
     if filters.as_of:
         statement = statement.where(
             entries.c.id.in_(deciding_ids(filters.as_of_before, filters.number, brand_id)))
