@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import urllib.request
 
 import pytest
 
-from smsgate.audit.export import neutralise
+from smsgate.audit.export import neutralise, open_export
+from smsgate.audit.filters import ExportFilters
+from smsgate.audit.prefetch import prefetched
 from smsgate.consent import ledger
 from smsgate.extensions import db
 
@@ -300,3 +303,27 @@ def test_export_streams_over_a_real_server_after_the_request_context_is_gone(bra
         data = response.read()
     assert data.count(b"\r\n") == total + 1
     assert data.endswith(b"\r\n") and ids_of(data)[-1] == total
+
+
+def test_closing_an_export_early_stops_its_prefetch_thread(brand):
+    ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(300)])
+    db.session.commit()
+    with db.engine.connect() as connection:
+        chunks = open_export(connection, ExportFilters(), None, batch=100)
+        assert next(chunks).startswith(b"entry_id,")
+        assert next(chunks).count(b"\r\n") == 100
+        chunks.close()  # the client hung up
+        assert not [thread for thread in threading.enumerate()
+                    if thread.name == "ledger-export-prefetch"]
+
+
+def test_a_database_error_while_streaming_reaches_the_consumer():
+    class FailingResult:
+        def partitions(self):
+            yield [("row",)]
+            raise RuntimeError("connection lost")
+
+    batches = prefetched(FailingResult())
+    assert next(batches) == [("row",)]
+    with pytest.raises(RuntimeError, match="connection lost"):
+        next(batches)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from smsgate.audit.cells import HEADER, neutralise  # noqa: F401 - neutralise: part of the API
 from smsgate.audit.fastcsv import render_rows
 from smsgate.audit.filters import ExportFilters
+from smsgate.audit.prefetch import prefetched
 from smsgate.audit.query import export_statement
 
 EXPORT_BATCH = 5000  # rows per database fetch and per chunk written
@@ -46,7 +47,7 @@ def _chunks(result: Result, on_rows: Callable[[int], None] | None) -> Iterator[b
         header = io.StringIO()
         csv.writer(header, lineterminator="\r\n").writerow(HEADER)
         yield header.getvalue().encode("utf-8")
-        for rows in result.partitions():
+        for rows in prefetched(result):
             # "replace" only matters for a lone surrogate, which UTF-8 cannot carry: a
             # visible U+FFFD beats aborting a download halfway through.
             yield render_rows(rows).encode("utf-8", "replace")
