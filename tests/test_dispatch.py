@@ -359,14 +359,24 @@ def two_limiters(app, clock: FakeClock) -> list[RateLimiter]:
 def test_rate_limiter_admits_at_most_n_per_second_across_two_instances(ctx):
     clock = FakeClock(1_700_000_000.25)
     first, second = two_limiters(ctx, clock)
-    admitted = [limiter.try_acquire(7, 5) == 0 for limiter in [first, second] * 10]
-    assert admitted == [True] * 5 + [False] * 15
+    granted = [limiter.take(7, 5)[0] for limiter in [first, second] * 10]
+    assert granted == [1] * 5 + [0] * 15
     clock.now = 1_700_000_000.75
-    assert second.try_acquire(7, 5) == pytest.approx(0.25)
-    assert first.try_acquire(8, 5) == 0  # another brand has its own cap
+    assert second.take(7, 5) == (0, pytest.approx(0.25))
+    assert first.take(8, 5) == (1, pytest.approx(0.25))  # another brand has its own cap
     clock.now = 1_700_000_001.0
-    assert [limiter.try_acquire(7, 5) == 0 for limiter in [second, first] * 4] == \
-        [True] * 5 + [False] * 3
+    assert [first.take(7, 5, want=3)[0], second.take(7, 5, want=3)[0],
+            first.take(7, 5, want=3)[0]] == [3, 2, 0]
+
+
+def test_slots_held_by_one_worker_expire_with_their_second(ctx):
+    clock = FakeClock(1_700_000_050.5)
+    first, second = two_limiters(ctx, clock)
+    first.acquire(9, 40)  # fetches 10 slots of this second and uses one
+    clock.now = 1_700_000_051.5
+    assert second.take(9, 40, want=40)[0] == 40  # the next second, all taken elsewhere
+    first.acquire(9, 40)  # its 9 left-over slots belong to the past second: it must wait
+    assert clock.now >= 1_700_000_052.0
 
 
 def test_blocking_acquire_never_starts_more_than_n_in_any_second(ctx):

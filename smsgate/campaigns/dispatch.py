@@ -3,12 +3,16 @@ only while its latest consent for the brand is an opt-in.
 
 Per recipient, in a pool of threads sharing one provider (its HTTP session is pooled):
 1. wait for a send slot of the brand's rate cap (shared in Redis by every worker);
-2. in ONE short transaction, claim the row with a conditional UPDATE (queued -> sending,
-   attempts + 1) whose WHERE re-reads consent_state, and commit. No row updated means
-   another run has it, or consent is gone (the row becomes `refused`);
+2. claim the row with a conditional UPDATE (queued -> sending, attempts + 1) whose WHERE
+   re-reads consent_state, in one short transaction that commits before step 3. No row
+   updated means another run has it, or consent is gone (the row becomes `refused`);
 3. call the provider; record the SID (`sent`) in a second short transaction.
 
 A STOP committed before step 2 therefore stops the text; one committed after it may not.
+The transactions of steps 2 and 3 are group-committed by the batch's writer thread
+(campaigns.writes): concurrent claims share one commit, each still committed before its
+own provider call.
+
 Errors: permanent ones (21211, 21610, 21614, ...) fail the recipient, and 21610 also records
 an opt-out (source `provider`). Transient ones are retried in-process with backoff, each retry
 re-claiming (and so re-checking consent) first; a 5xx or transport error may hide a text
@@ -16,39 +20,32 @@ that did go, so the provider's message list is asked before any retry. When the 
 out the row goes back to `queued` and the batch raises RetryLater for RQ's delayed retry;
 after MAX_ATTEMPTS provider calls it is `failed`. A worker killed between claim and record
 leaves `sending`: the sweeper (campaigns.queueing.settle_stale) settles it, never a resend.
-
-Every thread has its own Session from the sessionmaker passed in, committed per recipient.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsgate.campaigns.ratelimit import RateLimiter
-from smsgate.consent import ledger
-from smsgate.consent.policy import current_action, refusal_reason
-from smsgate.messaging.provider import UNSUBSCRIBED, Provider, ProviderError
-from smsgate.models import (
-    Brand,
-    BrandNumber,
-    Campaign,
-    CampaignRecipient,
-    ConsentState,
-    StatusEvent,
-    utcnow,
+from smsgate.campaigns.writes import (
+    Claim,
+    ClaimRequest,
+    ErrorRequest,
+    GroupWriter,
+    SentRequest,
+    refuse_unconsented,
 )
+from smsgate.messaging.provider import Provider, ProviderError
+from smsgate.models import Brand, BrandNumber, Campaign
 from smsgate.numbers import mask_number
 
 log = logging.getLogger(__name__)
@@ -57,12 +54,6 @@ MAX_ATTEMPTS = 8  # provider calls per recipient, over every run, before it is f
 TRIES_PER_RUN = 3  # provider calls per recipient within one job run
 BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd call of a run
 FIND_SENT_MARGIN = timedelta(minutes=1)  # clock skew between us and Twilio
-_FINAL_CALLBACKS = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}
-
-_recipients = CampaignRecipient.__table__
-# SQLite allows one writer: queueing our writers on a lock hands the write over at once,
-# where SQLite's own busy handler would sleep for milliseconds between polls.
-_sqlite_writes = threading.Lock()
 
 
 class RetryLater(Exception):
@@ -81,16 +72,6 @@ class Sender:
     messages_per_second: int
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A recipient this run holds (`sending`)."""
-
-    recipient_id: int
-    number: str
-    attempts: int
-    claimed_at: datetime
-
-
 def load_sender(session: Session, campaign_id: int) -> Sender | None:
     """The campaign's text and the brand's sender: its Messaging Service, else first number."""
     row = session.execute(select(Campaign.body, Brand.id, Brand.messaging_service_sid,
@@ -107,109 +88,23 @@ def load_sender(session: Session, campaign_id: int) -> Sender | None:
 
 
 class BatchSender:
-    """Sends one batch; one instance per job run, its methods called from many threads."""
+    """Sends one batch; `send_one` runs in many threads at once."""
 
-    def __init__(self, sessions: sessionmaker[Session], provider: Provider, limiter: RateLimiter,
+    def __init__(self, writer: GroupWriter, provider: Provider, limiter: RateLimiter,
                  sender: Sender, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.sessions = sessions
+        self.writer = writer
         self.provider = provider
         self.limiter = limiter
         self.sender = sender
         self.sleep = sleep
-        sqlite = sessions.kw["bind"].dialect.name == "sqlite"
-        self._lock: Callable[[], AbstractContextManager[Any]] = (
-            (lambda: _sqlite_writes) if sqlite else nullcontext)
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One short write transaction, committed on exit."""
-        with self._lock(), self.sessions.begin() as session:
-            yield session
-
-    def _consented(self) -> Any:
-        return exists().where(ConsentState.number == _recipients.c.number,
-                              ConsentState.brand_id == self.sender.brand_id,
-                              ConsentState.action == "opt_in")
-
-    def refuse_unconsented(self, recipient_ids: Sequence[int]) -> tuple[int, list[int]]:
-        """Refuse in bulk what consent already forbids; return how many, and the ids still
-        queued (a slot of the rate cap is then spent only on texts that may go)."""
-        now = utcnow()
-        brand = self.sender.brand_id
-        pending = ((_recipients.c.id.in_(recipient_ids))
-                   & (_recipients.c.campaign_id == self.sender.campaign_id)
-                   & (_recipients.c.status == "queued"))
-        state = exists().where(ConsentState.number == _recipients.c.number,
-                               ConsentState.brand_id == brand)
-        opted_out = state.where(ConsentState.action == "opt_out")
-        with self.write() as session:
-            refused = session.execute(update(_recipients).where(pending, opted_out).values(
-                status="refused", refusal_reason="opted_out", updated_at=now)).rowcount
-            refused += session.execute(update(_recipients).where(pending, ~state).values(
-                status="refused", refusal_reason="no_consent", updated_at=now)).rowcount
-            return refused, list(session.scalars(select(_recipients.c.id).where(pending)
-                                                 .order_by(_recipients.c.id)))
 
     def claim(self, recipient_id: int, from_status: str) -> Claim | str:
-        """Claim the row if it is `from_status` and consent is an opt-in right now.
-
-        Returns the Claim, or why not: "refused" (consent gone; the row says why) or
-        "skipped" (someone else holds or settled it).
-        """
-        now = utcnow()
-        with self.write() as session:
-            row = session.execute(
-                update(_recipients)
-                .where(_recipients.c.id == recipient_id, _recipients.c.status == from_status,
-                       self._consented())
-                .values(status="sending", claimed_at=now, updated_at=now,
-                        attempts=_recipients.c.attempts + 1)
-                .returning(_recipients.c.number, _recipients.c.attempts)).first()
-            if row is not None:
-                return Claim(recipient_id, row.number, row.attempts, now)
-            number = session.scalar(select(_recipients.c.number).where(
-                _recipients.c.id == recipient_id, _recipients.c.status == from_status))
-            if number is None:
-                return "skipped"
-            reason = refusal_reason(current_action(session, number, self.sender.brand_id))
-            session.execute(update(_recipients).where(
-                _recipients.c.id == recipient_id, _recipients.c.status == from_status)
-                .values(status="refused", refusal_reason=reason, updated_at=now))
-            return "refused"
-
-    def record_sent(self, claim: Claim, sid: str) -> None:
-        """The text went: keep its SID, and any final status Twilio reported before we could."""
-        now = utcnow()
-        with self.write() as session:
-            session.execute(update(_recipients).where(
-                _recipients.c.id == claim.recipient_id, _recipients.c.status == "sending")
-                .values(status="sent", provider_sid=sid, sent_at=now, updated_at=now,
-                        error_code=None, error_message=None))
-            early = session.execute(
-                select(StatusEvent.status, StatusEvent.error_code)
-                .where(StatusEvent.message_sid == sid).order_by(StatusEvent.id.desc())
-                .limit(1)).first()
-            if early is not None and early.status in _FINAL_CALLBACKS:
-                session.execute(update(_recipients).where(
-                    _recipients.c.id == claim.recipient_id, _recipients.c.status == "sent")
-                    .values(status=_FINAL_CALLBACKS[early.status],
-                            error_code=early.error_code))
+        """The Claim, or why not: "refused" (consent gone) or "skipped" (not ours)."""
+        return self.writer.ask(ClaimRequest(recipient_id, from_status))
 
     def settle_error(self, claim: Claim, error: ProviderError, status: str) -> None:
         """Record the error and move the row to `failed` or back to `queued`."""
-        code = str(error.code or error.status or "")
-        with self.write() as session:
-            session.execute(update(_recipients).where(
-                _recipients.c.id == claim.recipient_id, _recipients.c.status == "sending")
-                .values(status=status, error_code=code or None,
-                        error_message=error.message[:500], updated_at=utcnow()))
-            if status == "failed" and error.code == UNSUBSCRIBED:
-                # The carrier (or Twilio) says this person unsubscribed: that is consent news.
-                ledger.append(session, ledger.ConsentRecord(
-                    number=claim.number, brand_id=self.sender.brand_id, action="opt_out",
-                    source="provider", keyword=f"error:{UNSUBSCRIBED}", message_sid=None,
-                    evidence={"campaign_id": self.sender.campaign_id,
-                              "error_code": UNSUBSCRIBED}))
+        self.writer.ask(ErrorRequest(claim, error, status))
         if status == "failed":
             log.warning("campaign_text_failed", extra={
                 "campaign_id": self.sender.campaign_id, "recipient_id": claim.recipient_id,
@@ -237,7 +132,9 @@ class BatchSender:
                 self.limiter.acquire(sender.brand_id, sender.messages_per_second)
                 claim = self.claim(recipient_id, "sending")  # re-checks consent first
                 continue
-            self.record_sent(claim, sid)
+            # Not waited for: the thread moves on to its next recipient. Should the write
+            # fail, the batch fails and the row stays `sending` for the sweeper.
+            self.writer.tell(SentRequest(claim, sid))
             return "sent"
         raise AssertionError("unreachable: the last try always returns")
 
@@ -253,7 +150,7 @@ class BatchSender:
             except ProviderError:
                 return "unsettled"
             if sid:
-                self.record_sent(claim, sid)
+                self.writer.ask(SentRequest(claim, sid))
                 return "sent"
         if claim.attempts >= MAX_ATTEMPTS:
             self.settle_error(claim, exc, "failed")
@@ -277,16 +174,20 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
         sender = load_sender(session, campaign_id)
     if sender is None:
         return {}
-    batch = BatchSender(sessions, provider, limiter, sender, sleep=sleep)
-    refused, todo = batch.refuse_unconsented(recipient_ids)
+    refused, todo = refuse_unconsented(sessions, sender.brand_id, campaign_id, recipient_ids)
     # not_pending: sent, settled or held by another run already (a job run twice).
     counts: Counter[str] = Counter(refused=refused,
                                    not_pending=len(recipient_ids) - refused - len(todo))
     if todo:
-        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo))),
-                                thread_name_prefix=f"campaign-{campaign_id}") as pool:
-            # Iterating re-raises a thread's unexpected error, after the pool has finished.
-            counts.update(pool.map(batch.send_one, todo))
+        writer = GroupWriter(sessions, sender.brand_id, campaign_id)
+        batch = BatchSender(writer, provider, limiter, sender, sleep=sleep)
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo))),
+                                    thread_name_prefix=f"campaign-{campaign_id}") as pool:
+                # Iterating re-raises a thread's unexpected error, after the pool finished.
+                counts.update(pool.map(batch.send_one, todo))
+        finally:
+            writer.close()
     counts = +counts  # drop zero counts
     log.info("campaign_batch", extra={"campaign_id": campaign_id, **counts})
     if counts["requeued"]:

@@ -1,0 +1,256 @@
+"""The database side of sending a batch: claims, recorded SIDs and errors, group-committed.
+
+Every sending thread asks this batch's one writer thread for its writes and waits for the
+answer. The writer takes whatever requests are waiting, runs them in ONE short transaction
+and commits once, so N threads cost one commit (one fsync) instead of N, and only one thread
+ever waits on the database's write lock. Nothing about a single request changes:
+
+* a claim is a conditional UPDATE (status as expected, and an opt-in in consent_state right
+  now) that is committed before the thread that asked for it calls the provider;
+* a claim that finds consent gone marks the row `refused` with the reason, in the same
+  transaction;
+* a recorded SID only ever moves a row from `sending` to `sent`.
+
+If a group's transaction fails, every request in it fails with that error: no claim in it
+was committed, so nothing is sent for it; a SID not recorded leaves the row `sending` for
+the sweeper, which asks the provider rather than resending.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from smsgate.consent import ledger
+from smsgate.consent.policy import refusal_reason
+from smsgate.messaging.provider import UNSUBSCRIBED, ProviderError
+from smsgate.models import CampaignRecipient, ConsentState, StatusEvent, utcnow
+
+_recipients = CampaignRecipient.__table__
+# The hot statements are built once, with bound parameters, so each group skips building and
+# cache-keying them; they run on the session's Core connection (no ORM layer in between).
+_CLAIM = (
+    update(_recipients)
+    .where(_recipients.c.id.in_(bindparam("ids", expanding=True)),
+           _recipients.c.status == bindparam("from_status"),
+           exists().where(ConsentState.number == _recipients.c.number,
+                          ConsentState.brand_id == bindparam("brand_id"),
+                          ConsentState.action == "opt_in"))
+    .values(status="sending", claimed_at=bindparam("now"), updated_at=bindparam("now"),
+            attempts=_recipients.c.attempts + 1)
+    .returning(_recipients.c.id, _recipients.c.number, _recipients.c.attempts))
+_RECORD_SENT = (
+    update(_recipients)
+    .where(_recipients.c.id == bindparam("rid"), _recipients.c.status == "sending")
+    .values(status="sent", provider_sid=bindparam("sid"), sent_at=bindparam("now"),
+            updated_at=bindparam("now"), error_code=None, error_message=None))
+_EARLY_STATUS = (
+    select(StatusEvent.message_sid, StatusEvent.status, StatusEvent.error_code)
+    .where(StatusEvent.message_sid.in_(bindparam("sids", expanding=True)))
+    .order_by(StatusEvent.id))
+_FINAL_CALLBACKS = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}
+# SQLite allows one writer: two batches in one process take turns here rather than in
+# SQLite's busy handler, which sleeps for milliseconds between polls.
+_sqlite_writes = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A recipient this run holds (`sending`)."""
+
+    recipient_id: int
+    number: str
+    attempts: int
+    claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    recipient_id: int
+    from_status: str  # "queued", or "sending" when a retry re-checks consent
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    claim: Claim
+    sid: str
+
+
+@dataclass(frozen=True)
+class ErrorRequest:
+    claim: Claim
+    error: ProviderError
+    status: str  # "failed" or "queued"
+
+
+Request = ClaimRequest | SentRequest | ErrorRequest
+
+
+class GroupWriter:
+    """A thread that applies the requests of one batch, many per transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session], brand_id: int, campaign_id: int) -> None:
+        self.sessions = sessions
+        self.brand_id = brand_id
+        self.campaign_id = campaign_id
+        self._queue: queue.SimpleQueue[tuple[Request, Future] | None] = queue.SimpleQueue()
+        self._told: list[Future] = []
+        sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+        self._lock = _sqlite_writes if sqlite else threading.Lock()  # PG: uncontended
+        self._thread = threading.Thread(target=self._run, name=f"writer-{campaign_id}",
+                                        daemon=True)
+        self._thread.start()
+
+    def ask(self, request: Request) -> Any:
+        """Apply `request` (with others) and return its result once committed."""
+        future: Future = Future()
+        self._queue.put((request, future))
+        return future.result()
+
+    def tell(self, request: Request) -> None:
+        """Apply `request` without waiting; `close` raises if it failed."""
+        future: Future = Future()
+        self._told.append(future)
+        self._queue.put((request, future))
+
+    def close(self) -> None:
+        """Stop the thread once every request is done; raise the first failure of a `tell`."""
+        self._queue.put(None)
+        self._thread.join()
+        for future in self._told:
+            error = future.exception()
+            if error is not None:
+                raise error
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group, stop = [first], False
+            while True:  # everything already waiting joins this transaction
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                group.append(item)
+            self._apply(group)
+            if stop:
+                return
+
+    def _apply(self, group: list[tuple[Request, Future]]) -> None:
+        try:
+            with self._lock, self.sessions.begin() as session:
+                results = self._execute(session, [request for request, _ in group])
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiting thread
+            for _, future in group:
+                future.set_exception(exc)
+            return
+        for (_, future), result in zip(group, results, strict=True):
+            future.set_result(result)
+
+    def _execute(self, session: Session, requests: list[Request]) -> list[Any]:
+        results: list[Any] = [None] * len(requests)
+        for from_status in ("queued", "sending"):
+            positions = [i for i, r in enumerate(requests)
+                         if isinstance(r, ClaimRequest) and r.from_status == from_status]
+            if positions:
+                ids = [requests[i].recipient_id for i in positions]  # type: ignore[union-attr]
+                claimed = self._claim(session, ids, from_status)
+                for i, rid in zip(positions, ids, strict=True):
+                    results[i] = claimed[rid]
+        sent = [r for r in requests if isinstance(r, SentRequest)]
+        if sent:
+            self._record_sent(session, sent)
+        for request in requests:
+            if isinstance(request, ErrorRequest):
+                self._settle_error(session, request)
+        return results
+
+    def _claim(self, session: Session, ids: Sequence[int], from_status: str
+               ) -> dict[int, Claim | str]:
+        """Claim `ids` if still `from_status` and consented; the others: refused or skipped."""
+        now = utcnow()
+        rows = session.connection().execute(_CLAIM, {
+            "ids": list(ids), "from_status": from_status, "brand_id": self.brand_id,
+            "now": now}).all()
+        result: dict[int, Claim | str] = {
+            row.id: Claim(row.id, row.number, row.attempts, now) for row in rows}
+        missing = [rid for rid in ids if rid not in result]
+        if not missing:
+            return result
+        # Still `from_status` but not claimed: consent is gone. Otherwise someone else has it.
+        unconsented = session.execute(
+            select(_recipients.c.id, _recipients.c.number, ConsentState.action)
+            .outerjoin(ConsentState, (ConsentState.number == _recipients.c.number)
+                       & (ConsentState.brand_id == self.brand_id))
+            .where(_recipients.c.id.in_(missing), _recipients.c.status == from_status)).all()
+        for rid, _number, action in unconsented:
+            session.execute(update(_recipients).where(
+                _recipients.c.id == rid, _recipients.c.status == from_status)
+                .values(status="refused", refusal_reason=refusal_reason(action), updated_at=now))
+            result[rid] = "refused"
+        for rid in missing:
+            result.setdefault(rid, "skipped")
+        return result
+
+    def _record_sent(self, session: Session, sent: list[SentRequest]) -> None:
+        """`sent` with their SIDs, plus any final status Twilio reported before we could."""
+        now = utcnow()
+        connection = session.connection()
+        connection.execute(_RECORD_SENT, [{"rid": r.claim.recipient_id, "sid": r.sid,
+                                           "now": now} for r in sent])
+        by_sid = {r.sid: r.claim.recipient_id for r in sent}
+        early = connection.execute(_EARLY_STATUS, {"sids": list(by_sid)}).all()
+        latest = {sid: (status, code) for sid, status, code in early}  # the last one wins
+        for sid, (status, code) in latest.items():
+            if status in _FINAL_CALLBACKS:
+                session.execute(update(_recipients).where(
+                    _recipients.c.id == by_sid[sid], _recipients.c.status == "sent")
+                    .values(status=_FINAL_CALLBACKS[status], error_code=code))
+
+    def _settle_error(self, session: Session, request: ErrorRequest) -> None:
+        """Record the error; `failed` with 21610 also records the carrier's opt-out."""
+        error, claim = request.error, request.claim
+        code = str(error.code or error.status or "")
+        session.execute(update(_recipients).where(
+            _recipients.c.id == claim.recipient_id, _recipients.c.status == "sending")
+            .values(status=request.status, error_code=code or None,
+                    error_message=error.message[:500], updated_at=utcnow()))
+        if request.status == "failed" and error.code == UNSUBSCRIBED:
+            ledger.append(session, ledger.ConsentRecord(
+                number=claim.number, brand_id=self.brand_id, action="opt_out",
+                source="provider", keyword=f"error:{UNSUBSCRIBED}", message_sid=None,
+                evidence={"campaign_id": self.campaign_id, "error_code": UNSUBSCRIBED}))
+
+
+def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_id: int,
+                       recipient_ids: Sequence[int]) -> tuple[int, list[int]]:
+    """Refuse in bulk what consent already forbids; return how many, and the ids still
+    queued (a slot of the rate cap is then spent only on texts that may go)."""
+    now = utcnow()
+    pending = ((_recipients.c.id.in_(recipient_ids))
+               & (_recipients.c.campaign_id == campaign_id)
+               & (_recipients.c.status == "queued"))
+    state = exists().where(ConsentState.number == _recipients.c.number,
+                           ConsentState.brand_id == brand_id)
+    sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+    with (_sqlite_writes if sqlite else threading.Lock()), sessions.begin() as session:
+        refused = session.execute(update(_recipients).where(
+            pending, state.where(ConsentState.action == "opt_out")).values(
+            status="refused", refusal_reason="opted_out", updated_at=now)).rowcount
+        refused += session.execute(update(_recipients).where(pending, ~state).values(
+            status="refused", refusal_reason="no_consent", updated_at=now)).rowcount
+        return refused, list(session.scalars(select(_recipients.c.id).where(pending)
+                                             .order_by(_recipients.c.id)))
