@@ -52,10 +52,13 @@ def render_rows(rows: Iterable[Sequence[str | None]]) -> str:
     for row in rows:
         (entry_id, recorded_at, number, brand, brand_id, scope, action, source, keyword,
          raw_text, message_sid, evidence, api_key_id, entry_hash, prev_hash) = row
-        structured = (f",{entry_id or ''},{recorded_at or ''},{brand or ''},{brand_id or ''},"
-                      f"{scope or ''},{action or ''},{source or ''},{keyword or ''},"
-                      f"{message_sid or ''},{api_key_id or ''},{entry_hash or ''},"
-                      f"{prev_hash or ''}")
+        # The structured cells in four runs, in output order around the free-text cells.
+        run1 = f"{entry_id or ''},{recorded_at or ''}"
+        run2 = (f",{brand or ''},{brand_id or ''},{scope or ''},{action or ''},"
+                f"{source or ''},{keyword or ''}")
+        run3 = f",{message_sid or ''}"
+        run4 = f",{api_key_id or ''},{entry_hash or ''},{prev_hash or ''}"
+        structured = "," + run1 + run2 + run3 + run4
         if (structured.count(",") != _STRUCTURED_COMMAS or '"' in structured
                 or "\r" in structured or "\n" in structured
                 or _PREFIXED_CELL.search(structured)):
@@ -68,11 +71,18 @@ def render_rows(rows: Iterable[Sequence[str | None]]) -> str:
             extracted = ",,,"
         if not (number and E164.fullmatch(number)):
             number = _field(text_cell(number))
-        append(f"{entry_id or ''},{recorded_at or ''},{number},{brand or ''},{brand_id or ''},"
-               f"{scope or ''},{action or ''},{source or ''},{keyword or ''},"
-               f"{_field(text_cell(raw_text))},{message_sid or ''},{extracted},"
-               f"{_field(text_cell(evidence))},{api_key_id or ''},{entry_hash or ''},"
-               f"{prev_hash or ''}\r\n")
+        # neutralise + _field, inlined for the two free-text cells of every row.
+        raw_text = raw_text or ""
+        if raw_text.startswith(PREFIXED):
+            raw_text = "'" + raw_text
+        if '"' in raw_text or "," in raw_text or "\r" in raw_text or "\n" in raw_text:
+            raw_text = '"' + raw_text.replace('"', '""') + '"'
+        if evidence.startswith(PREFIXED):
+            evidence = "'" + evidence
+        if '"' in evidence or "," in evidence or "\r" in evidence or "\n" in evidence:
+            evidence = '"' + evidence.replace('"', '""') + '"'
+        append(run1 + "," + number + run2 + "," + raw_text + run3 + "," + extracted + ","
+               + evidence + run4 + "\r\n")
     return "".join(lines)
 
 
