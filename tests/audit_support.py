@@ -1,14 +1,13 @@
-"""Helpers shared by the audit tests: keys, a frozen ledger clock, ledger builders, CSV parsing."""
+"""Helpers shared by the audit tests: keys, a frozen ledger clock, ledger builders, CSV parsing.
+
+Their fixtures live in `audit_fixtures` (loaded with `pytest_plugins`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import threading
 from datetime import UTC, datetime
-
-import pytest
-from werkzeug.serving import make_server
 
 from smsgate.apikeys import issue_key
 from smsgate.brands import create_brand
@@ -27,26 +26,6 @@ class FrozenClock:
 
     def set(self, iso: str) -> None:
         self.now = datetime.fromisoformat(iso)
-
-
-@pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    """Freeze the ledger's recorded_at (ledger.append reads `ledger.utcnow`)."""
-    frozen = FrozenClock()
-    monkeypatch.setattr(ledger, "utcnow", lambda: frozen.now)
-    return frozen
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app on a free loopback port, served from a thread like a real server (the
-    test client shares the test's app context, which hides context teardown effects)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def issue(role: str, brand: str | None = None) -> str:

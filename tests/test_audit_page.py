@@ -6,14 +6,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from audit_support import CSV_PATH, add_brand, append_at, bearer, ids_of, issue, record
 from sqlalchemy import text
 
 from smsgate.apikeys import revoke_key
 from smsgate.extensions import db
 from smsgate.http.audit_page import COOKIE
 
-from audit_support import (CSV_PATH, add_brand, append_at, bearer, clock, ids_of,  # noqa: F401
-                           issue, live_server, record)
+pytest_plugins = ["audit_fixtures"]  # fixtures: clock, live_server
 
 N1, N2 = "+14155550123", "+14155550124"
 XSS = '<img src=x onerror="document.title=\'pwned\'"><script>window.pwned=1</script>'

@@ -6,6 +6,7 @@ import threading
 import urllib.request
 
 import pytest
+from audit_support import CSV_PATH, add_brand, append_at, bearer, csv_rows, ids_of, issue, record
 
 from smsgate.audit.export import neutralise, open_export
 from smsgate.audit.filters import ExportFilters
@@ -13,8 +14,7 @@ from smsgate.audit.prefetch import prefetched
 from smsgate.consent import ledger
 from smsgate.extensions import db
 
-from audit_support import (CSV_PATH, add_brand, append_at, bearer, clock, csv_rows,  # noqa: F401
-                           ids_of, issue, live_server, record)
+pytest_plugins = ["audit_fixtures"]  # fixtures: clock, live_server
 
 N1, N2, N3 = "+14155550123", "+14155550124", "+14155550125"
 
@@ -135,7 +135,7 @@ def test_neutralise_is_reversible_by_dropping_one_leading_quote():
     for stored in ("=1+1", "'=1+1", "'quoted", "plain", "", "-", "+1 555", "\r\n=x"):
         cell = neutralise(stored)
         assert cell[0:1] not in ("=", "+", "-", "@", "\t", "\r")
-        assert (cell[1:] if cell.startswith("'") else cell) == stored
+        assert (cell.removeprefix("'")) == stored
 
 
 def test_a_number_that_is_not_strict_e164_is_neutralised(clock, brand, client):
@@ -318,12 +318,11 @@ def test_closing_an_export_early_stops_its_prefetch_thread(brand):
 
 
 def test_a_database_error_while_streaming_reaches_the_consumer():
-    class FailingResult:
-        def partitions(self):
-            yield [("row",)]
-            raise RuntimeError("connection lost")
+    def failing():
+        yield [("row",)]
+        raise RuntimeError("connection lost")
 
-    batches = prefetched(FailingResult())
+    batches = prefetched(failing())
     assert next(batches) == [("row",)]
     with pytest.raises(RuntimeError, match="connection lost"):
         next(batches)

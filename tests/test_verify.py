@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+from audit_support import VERIFY_PATH, bearer, issue, record
 from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
 from smsgate.extensions import db
 from smsgate.models import LedgerEntry, LedgerHead, UTCDateTime
-
-from audit_support import VERIFY_PATH, bearer, issue, record
 
 COLUMNS = ("recorded_at", "number", "brand_id", "scope", "action", "source", "keyword",
            "raw_text", "message_sid", "evidence", "api_key_id", "prev_hash", "entry_hash")

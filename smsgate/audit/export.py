@@ -47,7 +47,7 @@ def _chunks(result: Result, on_rows: Callable[[int], None] | None) -> Iterator[b
         header = io.StringIO()
         csv.writer(header, lineterminator="\r\n").writerow(HEADER)
         yield header.getvalue().encode("utf-8")
-        for rows in prefetched(result):
+        for rows in prefetched(result.partitions()):
             # "replace" only matters for a lone surrogate, which UTF-8 cannot carry: a
             # visible U+FFFD beats aborting a download halfway through.
             yield render_rows(rows).encode("utf-8", "replace")

@@ -27,8 +27,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
-from smsgate.audit.cells import (E164, EVIDENCE_KEYS, PREFIXED, evidence_cells, format_row,
-                                 text_cell)
+from smsgate.audit.cells import E164, EVIDENCE_KEYS, PREFIXED, evidence_cells, format_row, text_cell
 
 _EVIDENCE_KEY = re.compile(
     '"(?:' + "|".join(re.escape(name) for names in EVIDENCE_KEYS.values() for name in names)

@@ -3,8 +3,8 @@
 An export spends its time in two places: waiting for the database to produce and send a
 batch, and rendering the batch as CSV in Python. Done in turn, the two add up; with the
 fetch one batch ahead in a thread (the driver releases the GIL while it waits on the
-socket) they overlap. Only the thread touches the result while it runs; the consumer
-stops it, and waits for it, before anyone closes the result or its connection.
+socket) they overlap. Only the thread touches the cursor while it runs; the consumer
+stops it, and waits for it, before anyone closes the cursor or its connection.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Result
-
 _DONE = object()
 _POLL_SECONDS = 0.1  # how soon a blocked producer notices that the consumer has gone
 
 
-def prefetched(result: Result, depth: int = 2) -> Iterator[Sequence[Any]]:
-    """Yield `result.partitions()`, fetched up to `depth` batches ahead in a thread.
+def prefetched(batches_in: Iterator[Sequence[Any]], depth: int = 2) -> Iterator[Sequence[Any]]:
+    """Yield the batches of `batches_in`, fetched up to `depth` ahead in a thread.
 
     A database error in the thread is raised here, in the consumer. Closing this generator
     (exhausted, failed, or a client that hung up) stops the thread and joins it.
@@ -40,7 +38,7 @@ def prefetched(result: Result, depth: int = 2) -> Iterator[Sequence[Any]]:
 
     def produce() -> None:
         try:
-            for rows in result.partitions():
+            for rows in batches_in:
                 if not put(rows):
                     return
             put(_DONE)

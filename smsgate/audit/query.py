@@ -42,7 +42,7 @@ COLUMNS = (
 )
 
 
-class utc_iso(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+class utc_iso(FunctionElement):
     """A UTC timestamp column as ``ledger.format_time`` writes it, rendered by the database
     (2026-01-31T12:00:00.000000+00:00): parsing and formatting a million datetimes in
     Python would cost more than the rest of an export row."""

@@ -1,0 +1,31 @@
+"""Fixtures for the audit tests (a pytest plugin: `pytest_plugins = ["audit_fixtures"]`)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from audit_support import FrozenClock
+from werkzeug.serving import make_server
+
+from smsgate.consent import ledger
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FrozenClock:
+    """Freeze the ledger's recorded_at (ledger.append reads `ledger.utcnow`)."""
+    frozen = FrozenClock()
+    monkeypatch.setattr(ledger, "utcnow", lambda: frozen.now)
+    return frozen
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app on a free loopback port, served from a thread like a real server (the
+    test client shares the test's app context, which hides context teardown effects)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
