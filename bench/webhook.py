@@ -152,7 +152,8 @@ def run_wrk(port: int, requests_file: Path, seconds: float, threads: int,
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s",
                "-s", str(LUA), f"http://127.0.0.1:{port}{PATH}", "--",
                str(requests_file), str(threads)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60,
+                          check=False)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     out = done.stdout
@@ -173,7 +174,7 @@ def flask(args: list[str], env: dict[str, str]) -> str:
     """Run `flask --app wsgi ...` in the repository; return its stdout."""
     flask_bin = str(Path(sys.executable).with_name("flask"))
     result = subprocess.run([flask_bin, "--app", "wsgi", *args], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600, check=False)
     if result.returncode not in (0, 1):
         raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout.strip() or result.stderr.strip()
@@ -228,7 +229,8 @@ def one_round(number: int, opts: argparse.Namespace, files: dict[str, Path], env
             result["recorded"] = counts
             result["recorded_rate"] = counts["complete"] / seconds
             queued = subprocess.run(["redis-cli", "-u", env["REDIS_URL"], "llen",
-                                     "rq:queue:replies"], capture_output=True, text=True)
+                                     "rq:queue:replies"], capture_output=True, text=True,
+                                    check=True)
             result["replies_queued"] = int(queued.stdout.strip() or 0)
             verify = flask(["smsgate", "ledger", "verify"], env)
             result["verify"] = verify.splitlines()[-1] if verify else ""

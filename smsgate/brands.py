@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from smsgate.errors import Conflict, InvalidInput, NotFound
@@ -98,3 +99,33 @@ def brand_for_inbound(session: Session, to_number: str | None,
         return session.scalar(select(Brand)
                               .where(Brand.messaging_service_sid == messaging_service_sid))
     return None
+
+
+class ReplyBrand(NamedTuple):
+    """The fields of a brand that attributing and answering an inbound text needs."""
+
+    id: int
+    name: str
+    help_text: str | None
+    frequency_text: str
+
+
+_REPLY_COLUMNS = (Brand.id, Brand.name, Brand.help_text, Brand.frequency_text)
+# Built once: the webhook runs it on every text. A NULL parameter matches no row.
+_REPLY_BRAND = union_all(
+    select(*_REPLY_COLUMNS, literal(0).label("rank")).join(BrandNumber)
+    .where(BrandNumber.number == bindparam("to_number")),
+    select(*_REPLY_COLUMNS, literal(1).label("rank"))
+    .where(Brand.messaging_service_sid == bindparam("service_sid")),
+).order_by("rank").limit(1)
+
+
+def reply_brand_for_inbound(session: Session, to_number: str | None,
+                            messaging_service_sid: str | None) -> ReplyBrand | None:
+    """`brand_for_inbound` in one query and without ORM objects (the webhook's hot path):
+    the brand owning the number texted, else the Messaging Service's brand."""
+    if not (to_number or messaging_service_sid):
+        return None
+    row = session.connection().execute(
+        _REPLY_BRAND, {"to_number": to_number, "service_sid": messaging_service_sid}).first()
+    return ReplyBrand(*row[:4]) if row else None

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from smsgate.models import GENESIS_HASH, Brand, ConsentState, LedgerEntry, LedgerHead, utcnow
@@ -65,33 +67,120 @@ def append_many(session: Session, records: Sequence[ConsentRecord]) -> list[int]
     """Append `records` in order, update consent state, and return their entry ids.
 
     Flushes, never commits: the caller's transaction holds the chain head until it commits.
+    Everything that does not depend on the chain (pending ORM changes, the brand list a
+    STOPALL needs, the rows themselves) is done before the head is locked; after it, one
+    round trip on PostgreSQL for a single entry (two otherwise) writes the entry, the head
+    and the consent state.
     """
     if not records:
         return []
+    session.flush()  # pending ORM writes land before the lock, not at commit inside it
+    connection = session.connection()
+    all_brand_ids = None
+    if any(record.scope == "all" for record in records):
+        all_brand_ids = list(connection.execute(select(Brand.id)).scalars())
     now = utcnow()
-    head_id, prev = session.execute(
-        update(LedgerHead.__table__)
-        .where(LedgerHead.__table__.c.id == 1)
-        .values(last_id=LedgerHead.__table__.c.last_id + len(records))
-        .returning(LedgerHead.__table__.c.last_id, LedgerHead.__table__.c.last_hash)
-    ).one()
-    rows = []
-    for offset, record in enumerate(records):
-        row = {
-            "id": head_id - len(records) + 1 + offset, "recorded_at": now,
-            "number": record.number, "brand_id": record.brand_id, "scope": record.scope,
-            "action": record.action, "source": record.source, "keyword": record.keyword,
-            "raw_text": record.raw_text, "message_sid": record.message_sid,
-            "evidence": canonical_json(dict(record.evidence)), "api_key_id": record.api_key_id,
-            "prev_hash": prev,
-        }
+    rows = [entry_fields(record, now) for record in records]
+    # The critical section: from this UPDATE until the caller commits.
+    head_id, prev = connection.execute(_CLAIM_HEAD, {"count": len(rows)}).one()
+    for offset, row in enumerate(rows):
+        row["id"] = head_id - len(rows) + 1 + offset
+        row["prev_hash"] = prev
         row["entry_hash"] = prev = compute_hash(row)
-        rows.append(row)
-    session.execute(insert(LedgerEntry), rows)
-    session.execute(update(LedgerHead.__table__).where(LedgerHead.__table__.c.id == 1)
-                    .values(last_hash=prev))
-    _apply_to_state(session, rows)
+    states = _latest_states(rows, all_brand_ids)
+    if connection.dialect.name == "postgresql" and len(rows) == len(states) == 1:
+        connection.execute(_APPEND_ONE_POSTGRESQL, {
+            **{f"e_{name}": value for name, value in rows[0].items()},
+            **{f"s_{name}": value for name, value in states[0].items()}, "head_hash": prev})
+    else:
+        connection.execute(insert(_ENTRIES), rows)
+        connection.execute(_SET_HEAD_HASH, {"head_hash": prev})
+        _apply_to_state(connection, states)
     return [row["id"] for row in rows]
+
+
+def entry_fields(record: ConsentRecord, recorded_at: datetime) -> dict[str, Any]:
+    """The columns of `record`'s entry that do not depend on its place in the chain."""
+    return {
+        "recorded_at": recorded_at, "number": record.number, "brand_id": record.brand_id,
+        "scope": record.scope, "action": record.action, "source": record.source,
+        "keyword": record.keyword, "raw_text": record.raw_text,
+        "message_sid": record.message_sid, "evidence": canonical_json(dict(record.evidence)),
+        "api_key_id": record.api_key_id,
+    }
+
+
+def hash_input_parts(fields: Mapping[str, Any]) -> tuple[bytes, bytes, bytes]:
+    """The bytes `compute_hash` hashes, split around the two chain-dependent values.
+
+    For `fields` from `entry_fields`: `a + str(id) + b + prev_hash + c` (UTF-8) is exactly
+    what `compute_hash` hashes for that entry at chain position `id` after `prev_hash`. It is
+    cut out of `canonical_json` itself (random markers stand in for the two values), so the
+    two can never disagree on the format.
+    """
+    token = secrets.token_hex(16)
+    id_marker, prev_marker = f"@id-{token}@", f"@prev-{token}@"
+    payload = {**fields, "id": id_marker, "prev_hash": prev_marker}
+    payload = {name: payload[name] for name in HASHED_FIELDS}
+    payload["recorded_at"] = format_time(payload["recorded_at"])
+    text = canonical_json(payload)
+    a, rest = text.split(canonical_json(id_marker))  # '"id":"@id-...@"' -> '"id":' + id
+    b, c = rest.split(prev_marker)  # '"prev_hash":"@prev-...@"' keeps its quotes
+    return a.encode("utf-8"), b.encode("utf-8"), c.encode("utf-8")
+
+
+def postgresql_append_ctes(gate: str, all_brands: bool) -> str:
+    """WITH clauses that append one entry inside a larger PostgreSQL statement.
+
+    The head row is locked (FOR UPDATE) only once the CTE named `gate` has produced its row,
+    so everything else the statement writes comes first; the entry's hash is computed in the
+    database from `hash_input_parts` around the locked head's id and hash, so nothing leaves
+    the server while the head is held. Run as a statement of its own (autocommit), the head
+    is released the moment the statement's commit is flushed. Parameters are those of
+    `postgresql_append_params`; the entry's id is `entry.id`.
+    """
+    brands = "TRUE" if all_brands else "brands.id = CAST(:l_brand_id AS INTEGER)"
+    return f"""ledger_old AS MATERIALIZED (
+    SELECT last_id, last_hash FROM ledger_head
+    WHERE id = 1 AND EXISTS (SELECT FROM {gate})
+    FOR UPDATE
+), ledger_new AS (
+    UPDATE ledger_head SET
+        last_id = ledger_old.last_id + 1,
+        last_hash = encode(sha256(
+            CAST(:l_hash_a AS BYTEA) || convert_to(CAST(ledger_old.last_id + 1 AS TEXT), 'UTF8')
+            || CAST(:l_hash_b AS BYTEA) || convert_to(ledger_old.last_hash, 'UTF8')
+            || CAST(:l_hash_c AS BYTEA)), 'hex')
+    FROM ledger_old WHERE ledger_head.id = 1
+    RETURNING ledger_head.last_id, ledger_old.last_hash AS prev_hash,
+              ledger_head.last_hash AS entry_hash
+), entry AS (
+    INSERT INTO ledger_entries (id, recorded_at, number, brand_id, scope, action, source,
+                                keyword, raw_text, message_sid, evidence, api_key_id,
+                                prev_hash, entry_hash)
+    SELECT last_id, CAST(:l_recorded_at AS TIMESTAMPTZ), CAST(:l_number AS TEXT),
+           CAST(:l_brand_id AS INTEGER), CAST(:l_scope AS TEXT), CAST(:l_action AS TEXT),
+           CAST(:l_source AS TEXT), CAST(:l_keyword AS TEXT), CAST(:l_raw_text AS TEXT),
+           CAST(:l_message_sid AS TEXT), CAST(:l_evidence AS TEXT),
+           CAST(:l_api_key_id AS INTEGER), prev_hash, entry_hash
+    FROM ledger_new
+    RETURNING id
+), ledger_state AS (
+    INSERT INTO consent_state (number, brand_id, action, entry_id, updated_at)
+    SELECT CAST(:l_number AS TEXT), brands.id, CAST(:l_action AS TEXT), entry.id,
+           CAST(:l_recorded_at AS TIMESTAMPTZ)
+    FROM entry JOIN brands ON {brands}
+    ON CONFLICT (number, brand_id) DO UPDATE SET action = excluded.action,
+        entry_id = excluded.entry_id, updated_at = excluded.updated_at
+)"""
+
+
+def postgresql_append_params(record: ConsentRecord, recorded_at: datetime) -> dict[str, Any]:
+    """The parameters of `postgresql_append_ctes` for `record`."""
+    fields = entry_fields(record, recorded_at)
+    params = {f"l_{name}": value for name, value in fields.items()}
+    params["l_hash_a"], params["l_hash_b"], params["l_hash_c"] = hash_input_parts(fields)
+    return params
 
 
 def append(session: Session, record: ConsentRecord) -> int:
@@ -99,37 +188,77 @@ def append(session: Session, record: ConsentRecord) -> int:
     return append_many(session, [record])[0]
 
 
-def _apply_to_state(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Make `consent_state` say what the newest entry per (number, brand) says."""
+_HEAD, _ENTRIES, _STATE = LedgerHead.__table__, LedgerEntry.__table__, ConsentState.__table__
+_ENTRY_COLUMNS = (*HASHED_FIELDS, "entry_hash")
+_STATE_COLUMNS = ("number", "brand_id", "action", "entry_id", "updated_at")
+
+# Statements built once (appends are the webhook's hot path).
+_CLAIM_HEAD = update(_HEAD).where(_HEAD.c.id == 1) \
+    .values(last_id=_HEAD.c.last_id + bindparam("count", type_=_HEAD.c.last_id.type)) \
+    .returning(_HEAD.c.last_id, _HEAD.c.last_hash)
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1) \
+    .values(last_hash=bindparam("head_hash", type_=_HEAD.c.last_hash.type))
+
+
+def _upsert_state(dialect_insert: Callable[..., Any], prefix: str = "") -> Any:
+    """INSERT ... ON CONFLICT (number, brand_id) DO UPDATE: the newest entry wins."""
+    statement = dialect_insert(_STATE)
+    if prefix:
+        statement = statement.values({name: bindparam(prefix + name, type_=_STATE.c[name].type)
+                                      for name in _STATE_COLUMNS})
+    return statement.on_conflict_do_update(
+        index_elements=[_STATE.c.number, _STATE.c.brand_id],
+        set_={name: statement.excluded[name] for name in ("action", "entry_id", "updated_at")})
+
+
+_UPSERT_STATE = {"postgresql": _upsert_state(postgresql.insert),
+                 "sqlite": _upsert_state(sqlite.insert)}
+# PostgreSQL, one entry: entry, head hash and consent state in one statement (the entry is
+# inserted in a WITH clause; the state row's foreign key to it is checked at its end).
+_APPEND_ONE_POSTGRESQL = _upsert_state(postgresql.insert, "s_").add_cte(
+    insert(_ENTRIES).values({name: bindparam("e_" + name, type_=_ENTRIES.c[name].type)
+                             for name in _ENTRY_COLUMNS}).cte("entry"),
+    _SET_HEAD_HASH.cte("head"))
+
+
+def _latest_states(rows: list[dict[str, Any]],
+                   all_brand_ids: list[int] | None) -> list[dict[str, Any]]:
+    """The `consent_state` row each (number, brand) gets: what its newest entry says."""
     latest: dict[tuple[str, int], dict[str, Any]] = {}
-    all_brand_ids: list[int] | None = None
     for row in rows:
-        if row["scope"] == "all":
-            if all_brand_ids is None:
-                all_brand_ids = list(session.scalars(select(Brand.id)))
-            brand_ids = all_brand_ids
-        else:
-            brand_ids = [row["brand_id"]]
+        brand_ids = all_brand_ids if row["scope"] == "all" and all_brand_ids is not None \
+            else [row["brand_id"]]
         for brand_id in brand_ids:
             latest[(row["number"], brand_id)] = {
                 "number": row["number"], "brand_id": brand_id, "action": row["action"],
                 "entry_id": row["id"], "updated_at": row["recorded_at"],
             }
+    return list(latest.values())
+
+
+def _apply_to_state(connection: Connection, states: list[dict[str, Any]]) -> None:
+    """Make `consent_state` say what `states` says: an upsert where the database has one."""
+    upsert = _UPSERT_STATE.get(connection.dialect.name)
+    if upsert is not None:
+        for start in range(0, len(states), 1000):
+            connection.execute(upsert, states[start:start + 1000])
+        return
     existing: set[tuple[str, int]] = set()
-    keys = list(latest)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        numbers = {number for number, _ in chunk}
-        existing.update(session.execute(
-            select(ConsentState.number, ConsentState.brand_id)
-            .where(ConsentState.number.in_(numbers))
-        ))
-    new = [value for key, value in latest.items() if key not in existing]
-    changed = [value for key, value in latest.items() if key in existing]
+    for start in range(0, len(states), 500):
+        numbers = {state["number"] for state in states[start:start + 500]}
+        existing.update(tuple(row) for row in connection.execute(
+            select(_STATE.c.number, _STATE.c.brand_id).where(_STATE.c.number.in_(numbers))))
+    new = [state for state in states if (state["number"], state["brand_id"]) not in existing]
+    changed = [state for state in states if (state["number"], state["brand_id"]) in existing]
     if new:
-        session.execute(insert(ConsentState), new)
+        connection.execute(insert(_STATE), new)
     if changed:
-        session.execute(update(ConsentState), changed)
+        connection.execute(update(_STATE).where(
+            _STATE.c.number == bindparam("b_number"), _STATE.c.brand_id == bindparam("b_brand_id"))
+            .values(action=bindparam("action"), entry_id=bindparam("entry_id"),
+                    updated_at=bindparam("updated_at")),
+            [{**state, "b_number": state["number"], "b_brand_id": state["brand_id"]}
+             for state in changed])
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,17 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from smsgate.consent.inbound import DuplicateMessage, InboundText, record_inbound
-from smsgate.errors import BadRequest, Unavailable
 from smsgate import metrics
+from smsgate.consent.inbound import (
+    DuplicateMessage,
+    InboundOutcome,
+    InboundText,
+    record_inbound,
+)
+from smsgate.errors import BadRequest, Unavailable
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.http.signature import require_twilio_signature
 from smsgate.messaging.outbox import enqueue_reply
@@ -48,6 +54,21 @@ def _unavailable(exc: DBAPIError) -> Unavailable:
     return Unavailable("database unavailable, retry later", code="database_unavailable")
 
 
+def _autocommit_on_postgresql() -> None:
+    """On PostgreSQL record_inbound writes everything in one statement, a transaction of its
+    own: autocommit spares the BEGIN and COMMIT round trips, and the ledger's chain head is
+    released as soon as that statement's commit is on disk. A session or connection already
+    inside a transaction (a test's, a checkout hook's) just stays in it: same atomicity."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql" or db.session().in_transaction():
+        return
+    try:
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    except engine.dialect.loaded_dbapi.ProgrammingError:  # "can't change 'autocommit' now"
+        db.session.rollback()
+        db.session.connection()
+
+
 @bp.post("/inbound")
 def inbound() -> Response:
     """Record an inbound text, its consent change and its reply; answer empty TwiML."""
@@ -58,6 +79,7 @@ def inbound() -> Response:
         messaging_service_sid=_field("MessagingServiceSid", required=False),
         opt_out_type=_field("OptOutType", required=False))
     try:
+        _autocommit_on_postgresql()
         outcome = record_inbound(db.session, text)
         db.session.commit()
     except DuplicateMessage:
@@ -71,10 +93,24 @@ def inbound() -> Response:
                                "intent": outcome.classification.intent.value,
                                "keyword": outcome.classification.keyword,
                                "brand_id": outcome.brand_id, "entry_id": outcome.entry_id})
-    metrics.count(redis_connection(), "inbound_texts_total", outcome.classification.intent.value)
-    if outcome.outbox_id is not None:
-        enqueue_reply(queue("replies"), outcome.outbox_id)
+    _count_and_queue(outcome)
     return _twiml()
+
+
+def _count_and_queue(outcome: InboundOutcome) -> None:
+    """After the commit, in one Redis round trip: count the text, queue the reply it owes.
+
+    A Redis failure never fails the webhook: the reply waits in the outbox for the sweeper.
+    """
+    pipeline = redis_connection().pipeline()
+    if outcome.outbox_id is not None:  # first: RQ starts the pipeline's MULTI itself
+        enqueue_reply(queue("replies"), outcome.outbox_id, pipeline=pipeline)
+    metrics.count(pipeline, "inbound_texts_total", outcome.classification.intent.value)
+    try:
+        pipeline.execute()
+    except RedisError as exc:
+        log.warning("reply_not_queued" if outcome.outbox_id is not None else "metric_dropped",
+                    extra={"outbox_id": outcome.outbox_id, "error": str(exc)})
 
 
 @bp.post("/status")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from sqlalchemy import select, update
@@ -30,11 +31,15 @@ def job_id(outbox_id: int) -> str:
     return f"reply-{outbox_id}"
 
 
-def enqueue_reply(replies: Queue, outbox_id: int) -> bool:
-    """Queue the reply's job; False (and logged) when Redis is unreachable: the sweeper retries."""
+def enqueue_reply(replies: Queue, outbox_id: int, pipeline: Pipeline | None = None) -> bool:
+    """Queue the reply's job; False (and logged) when Redis is unreachable: the sweeper retries.
+
+    With `pipeline` the job's commands are only added to it; the caller executes it and
+    handles a RedisError the same way (the webhook sends them with its metrics in one trip).
+    """
     try:
         replies.enqueue("smsgate.jobs.send_reply", outbox_id, job_id=job_id(outbox_id),
-                        retry=RETRY, failure_ttl=7 * 24 * 3600)
+                        retry=RETRY, failure_ttl=7 * 24 * 3600, pipeline=pipeline)
     except RedisError as exc:
         log.warning("reply_not_queued", extra={"outbox_id": outbox_id, "error": str(exc)})
         return False
