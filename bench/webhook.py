@@ -20,7 +20,7 @@ itself after the warm-up and the measured run. Every process the script starts i
 by the PID it recorded, also on Ctrl-C.
 
     python bench/webhook.py                     # 3 rounds, Procfile settings
-    python bench/webhook.py --rounds 5 --connections 16
+    python bench/webhook.py --rounds 5 --connections 16     # more in flight: same rate, longer p99
     python bench/webhook.py --gunicorn-args "--worker-class sync --workers 4"
 """
 
@@ -272,7 +272,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--pool", type=int, default=60000,
