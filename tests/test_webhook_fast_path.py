@@ -102,6 +102,22 @@ def test_retried_stop_on_the_fast_path_changes_nothing(brand, post_signed):
     assert ledger.verify(db.session).ok
 
 
+def test_without_a_chain_head_a_stop_is_refused_whole_never_half_written(brand, client):
+    from sqlalchemy import delete
+
+    from smsgate.models import LedgerHead
+
+    db.session.execute(delete(LedgerHead))
+    db.session.commit()
+    params = inbound("STOP")
+    response = client.post(PATH, data=params, headers={
+        "X-Twilio-Signature": sign("http://localhost" + PATH, params)})
+    assert response.status_code >= 500  # Twilio retries
+    db.session.rollback()  # the request's session ends (this test shares its app context)
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
 def test_signature_check_accepts_exactly_what_twilio_validate_accepts():
     validator = RequestValidator(AUTH_TOKEN)
     params = {"MessageSid": "SM1", "Body": "STOP", "From": "+14155550123"}

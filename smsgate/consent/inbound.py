@@ -137,7 +137,10 @@ _RECORD_CONSENT_SQL = """WITH claimed AS (
     FROM claimed
     RETURNING id
 ), {ledger}
-SELECT (SELECT id FROM reply) AS outbox_id, (SELECT id FROM entry) AS entry_id"""
+SELECT (SELECT id FROM reply) AS outbox_id, (SELECT id FROM entry) AS entry_id,
+       -- No entry (no chain head row) aborts the whole statement: a consent change is never
+       -- committed without its ledger entry.
+       1 / (SELECT count(*) FROM entry) AS entry_written"""
 _RECORD_CONSENT = {all_brands: text(_RECORD_CONSENT_SQL.format(
     ledger=ledger.postgresql_append_ctes("reply", all_brands))) for all_brands in (False, True)}
 
@@ -169,8 +172,8 @@ def _record_consent_postgresql(connection: Connection, claim: dict[str, Any],
     params = {**{f"in_{name}": value for name, value in claim.items()}, **reply,
               **ledger.postgresql_append_params(record, now)}
     try:
-        outbox_id, entry_id = connection.execute(_RECORD_CONSENT[record.scope == "all"],
-                                                 params).one()
+        outbox_id, entry_id, _ = connection.execute(_RECORD_CONSENT[record.scope == "all"],
+                                                    params).one()
     except IntegrityError:
         raise DuplicateMessage(claim["message_sid"]) from None
     return outbox_id, entry_id
