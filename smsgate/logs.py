@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -35,6 +37,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(event, default=str, ensure_ascii=False)
 
 
+_LONG_DIGITS = re.compile(r"(?:%2[bB]|\+)?\d[\d.\-]{2,}(\d{4})")
+
+
+def mask_digits(text: str) -> str:
+    """`text` with every run of 7+ digits (a phone number, in any form) cut to its last 4."""
+    return _LONG_DIGITS.sub(lambda m: "***" + m.group(1) if len(re.sub(r"\D", "", m.group(0)))
+                            >= 7 else m.group(0), text)
+
+
 def configure_logging(app: Flask, json_lines: bool = True) -> None:
     """Send the `smsgate` loggers to stderr as JSON lines and tag requests with an id."""
     logger = logging.getLogger("smsgate")
@@ -51,8 +62,16 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
     def _tag_request() -> None:
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        g.started = time.perf_counter()
 
     @app.after_request
-    def _echo_request_id(response):
+    def _log_request(response):
+        # Our own access log (gunicorn's would print paths like /api/v1/consents/+1415...
+        # and query strings with numbers in them, unmasked).
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        logger.info("request", extra={"method": request.method,
+                                      "path": mask_digits(request.path),
+                                      "status": response.status_code,
+                                      "ms": round(elapsed, 1)})
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response

@@ -166,3 +166,25 @@ def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand
     row = outbox_rows()[0]
     assert (row.status, row.attempts, row.error_code) == ("failed", MAX_ATTEMPTS, "503")
     assert twilio.sent == []
+
+
+def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, post_signed,
+                                                                   twilio):
+    post_signed(PATH, inbound("STOP"))
+    [row] = outbox_rows()
+    db.session.execute(update(OutboxMessage).values(
+        status="sending", claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    redis_connection().delete(f"rq:job:reply-{row.id}")
+    # Still queued at Twilio: no date_sent yet, so a date_sent filter would miss it.
+    twilio.mock.get(
+        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+        json={"messages": [{"sid": "SM" + "e" * 32, "body": row.body, "to": row.to_number,
+                            "from": row.from_number, "status": "queued", "date_sent": None}],
+              "next_page_uri": None, "page": 0, "page_size": 50})
+    jobs.sweep()
+    run_worker(app, "replies")
+    assert twilio.sent == []
+    assert outbox_rows()[0].provider_sid == "SM" + "e" * 32
+    [listing] = [call.request.url for call in twilio.mock.calls if call.request.method == "GET"]
+    assert "DateSent" not in listing and "To=%2B14155550123" in listing

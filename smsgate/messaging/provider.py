@@ -113,7 +113,9 @@ class TwilioProvider:
 
     def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
         try:
-            listed = self.client.messages.list(to=to, from_=from_, date_sent_after=since, limit=50)
+            # No date filter: a text Twilio accepted but has not sent yet has no date_sent,
+            # and missing it here would send it a second time.
+            listed = self.client.messages.list(to=to, from_=from_, limit=50)
         except TwilioRestException as exc:
             raise classify_error(exc) from exc
         except TwilioException as exc:  # a list page that is not 200 raises the base class
@@ -121,7 +123,8 @@ class TwilioProvider:
         except OSError as exc:
             raise ProviderError(f"transport: {exc}", permanent=False) from exc
         for message in listed:
-            if message.body == body:
+            created = message.date_created
+            if message.body == body and (created is None or created >= since):
                 return message.sid
         return None
 
