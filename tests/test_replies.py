@@ -19,6 +19,13 @@ def outbox_rows():
     return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
+def twilio_lists(twilio, *messages: dict) -> None:
+    """Make Twilio's message list (what the sweeper asks before resending) hold `messages`."""
+    twilio.mock.get(
+        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+        json={"messages": list(messages), "next_page_uri": None, "page": 0, "page_size": 50})
+
+
 def test_worker_sends_the_exact_request_twilio_expects(app, brand, post_signed, twilio):
     post_signed(PATH, inbound("STOP"))
     run_worker(app, "replies")
@@ -92,11 +99,8 @@ def test_crash_after_send_is_settled_from_the_provider_not_resent(app, brand, po
     db.session.commit()
     redis = redis_connection()
     redis.delete(f"rq:job:reply-{row.id}")
-    twilio.mock.get(
-        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
-        json={"messages": [{"sid": "SM" + "f" * 32, "body": row.body, "to": row.to_number,
-                            "from": row.from_number, "status": "delivered"}],
-              "next_page_uri": None, "page": 0, "page_size": 50})
+    twilio_lists(twilio, {"sid": "SM" + "f" * 32, "body": row.body, "to": row.to_number,
+                          "from": row.from_number, "status": "delivered"})
     assert jobs.sweep() == {"stale": 0, "requeued": 0}
     run_worker(app, "replies")
     assert twilio.sent == []
@@ -110,9 +114,7 @@ def test_crash_before_send_is_resent_exactly_once(app, brand, post_signed, twili
     db.session.execute(update(OutboxMessage).values(
         status="sending", provider_sid=None, claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
-    twilio.mock.get(
-        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
-        json={"messages": [], "next_page_uri": None, "page": 0, "page_size": 50})
+    twilio_lists(twilio)
     assert jobs.sweep() == {"stale": 1, "requeued": 1}
     run_worker(app, "replies")
     run_worker(app, "replies")
@@ -177,11 +179,8 @@ def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, p
     db.session.commit()
     redis_connection().delete(f"rq:job:reply-{row.id}")
     # Still queued at Twilio: no date_sent yet, so a date_sent filter would miss it.
-    twilio.mock.get(
-        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
-        json={"messages": [{"sid": "SM" + "e" * 32, "body": row.body, "to": row.to_number,
-                            "from": row.from_number, "status": "queued", "date_sent": None}],
-              "next_page_uri": None, "page": 0, "page_size": 50})
+    twilio_lists(twilio, {"sid": "SM" + "e" * 32, "body": row.body, "to": row.to_number,
+                          "from": row.from_number, "status": "queued", "date_sent": None})
     jobs.sweep()
     run_worker(app, "replies")
     assert twilio.sent == []
