@@ -65,7 +65,7 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode("utf-8") if length else ""
         return {key: values[0] for key, values in parse_qs(raw).items()}
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         url = urlparse(self.path)
         state = self.server.state
         if url.path == "/_config":
@@ -91,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
             state.created += 1
         self._answer(201, message_resource(match.group(1), form))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         url = urlparse(self.path)
         state = self.server.state
         if url.path == "/_stats":

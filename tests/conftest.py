@@ -42,9 +42,9 @@ def _database_url(tmp_path_factory) -> str:
 
 def make_settings(database_url: str, redis_url: str | None, redis_path: str, **overrides):
     """Test settings: real credentials shape, Twilio at its real URL (mocked by responses)."""
-    values = dict(database_url=database_url, redis_url=redis_url,
-                  embedded_redis_path=redis_path, twilio_account_sid=ACCOUNT_SID,
-                  twilio_auth_token=AUTH_TOKEN, log_json=True)
+    values = {"database_url": database_url, "redis_url": redis_url,
+              "embedded_redis_path": redis_path, "twilio_account_sid": ACCOUNT_SID,
+              "twilio_auth_token": AUTH_TOKEN, "log_json": True}
     values.update(overrides)
     return Settings(**values)
 

@@ -56,7 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         message = {"sid": "SM" + uuid.uuid4().hex, "to": form.get("To"),
@@ -67,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(self.server.latency)
         self._answer(201, message)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         to = parse_qs(urlparse(self.path).query).get("To", [None])[0]
         with self.server.lock:
             listed = [m for m in self.server.sent if to is None or m["to"] == to]

@@ -6,20 +6,25 @@ import json
 from datetime import timedelta
 
 import pytest
+from conftest import ACCOUNT_SID, run_worker
+from factories import (
+    SENDER,
+    consent,
+    key_header,
+    numbers,
+    post_json,
+    run_jobs,
+    settings_changed,
+)
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import event, func, select, update
+from test_status_webhook import STATUS, callback
 
 from smsgate import jobs
 from smsgate.extensions import db
 from smsgate.models import Campaign, CampaignRecipient, LedgerEntry, utcnow
-
-from conftest import ACCOUNT_SID, run_worker
-from factories import (
-    SENDER, consent, key_header, numbers, post_json, run_jobs, settings_changed,
-)
-from test_status_webhook import STATUS, callback
 
 PATH = "/api/v1/campaigns"
 

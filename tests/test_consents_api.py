@@ -6,16 +6,21 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from factories import (
+    OPT_IN_EVIDENCE,
+    consent,
+    key_header,
+    numbers,
+    post_json,
+    settings_changed,
+)
 from sqlalchemy import func, select
+from test_inbound_webhook import PATH as INBOUND
+from test_inbound_webhook import inbound
 
 from smsgate.consent import ledger
 from smsgate.extensions import db
 from smsgate.models import ApiKey, ConsentState, LedgerEntry, LedgerHead
-
-from factories import (
-    OPT_IN_EVIDENCE, consent, key_header, numbers, post_json, settings_changed,
-)
-from test_inbound_webhook import PATH as INBOUND, inbound
 
 PATH = "/api/v1/consents"
 PERSON = "+14155552000"

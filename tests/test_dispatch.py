@@ -9,21 +9,27 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from conftest import run_worker
+from factories import (
+    MessageList,
+    consent,
+    key_header,
+    numbers,
+    post_json,
+    run_jobs,
+    settings_changed,
+)
 from rq import Retry
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
+from test_inbound_webhook import PATH as INBOUND
+from test_inbound_webhook import inbound
 
 from smsgate import jobs
 from smsgate.campaigns import dispatch, queueing
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.extensions import db, open_redis, queue, redis_connection
 from smsgate.models import Campaign, CampaignRecipient, ConsentState, LedgerEntry, utcnow
-
-from conftest import run_worker
-from factories import (
-    MessageList, consent, key_header, numbers, post_json, run_jobs, settings_changed,
-)
-from test_inbound_webhook import PATH as INBOUND, inbound
 
 CAMPAIGNS = "/api/v1/campaigns"
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import contextlib
 
 from sqlalchemy import event, func, select, text
+from test_inbound_webhook import PATH, inbound
 
 from smsgate.extensions import db
 from smsgate.models import ConsentState, InboundMessage, LedgerEntry, OutboxMessage
-
-from test_inbound_webhook import PATH, inbound
 
 
 @contextlib.contextmanager

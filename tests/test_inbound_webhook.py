@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import AUTH_TOKEN, sign
 from sqlalchemy import func, select
 
 from smsgate.extensions import db
 from smsgate.models import ConsentState, InboundMessage, LedgerEntry, OutboxMessage
-
-from conftest import AUTH_TOKEN, sign
 
 PATH = "/webhooks/twilio/inbound"
 

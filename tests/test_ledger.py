@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 from sqlalchemy import select, text
@@ -24,7 +25,7 @@ def test_entries_chain_each_to_the_one_before(brand):
     assert ids == [1, 2, 3, 4, 5]
     entries = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)).all()
     assert entries[0].prev_hash == "0" * 64
-    for before, after in zip(entries, entries[1:]):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.entry_hash
     head = db.session.get(LedgerHead, 1)
     assert (head.last_id, head.last_hash) == (5, entries[-1].entry_hash)
@@ -62,7 +63,7 @@ def test_concurrent_appends_never_claim_the_same_predecessor(app, brand):
                 for i in range(15):
                     ledger.append(session, record(f"+1415555{offset + i:04d}", brand_id))
                     session.commit()
-        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
+        except BaseException as exc:  # noqa: BLE001 - surfaced below: it must fail the test
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n * 100,)) for n in range(4)]

@@ -8,14 +8,13 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import make_settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from smsgate import create_app
 from smsgate.extensions import db
 from smsgate.models import Base
-
-from conftest import make_settings
 
 
 def _fresh_database_urls(tmp_path) -> list[str]:

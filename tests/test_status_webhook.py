@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from conftest import run_worker
 from sqlalchemy import select
+from test_inbound_webhook import PATH, inbound
 
 from smsgate.extensions import db
 from smsgate.models import ConsentState, LedgerEntry, OutboxMessage, StatusEvent
-
-from conftest import run_worker
-from test_inbound_webhook import PATH, inbound
 
 STATUS = "/webhooks/twilio/status"
 

@@ -20,6 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import ACCOUNT_SID, AUTH_TOKEN, run_worker
+from recording_twilio import RecordingTwilio
 from sqlalchemy import func, select, update
 
 from smsgate import jobs
@@ -28,9 +30,6 @@ from smsgate.consent import ledger
 from smsgate.extensions import db, redis_connection
 from smsgate.messaging.provider import TwilioProvider
 from smsgate.models import Brand, Campaign, CampaignRecipient, utcnow
-
-from conftest import ACCOUNT_SID, AUTH_TOKEN, run_worker
-from recording_twilio import RecordingTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = [f"+1415555{n:04d}" for n in range(2000, 2160)]

@@ -11,7 +11,12 @@ from smsgate.brands import brand_for_inbound
 from smsgate.consent import ledger
 from smsgate.messaging.provider import UNSUBSCRIBED
 from smsgate.models import (
-    Campaign, CampaignRecipient, LedgerEntry, OutboxMessage, StatusEvent, utcnow,
+    Campaign,
+    CampaignRecipient,
+    LedgerEntry,
+    OutboxMessage,
+    StatusEvent,
+    utcnow,
 )
 from smsgate.numbers import InvalidNumberError, normalize_number
 

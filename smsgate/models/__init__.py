@@ -8,7 +8,21 @@ from smsgate.models.ledger import GENESIS_HASH, ConsentState, LedgerEntry, Ledge
 from smsgate.models.messages import InboundMessage, OutboxMessage, StatusEvent
 
 __all__ = [
-    "ROLES", "RECIPIENT_STATUSES", "GENESIS_HASH", "ApiKey", "Base", "Brand", "BrandNumber",
-    "Campaign", "CampaignRecipient", "ConsentState", "InboundMessage", "LedgerEntry",
-    "LedgerHead", "OutboxMessage", "StatusEvent", "UTCDateTime", "utcnow",
+    "GENESIS_HASH",
+    "RECIPIENT_STATUSES",
+    "ROLES",
+    "ApiKey",
+    "Base",
+    "Brand",
+    "BrandNumber",
+    "Campaign",
+    "CampaignRecipient",
+    "ConsentState",
+    "InboundMessage",
+    "LedgerEntry",
+    "LedgerHead",
+    "OutboxMessage",
+    "StatusEvent",
+    "UTCDateTime",
+    "utcnow",
 ]
