@@ -59,11 +59,6 @@ class Settings:
     stale_sending_seconds: int = 300
     log_json: bool = True
 
-    @property
-    def sends_for_real(self) -> bool:
-        """Outbound texts go to Twilio only outside development mode."""
-        return not self.dev
-
     @classmethod
     def from_env(cls, instance_path: str, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `env` (default: os.environ); raise ConfigError on bad values."""

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from smsgate.consent import ledger
 from smsgate.errors import InvalidInput
 from smsgate.models import Brand, ConsentState, LedgerEntry, utcnow
+from smsgate.models.ledger import ACTIONS
 from smsgate.numbers import InvalidNumberError, normalize_number
 
 API_SOURCES = ("api", "import")
-ACTIONS = ("opt_in", "opt_out")
 MAX_EVIDENCE_CHARS = 4096
 # Clocks of web servers that collected the consent are not ours; allow them some drift.
 FUTURE_TOLERANCE = timedelta(minutes=5)

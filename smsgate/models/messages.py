@@ -11,7 +11,6 @@ from smsgate.models.base import Base, UTCDateTime, utcnow
 
 # Outbox life cycle: pending -> sending -> sent | failed. A "pending" row whose RQ job
 # is missing (Redis was down, or lost it) is what the sweeper re-queues.
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class InboundMessage(Base):
