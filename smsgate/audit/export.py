@@ -1,10 +1,10 @@
 """The consent ledger as CSV: RFC 4180, UTF-8, a header row, streamed in chunks.
 
 One generator serves `GET /api/v1/ledger.csv`, the audit page and `smsgate ledger export`,
-so all three write the same bytes for the same filters. Rows come from a ``yield_per``
-query (a server-side cursor on PostgreSQL) and are rendered a batch at a time
-(`smsgate.audit.fastcsv`) into one chunk, so memory stays flat whatever the size of the
-ledger. What each cell holds, and how cells are made spreadsheet-safe: `smsgate.audit.cells`.
+so all three write the same bytes for the same filters. On PostgreSQL the database renders
+the CSV itself (`smsgate.audit.pgcopy`, COPY TO STDOUT); elsewhere rows come from a
+``yield_per`` query and are rendered a batch at a time (`smsgate.audit.fastcsv`). Either
+way a batch becomes one chunk, so memory stays flat whatever the size of the ledger. What each cell holds, and how cells are made spreadsheet-safe: `smsgate.audit.cells`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from smsgate.audit.cells import HEADER, neutralise  # noqa: F401 - neutralise: part of the API
 from smsgate.audit.fastcsv import render_rows
 from smsgate.audit.filters import ExportFilters
+from smsgate.audit.pgcopy import open_copy
 from smsgate.audit.prefetch import prefetched
 from smsgate.audit.query import export_statement
 
@@ -37,8 +38,11 @@ def open_export(bind: Session | Connection, filters: ExportFilters, brand_id: in
     PostgreSQL). The generator closes the cursor when exhausted or closed early (a client
     that hangs up). `on_rows(n)` is called after each chunk with the number of rows in it.
     """
-    result = bind.execute(export_statement(filters, brand_id),
-                          execution_options={"yield_per": batch})
+    statement = export_statement(filters, brand_id)
+    connection = bind if isinstance(bind, Connection) else bind.connection()
+    if connection.dialect.name == "postgresql":
+        return open_copy(connection, statement, batch=batch, on_rows=on_rows)
+    result = bind.execute(statement, execution_options={"yield_per": batch})
     return _chunks(result, on_rows)
 
 

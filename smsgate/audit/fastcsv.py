@@ -61,7 +61,7 @@ def render_rows(rows: Iterable[Sequence[str | None]]) -> str:
         if (structured.count(",") != _STRUCTURED_COMMAS or '"' in structured
                 or "\r" in structured or "\n" in structured
                 or _PREFIXED_CELL.search(structured)):
-            append(_reference(row))
+            append(reference_record(row))
             continue
         evidence = evidence or ""
         if "\\" in evidence or _EVIDENCE_KEY.search(evidence):
@@ -85,7 +85,8 @@ def render_rows(rows: Iterable[Sequence[str | None]]) -> str:
     return "".join(lines)
 
 
-def _reference(row: Sequence[str | None]) -> str:
+def reference_record(row: Sequence[str | None]) -> str:
+    """One CSV record by the reference rules: `format_row` written by `csv.writer`."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(format_row(row))
     return buffer.getvalue()
