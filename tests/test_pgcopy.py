@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,6 +94,11 @@ def test_plain_rows_take_the_batch_path_and_odd_ones_the_row_path(postgresql):
     assert b',Yes,"https://x.example/?a=1,2",\'=1,,' in copy_export([plain])
 
 
+PLAIN = ("7", "2026-01-05T10:00:00.000000+00:00", "+14155550123", "Acme", "1", "brand",
+         "opt_out", "sms", "STOP", "stop", "SM1", '{"to":"+14155550100"}', None, "a" * 64,
+         "b" * 64)
+
+
 @pytest.mark.parametrize("changes", [
     {9: "+15551234567"},  # a number-like text is neutralised; only the number cell is exempt
     {8: "abc\n5,x", 9: "+15551234567"},  # a quoted line break cannot hide it either
@@ -102,11 +108,8 @@ def test_plain_rows_take_the_batch_path_and_odd_ones_the_row_path(postgresql):
     {0: "-3"}, {11: '{"url":"-x","url":"@y"}'}, {11: '{"ua":"x\\u0000"}'},
 ])
 def test_each_rule_holds_in_an_otherwise_plain_batch(postgresql, changes):
-    plain = ("7", "2026-01-05T10:00:00.000000+00:00", "+14155550123", "Acme", "1", "brand",
-             "opt_out", "sms", "STOP", "stop", "SM1", '{"to":"+14155550100"}', None,
-             "a" * 64, "b" * 64)
-    odd = tuple(changes.get(i, cell) for i, cell in enumerate(plain))
-    rows = [plain, odd, plain]
+    odd = tuple(changes.get(i, cell) for i, cell in enumerate(PLAIN))
+    rows = [PLAIN, odd, PLAIN]
     assert copy_export(rows, batch=10) == _with_header(reference(rows))
 
 
@@ -114,3 +117,31 @@ def test_every_evidence_key_contains_a_needle_the_query_looks_for():
     for names in EVIDENCE_KEYS.values():
         for name in names:
             assert any(needle in f'"{name}"' for needle in pgcopy.KEY_NEEDLES), name
+
+
+def test_a_database_error_mid_copy_reaches_the_consumer(postgresql):
+    rows = [{**{f"c{i}": cell for i, cell in enumerate(PLAIN)}, "seq": seq}
+            for seq in range(1, 400)]
+    failing = pgcopy.copy_sql(INNER + " WHERE 1 / (300 - seq) IS NOT NULL")
+    with db.engine.connect() as connection:
+        chunks = pgcopy.copy_chunks(connection, failing, {"rows": json.dumps(rows)}, 50, None)
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            for _ in chunks:
+                pass
+        connection.rollback()  # the connection is idle again, fit for the pool
+        assert connection.exec_driver_sql("SELECT 42").scalar() == 42
+
+
+def test_closing_an_export_early_cancels_the_copy_and_frees_the_connection(postgresql):
+    cells = ", ".join(f"'{cell}'::text AS c{i}" if cell is not None else f"NULL::text AS c{i}"
+                      for i, cell in enumerate(PLAIN) if i)
+    long = pgcopy.copy_sql(f"SELECT g::text AS c0, {cells}, g AS seq "
+                           "FROM generate_series(1, 300000) AS g")
+    with db.engine.connect() as connection:
+        chunks = pgcopy.copy_chunks(connection, long, {}, 1000, None)
+        next(chunks), next(chunks)  # the header, then the first rows: a client hangs up
+        chunks.close()
+        assert connection.connection.driver_connection.pgconn.transaction_status != \
+            psycopg.pq.TransactionStatus.ACTIVE  # the COPY is over, not still streaming
+        connection.rollback()
+        assert connection.exec_driver_sql("SELECT 42").scalar() == 42

@@ -162,6 +162,8 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 def copy_chunks(connection: Connection, sql: str, params: dict, batch: int,
                 on_rows: Callable[[int], None] | None) -> Iterator[bytes]:
     """Run the COPY `sql` and yield the header, then each `batch` rows as one chunk."""
+    if not connection.in_transaction():
+        connection.begin()  # so that SQLAlchemy rolls back what the driver starts here
     with ExitStack() as stack:
         driver = connection.connection.driver_connection
         cursor = stack.enter_context(driver.cursor())
@@ -192,7 +194,10 @@ def _copy_rows(pgconn, batch: int) -> Iterator[list[bytes]]:
             pgconn.consume_input()
         else:  # -1: done; -2: failed. Either way the outcome is in the results.
             break
+    results = []  # all of them, so that the connection is idle again before any raise
     while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    for result in results:
         if result.status != ExecStatus.COMMAND_OK:
             raise pg_errors.error_from_result(result, encoding="utf-8")
     if rows:
