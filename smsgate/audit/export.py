@@ -1,10 +1,11 @@
 """The consent ledger as CSV: RFC 4180, UTF-8, a header row, streamed in chunks.
 
 One generator serves `GET /api/v1/ledger.csv`, the audit page and `smsgate ledger export`,
-so all three write the same bytes for the same filters. On PostgreSQL the database renders
+so all three write the same bytes for the same filters. On PostgreSQL the database writes
 the CSV itself (`smsgate.audit.pgcopy`, COPY TO STDOUT); elsewhere rows come from a
 ``yield_per`` query and are rendered a batch at a time (`smsgate.audit.fastcsv`). Either
-way a batch becomes one chunk, so memory stays flat whatever the size of the ledger. What each cell holds, and how cells are made spreadsheet-safe: `smsgate.audit.cells`.
+way a batch becomes one chunk, so memory stays flat whatever the size of the ledger. What
+each cell holds, and how cells are made spreadsheet-safe: `smsgate.audit.cells`.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def open_export(bind: Session | Connection, filters: ExportFilters, brand_id: in
 
     The query is executed before this returns, so a database error surfaces here (as a
     proper error response) rather than halfway through a download. `bind`'s transaction must
-    stay open until the generator is done (the rows stream from a server-side cursor on
-    PostgreSQL). The generator closes the cursor when exhausted or closed early (a client
-    that hangs up). `on_rows(n)` is called after each chunk with the number of rows in it.
+    stay open until the generator is done (the rows stream from a COPY on PostgreSQL, a
+    cursor elsewhere). The generator ends the COPY or closes the cursor when exhausted or
+    closed early (a client that hangs up). `on_rows(n)` is called after each chunk with the number of rows in it.
     """
     statement = export_statement(filters, brand_id)
     connection = bind if isinstance(bind, Connection) else bind.connection()

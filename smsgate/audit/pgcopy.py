@@ -143,7 +143,8 @@ def open_copy(connection: Connection, statement: Select, *, batch: int,
         *(column.label(name) for column, name in zip(statement.selected_columns, _RAW,
                                                      strict=True)),
         entries.c.id.label("seq"))
-    compiled = labelled.compile(dialect=connection.dialect)
+    compiled = labelled.compile(dialect=connection.dialect,
+                                compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     for name, bind in compiled.binds.items():
         process = bind.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
