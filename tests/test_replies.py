@@ -20,6 +20,17 @@ def outbox_rows():
     return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
+def reply_stuck_sending(post_signed) -> OutboxMessage:
+    """A STOP's reply whose worker claimed it an hour ago and died; its RQ job is gone."""
+    post_signed(PATH, inbound("STOP"))
+    [row] = outbox_rows()
+    db.session.execute(update(OutboxMessage).values(
+        status="sending", claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    redis_connection().delete(f"rq:job:reply-{row.id}")
+    return row
+
+
 def twilio_lists(twilio, *messages: dict) -> None:
     """Make Twilio's message list (what the sweeper asks before resending) hold `messages`."""
     twilio.mock.get(
@@ -92,14 +103,8 @@ def test_stop_while_redis_is_down_is_recorded_and_replied_to_once_redis_returns(
 
 def test_crash_after_send_is_settled_from_the_provider_not_resent(app, brand, post_signed,
                                                                   twilio):
-    post_signed(PATH, inbound("STOP"))
-    [row] = outbox_rows()
     # A worker claimed the row, Twilio sent the text, and the worker died before recording it.
-    db.session.execute(update(OutboxMessage).values(
-        status="sending", claimed_at=utcnow() - timedelta(hours=1)))
-    db.session.commit()
-    redis = redis_connection()
-    redis.delete(f"rq:job:reply-{row.id}")
+    row = reply_stuck_sending(post_signed)
     twilio_lists(twilio, {"sid": "SM" + "f" * 32, "body": row.body, "to": row.to_number,
                           "from": row.from_number, "status": "delivered"})
     assert jobs.sweep() == {"stale": 0, "requeued": 0}
@@ -170,12 +175,7 @@ def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand
 
 def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, post_signed,
                                                                    twilio):
-    post_signed(PATH, inbound("STOP"))
-    [row] = outbox_rows()
-    db.session.execute(update(OutboxMessage).values(
-        status="sending", claimed_at=utcnow() - timedelta(hours=1)))
-    db.session.commit()
-    redis_connection().delete(f"rq:job:reply-{row.id}")
+    row = reply_stuck_sending(post_signed)
     # Still queued at Twilio: no date_sent yet, so a date_sent filter would miss it.
     twilio_lists(twilio, {"sid": "SM" + "e" * 32, "body": row.body, "to": row.to_number,
                           "from": row.from_number, "status": "queued", "date_sent": None})
