@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy import Connection, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from smsgate.errors import Conflict, InvalidInput, NotFound
@@ -120,12 +120,12 @@ _REPLY_BRAND = union_all(
 ).order_by("rank").limit(1)
 
 
-def reply_brand_for_inbound(session: Session, to_number: str | None,
+def reply_brand_for_inbound(connection: Connection, to_number: str | None,
                             messaging_service_sid: str | None) -> ReplyBrand | None:
     """`brand_for_inbound` in one query and without ORM objects (the webhook's hot path):
     the brand owning the number texted, else the Messaging Service's brand."""
     if not (to_number or messaging_service_sid):
         return None
-    row = session.connection().execute(
+    row = connection.execute(
         _REPLY_BRAND, {"to_number": to_number, "service_sid": messaging_service_sid}).first()
     return ReplyBrand(*row[:4]) if row else None

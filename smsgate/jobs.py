@@ -21,6 +21,7 @@ from smsgate.messaging.provider import Provider, ProviderError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+REQUEUE_PER_JOB = 100  # replies per job when the sweeper queues them again
 
 
 def provider() -> Provider:
@@ -44,9 +45,38 @@ def _fresh_session(job: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
+class RepliesLeftPending(Exception):
+    """Some replies of a batch met transient provider errors: RQ retries the job later."""
+
+
+@_fresh_session
+def send_replies(outbox_ids: list[int]) -> dict[str, int]:
+    """Send each reply in `outbox_ids` once; the others of the batch are not held up by one
+    that fails. Raises RepliesLeftPending when some met transient errors, so RQ retries the
+    job: replies already sent are skipped then, being no longer pending."""
+    counts: dict[str, int] = {}
+    settled, retry = [], []
+    for outbox_id in outbox_ids:
+        try:
+            status = send_reply(outbox_id)
+        except ProviderError:
+            retry.append(outbox_id)
+            status = "pending"
+        else:
+            settled.append(outbox_id)
+        counts[status] = counts.get(status, 0) + 1
+    outbox.forget_jobs(redis_connection(), settled)
+    if retry:
+        raise RepliesLeftPending(f"{len(retry)} of {len(outbox_ids)} replies left pending")
+    return counts
+
+
 @_fresh_session
 def send_reply(outbox_id: int) -> str:
-    """Send the reply in outbox row `outbox_id` once; a transient error re-raises for RQ's retry."""
+    """Send the reply in outbox row `outbox_id` once; a transient error re-raises for RQ's retry.
+
+    Jobs queued by earlier versions (one per reply) still call this; `send_replies` does too.
+    """
     message = outbox.claim(db.session, outbox_id)
     db.session.commit()  # the claim is durable before the provider is called
     if message is None:
@@ -73,7 +103,10 @@ def sweep() -> dict[str, int]:
                                  timedelta(seconds=settings.stale_sending_seconds))
     db.session.commit()
     missing = outbox.pending_without_job(db.session, replies, timedelta(seconds=5))
-    requeued = sum(outbox.enqueue_reply(replies, i) for i in sorted(set(stale) | set(missing)))
+    requeue = sorted(set(stale) | set(missing))
+    chunks = [requeue[start:start + REQUEUE_PER_JOB]
+              for start in range(0, len(requeue), REQUEUE_PER_JOB)]
+    requeued = sum(len(chunk) for chunk in chunks if outbox.enqueue_replies(replies, chunk))
     counts = {"stale": len(stale), "requeued": requeued}
     _sweep_campaigns(settings)
     if stale or requeued:

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 PREFIX = "smsgate:metrics:"
 COUNTERS = {
     "inbound_texts_total": ("Inbound texts by recognised intent.", "intent"),
+    "inbound_batches_total": ("Group commits of inbound texts, by how many texts each held.",
+                              "size"),
     "texts_sent_total": ("Texts handed to the provider, by kind (reply, campaign).", "kind"),
     "texts_refused_total": ("Campaign texts refused, by reason.", "reason"),
     "texts_failed_total": ("Texts the provider refused for good, by error code.", "error_code"),

@@ -11,6 +11,7 @@ from test_inbound_webhook import PATH, inbound
 
 from smsgate import jobs
 from smsgate.extensions import db, open_redis, redis_connection
+from smsgate.messaging.outbox import REPLY_JOBS
 from smsgate.messaging.provider import ProviderError
 from smsgate.models import OutboxMessage, utcnow
 
@@ -27,7 +28,7 @@ def reply_stuck_sending(post_signed) -> OutboxMessage:
     db.session.execute(update(OutboxMessage).values(
         status="sending", claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
-    redis_connection().delete(f"rq:job:reply-{row.id}")
+    redis_connection().delete(REPLY_JOBS)
     return row
 
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
-from rq import Queue, Retry, Worker
-from rq.job import Job, JobStatus
+from rq import Queue, Retry
+from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smsgate.campaigns.dispatch import FIND_SENT_MARGIN, MAX_ATTEMPTS, Sender, load_sender
+from smsgate.jobstatus import alive
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import Campaign, CampaignRecipient, utcnow
 from smsgate.numbers import mask_number
@@ -37,21 +38,7 @@ JOB = "smsgate.jobs.send_campaign_batch"
 # A batch waits for its brand's rate cap: 250 texts at 1 per second take over four minutes.
 JOB_TIMEOUT = 3600
 RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
-_LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 _CHUNK = 500
-
-
-def _alive(job: Job, connection) -> bool:
-    """Whether RQ still holds `job` for running: queued, scheduled, or running on a live worker.
-
-    A worker killed with SIGKILL never marks its job, and RQ itself abandons a started job
-    only after its timeout (an hour here). The worker's own key expires `worker_ttl` (7
-    minutes) after its last heartbeat, so a started job whose worker key is gone is dead.
-    """
-    status = job.get_status(refresh=False)
-    if status == JobStatus.STARTED and job.worker_name:
-        return bool(connection.exists(Worker.redis_worker_namespace_prefix + job.worker_name))
-    return status in _LIVE
 
 
 def job_id(campaign_id: int, first_recipient_id: int) -> str:
@@ -184,7 +171,7 @@ def _requeue_campaign(session: Session, campaigns: Queue, campaign_id: int,
                           connection=campaigns.connection)
     datas = []
     for batch, job in zip(wanted, jobs, strict=True):
-        if job is not None and _alive(job, campaigns.connection):
+        if job is not None and alive(job, campaigns.connection):
             continue
         if job is not None:
             job.delete()  # finished or failed for good: make room for the same id

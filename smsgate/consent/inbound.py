@@ -1,30 +1,31 @@
-"""Turn one inbound text into its consent change and the one reply it owes.
+"""Turn inbound texts into their consent changes and the one reply each owes.
 
-The MessageSid is claimed first (a unique row), so a retried webhook is a no-op; the ledger
-entry is appended last, so the chain head is held as briefly as possible.
+`record_inbound_batch` writes any number of texts with the same few statements whatever
+the batch size (one on PostgreSQL): the webhook's group commit hands it every text that
+arrived while the previous batch was being written. Each MessageSid is claimed with a unique
+row (`ON CONFLICT DO NOTHING`), so a text Twilio retries, or one that appears twice in a
+batch, is recorded once; the ledger entries are appended last, so the chain head is held as
+briefly as possible.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from smsgate.brands import ReplyBrand, reply_brand_for_inbound
-from smsgate.consent import ledger
+from smsgate.consent import inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
 from smsgate.messaging import compose
 from smsgate.models import InboundMessage, OutboxMessage, utcnow
 from smsgate.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
-
-
-class DuplicateMessage(Exception):
-    """This MessageSid was processed before; nothing must change and nothing be sent."""
 
 
 @dataclass(frozen=True)
@@ -41,31 +42,100 @@ class InboundText:
 
 @dataclass(frozen=True)
 class InboundOutcome:
-    """What an inbound text did: its intent, brand, ledger entry and owed reply."""
+    """What an inbound text did: its intent, brand, ledger entry and owed reply.
+
+    `duplicate`: its MessageSid was recorded before (or earlier in the same batch), so this
+    text changed nothing and is owed nothing.
+    """
 
     classification: Classification
     brand_id: int | None
-    entry_id: int | None
-    outbox_id: int | None
+    entry_id: int | None = None
+    outbox_id: int | None = None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One text's rows, worked out before anything is written."""
+
+    classification: Classification
+    brand_id: int | None
+    claim: dict[str, Any]
+    reply: dict[str, Any] | None
+    record: ledger.ConsentRecord | None
 
 
 def record_inbound(session: Session, text: InboundText) -> InboundOutcome:
-    """Record `text`, its consent change and its reply; do not commit.
+    """Record one text; see `record_inbound_batch`."""
+    return record_inbound_batch(session, [text])[0]
 
-    Raises DuplicateMessage when the MessageSid was seen before (the caller rolls back).
 
-    This runs on every inbound text, so after one query for the brand it writes with
-    prebuilt statements. On PostgreSQL *all* its writes are a single statement (claim the
-    MessageSid, add the outbox row, append to the ledger, update the consent state), which is
-    atomic on its own: the caller may run the session in autocommit mode, so the chain head
-    is held only while the server executes that statement and flushes its commit. On other
-    databases the writes are several statements and the caller's transaction makes them one.
+def record_inbound_batch(session: Session,
+                         texts: Sequence[InboundText]) -> list[InboundOutcome]:
+    """Record `texts` in order, with their consent changes and replies; do not commit.
+
+    Returns one outcome per text. A MessageSid stored before, or earlier in the batch, is a
+    duplicate. Consent changes are appended in text order: a STOP and a START from one
+    number in one batch leave it opted in, as they would one after the other.
+
+    On PostgreSQL, after one brand lookup per distinct number texted, the whole batch is
+    one statement (`inbound_pg`), atomic on its own: the caller may run the session in
+    autocommit mode. Elsewhere it is a few statements that the caller's transaction makes
+    one: the claims, the replies, then `ledger.append_many`.
     """
+    connection = session.connection()
+    now = utcnow()
+    brands: dict[tuple[str | None, str | None], ReplyBrand | None] = {}
+    plans = [_plan(connection, text, brands, now) for text in texts]
+    first_with_sid: dict[str, int] = {}
+    for index, plan in enumerate(plans):
+        first_with_sid.setdefault(plan.claim["message_sid"], index)
+    unique = [plans[index] for index in first_with_sid.values()]
+    if connection.dialect.name == "postgresql":
+        written = inbound_pg.record(connection, [
+            inbound_pg.Row(plan.claim, plan.reply, plan.record) for plan in unique], now)
+    else:
+        written = _record_generic(session, unique)
+    outcomes = []
+    for index, plan in enumerate(plans):
+        sid = plan.claim["message_sid"]
+        if first_with_sid[sid] != index or sid not in written:
+            outcomes.append(InboundOutcome(plan.classification, plan.brand_id, duplicate=True))
+            continue
+        outbox_id, entry_id = written[sid]
+        outcomes.append(InboundOutcome(plan.classification, plan.brand_id, entry_id, outbox_id))
+    return outcomes
+
+
+def _record_generic(session: Session,
+                    plans: list[_Plan]) -> dict[str, tuple[int | None, int | None]]:
+    """Claims, replies, then ledger entries, as separate statements (MessageSids distinct);
+    return MessageSid -> (outbox id, entry id) for the texts claimed here."""
+    connection = session.connection()
+    inbound_ids = _claim(connection, plans)
+    claimed = [plan for plan in plans if plan.claim["message_sid"] in inbound_ids]
+    outbox_ids = _add_replies(connection, [
+        {**plan.reply, "inbound_id": inbound_ids[plan.claim["message_sid"]]}
+        for plan in claimed if plan.reply is not None])
+    changes = [plan for plan in claimed if plan.record is not None]
+    entry_ids = dict(zip((plan.claim["message_sid"] for plan in changes),
+                         ledger.append_many(session, [plan.record for plan in changes])))
+    return {plan.claim["message_sid"]: (
+        outbox_ids.get(inbound_ids[plan.claim["message_sid"]]),
+        entry_ids.get(plan.claim["message_sid"])) for plan in claimed}
+
+
+def _plan(connection: Connection, text: InboundText,
+          brands: dict[tuple[str | None, str | None], ReplyBrand | None],
+          now: datetime) -> _Plan:
     classification = classify(text.body, text.opt_out_type)
     sender = _e164_or_none(text.from_number)
     to_number = _e164_or_none(text.to_number)
-    brand = reply_brand_for_inbound(session, to_number, text.messaging_service_sid)
-    now = utcnow()
+    key = (to_number, text.messaging_service_sid)
+    if key not in brands:
+        brands[key] = reply_brand_for_inbound(connection, *key)
+    brand = brands[key]
     claim = {"message_sid": text.message_sid, "from_number": text.from_number,
              "to_number": text.to_number, "brand_id": brand.id if brand else None,
              "body": text.body, "intent": classification.intent.value,
@@ -73,8 +143,7 @@ def record_inbound(session: Session, text: InboundText) -> InboundOutcome:
     if brand is None or sender is None or classification.intent is Intent.NONE:
         # Kept in inbound_messages either way: a text to a number we cannot attribute is
         # never silently dropped, but it cannot change a brand's consent.
-        _claim(session, claim)
-        return InboundOutcome(classification, brand.id if brand else None, None, None)
+        return _Plan(classification, claim["brand_id"], claim, None, None)
     reply = {"brand_id": brand.id, "kind": classification.intent.value,
              "to_number": sender, "from_number": to_number,
              "messaging_service_sid": text.messaging_service_sid if not to_number else None,
@@ -88,95 +157,34 @@ def record_inbound(session: Session, text: InboundText) -> InboundOutcome:
             keyword=classification.keyword, raw_text=text.body, message_sid=text.message_sid,
             evidence={"to": text.to_number, "opt_out_type": text.opt_out_type}
             if text.opt_out_type else {"to": text.to_number})
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and record is not None:
-        outbox_id, entry_id = _record_consent_postgresql(connection, claim, reply, record, now)
-        return InboundOutcome(classification, brand.id, entry_id, outbox_id)
-    outbox_id = _claim_with_reply(session, claim, reply)
-    entry_id = ledger.append(session, record) if record is not None else None
-    return InboundOutcome(classification, brand.id, entry_id, outbox_id)
+    return _Plan(classification, brand.id, claim, reply, record)
 
 
 _INBOUND = InboundMessage.__table__
 _OUTBOX = OutboxMessage.__table__
-_CLAIM_COLUMNS = ("message_sid", "from_number", "to_number", "brand_id", "body", "intent",
-                  "keyword", "received_at")
-_REPLY_COLUMNS = ("brand_id", "kind", "to_number", "from_number", "messaging_service_sid",
-                  "body", "status", "attempts", "created_at")
+# Built once. A MessageSid already stored (a retry) inserts nothing and returns no row.
+_CLAIM = {name: dialect_insert(_INBOUND).on_conflict_do_nothing(
+              index_elements=[_INBOUND.c.message_sid])
+          .returning(_INBOUND.c.message_sid, _INBOUND.c.id)
+          for name, dialect_insert in (("postgresql", postgresql.insert),
+                                       ("sqlite", sqlite.insert))}
+_ADD_REPLIES = _OUTBOX.insert().returning(_OUTBOX.c.inbound_id, _OUTBOX.c.id)
 
 
-def _bound(table: Table, names: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
-    return {name: bindparam(prefix + name, type_=table.c[name].type) for name in names}
+def _claim(connection: Connection, plans: list[_Plan]) -> dict[str, int]:
+    """Insert the inbound rows; return MessageSid -> id for those this call wrote."""
+    # One multi-row INSERT (SQLAlchemy's insertmanyvalues) whatever the batch size.
+    result = connection.execute(_CLAIM[connection.dialect.name],
+                                [plan.claim for plan in plans])
+    return {sid: inbound_id for sid, inbound_id in result}
 
 
-# Built once. The unique MessageSid is the claim: a second insert raises IntegrityError.
-_CLAIM = insert(_INBOUND).values(_bound(_INBOUND, _CLAIM_COLUMNS)).returning(_INBOUND.c.id)
-_ADD_REPLY = insert(_OUTBOX).values(_bound(_OUTBOX, (*_REPLY_COLUMNS, "inbound_id"))) \
-    .returning(_OUTBOX.c.id)
-# PostgreSQL: both rows in one statement (an INSERT in a WITH clause).
-_CLAIMED = insert(_INBOUND).values(_bound(_INBOUND, _CLAIM_COLUMNS, "in_")) \
-    .returning(_INBOUND.c.id).cte("claimed")
-_CLAIM_WITH_REPLY = insert(_OUTBOX).values(
-    {**_bound(_OUTBOX, _REPLY_COLUMNS), "inbound_id": select(_CLAIMED.c.id).scalar_subquery()}
-).returning(_OUTBOX.c.id)
-# PostgreSQL, a consent change: claim, reply and ledger entry in one statement; the chain
-# head is locked only after the claim and the outbox row are written.
-_RECORD_CONSENT_SQL = """WITH claimed AS (
-    INSERT INTO inbound_messages (message_sid, from_number, to_number, brand_id, body, intent,
-                                  keyword, received_at)
-    VALUES (:in_message_sid, :in_from_number, :in_to_number, :in_brand_id, :in_body,
-            :in_intent, :in_keyword, :in_received_at)
-    RETURNING id
-), reply AS (
-    INSERT INTO outbox (inbound_id, brand_id, kind, to_number, from_number,
-                        messaging_service_sid, body, status, attempts, created_at)
-    SELECT id, CAST(:brand_id AS INTEGER), CAST(:kind AS TEXT), CAST(:to_number AS TEXT),
-           CAST(:from_number AS TEXT), CAST(:messaging_service_sid AS TEXT),
-           CAST(:body AS TEXT), CAST(:status AS TEXT), CAST(:attempts AS INTEGER),
-           CAST(:created_at AS TIMESTAMPTZ)
-    FROM claimed
-    RETURNING id
-), {ledger}
-SELECT (SELECT id FROM reply) AS outbox_id, (SELECT id FROM entry) AS entry_id,
-       -- No entry (no chain head row) aborts the whole statement: a consent change is never
-       -- committed without its ledger entry.
-       1 / (SELECT count(*) FROM entry) AS entry_written"""
-_RECORD_CONSENT = {all_brands: text(_RECORD_CONSENT_SQL.format(
-    ledger=ledger.postgresql_append_ctes("reply", all_brands))) for all_brands in (False, True)}
-
-
-def _claim(session: Session, claim: dict[str, Any]) -> int:
-    try:
-        return session.connection().execute(_CLAIM, claim).scalar_one()
-    except IntegrityError:
-        raise DuplicateMessage(claim["message_sid"]) from None
-
-
-def _claim_with_reply(session: Session, claim: dict[str, Any], reply: dict[str, Any]) -> int:
-    """Claim the MessageSid and add the outbox row; return the outbox id."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return connection.execute(_ADD_REPLY, {**reply, "inbound_id": _claim(session, claim)}
-                                  ).scalar_one()
-    try:
-        return connection.execute(_CLAIM_WITH_REPLY, {
-            **{f"in_{name}": value for name, value in claim.items()}, **reply}).scalar_one()
-    except IntegrityError:
-        raise DuplicateMessage(claim["message_sid"]) from None
-
-
-def _record_consent_postgresql(connection: Connection, claim: dict[str, Any],
-                               reply: dict[str, Any], record: ledger.ConsentRecord,
-                               now: datetime) -> tuple[int, int]:
-    """Claim, reply and ledger entry in one statement; return (outbox id, entry id)."""
-    params = {**{f"in_{name}": value for name, value in claim.items()}, **reply,
-              **ledger.postgresql_append_params(record, now)}
-    try:
-        outbox_id, entry_id, _ = connection.execute(_RECORD_CONSENT[record.scope == "all"],
-                                                    params).one()
-    except IntegrityError:
-        raise DuplicateMessage(claim["message_sid"]) from None
-    return outbox_id, entry_id
+def _add_replies(connection: Connection, replies: list[dict[str, Any]]) -> dict[int, int]:
+    """Insert the outbox rows; return inbound id -> outbox id."""
+    if not replies:
+        return {}
+    rows = connection.execute(_ADD_REPLIES, replies)
+    return {inbound_id: outbox_id for inbound_id, outbox_id in rows}
 
 
 def _e164_or_none(raw: str) -> str | None:

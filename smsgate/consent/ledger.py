@@ -129,60 +129,6 @@ def hash_input_parts(fields: Mapping[str, Any]) -> tuple[bytes, bytes, bytes]:
     return a.encode("utf-8"), b.encode("utf-8"), c.encode("utf-8")
 
 
-def postgresql_append_ctes(gate: str, all_brands: bool) -> str:
-    """WITH clauses that append one entry inside a larger PostgreSQL statement.
-
-    The head row is locked (FOR UPDATE) only once the CTE named `gate` has produced its row,
-    so everything else the statement writes comes first; the entry's hash is computed in the
-    database from `hash_input_parts` around the locked head's id and hash, so nothing leaves
-    the server while the head is held. Run as a statement of its own (autocommit), the head
-    is released the moment the statement's commit is flushed. Parameters are those of
-    `postgresql_append_params`; the entry's id is `entry.id`.
-    """
-    brands = "TRUE" if all_brands else "brands.id = CAST(:l_brand_id AS INTEGER)"
-    return f"""ledger_old AS MATERIALIZED (
-    SELECT last_id, last_hash FROM ledger_head
-    WHERE id = 1 AND EXISTS (SELECT FROM {gate})
-    FOR UPDATE
-), ledger_new AS (
-    UPDATE ledger_head SET
-        last_id = ledger_old.last_id + 1,
-        last_hash = encode(sha256(
-            CAST(:l_hash_a AS BYTEA) || convert_to(CAST(ledger_old.last_id + 1 AS TEXT), 'UTF8')
-            || CAST(:l_hash_b AS BYTEA) || convert_to(ledger_old.last_hash, 'UTF8')
-            || CAST(:l_hash_c AS BYTEA)), 'hex')
-    FROM ledger_old WHERE ledger_head.id = 1
-    RETURNING ledger_head.last_id, ledger_old.last_hash AS prev_hash,
-              ledger_head.last_hash AS entry_hash
-), entry AS (
-    INSERT INTO ledger_entries (id, recorded_at, number, brand_id, scope, action, source,
-                                keyword, raw_text, message_sid, evidence, api_key_id,
-                                prev_hash, entry_hash)
-    SELECT last_id, CAST(:l_recorded_at AS TIMESTAMPTZ), CAST(:l_number AS TEXT),
-           CAST(:l_brand_id AS INTEGER), CAST(:l_scope AS TEXT), CAST(:l_action AS TEXT),
-           CAST(:l_source AS TEXT), CAST(:l_keyword AS TEXT), CAST(:l_raw_text AS TEXT),
-           CAST(:l_message_sid AS TEXT), CAST(:l_evidence AS TEXT),
-           CAST(:l_api_key_id AS INTEGER), prev_hash, entry_hash
-    FROM ledger_new
-    RETURNING id
-), ledger_state AS (
-    INSERT INTO consent_state (number, brand_id, action, entry_id, updated_at)
-    SELECT CAST(:l_number AS TEXT), brands.id, CAST(:l_action AS TEXT), entry.id,
-           CAST(:l_recorded_at AS TIMESTAMPTZ)
-    FROM entry JOIN brands ON {brands}
-    ON CONFLICT (number, brand_id) DO UPDATE SET action = excluded.action,
-        entry_id = excluded.entry_id, updated_at = excluded.updated_at
-)"""
-
-
-def postgresql_append_params(record: ConsentRecord, recorded_at: datetime) -> dict[str, Any]:
-    """The parameters of `postgresql_append_ctes` for `record`."""
-    fields = entry_fields(record, recorded_at)
-    params = {f"l_{name}": value for name, value in fields.items()}
-    params["l_hash_a"], params["l_hash_b"], params["l_hash_c"] = hash_input_parts(fields)
-    return params
-
-
 def append(session: Session, record: ConsentRecord) -> int:
     """Append one record; see `append_many`."""
     return append_many(session, [record])[0]

@@ -1,29 +1,31 @@
 """Twilio's webhooks: inbound texts and delivery status callbacks.
 
-Each request is one transaction, committed before we answer 200; a database failure answers
-503 so Twilio retries, and the unique MessageSid makes that retry safe. Replies are queued
-only after the commit, and a Redis failure never fails the webhook (the sweeper catches up).
+Inbound texts are written by a group commit (`smsgate.groupcommit`): the texts a process
+receives while the previous batch is being written share one transaction, which is
+committed before any of them is answered 200. A database failure answers 503 so Twilio
+retries, and the unique MessageSid makes that retry safe. Replies are queued after the
+commit, one Redis round trip per batch, and a Redis failure never fails the webhook (the
+sweeper catches up).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
+from collections.abc import Sequence
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from smsgate import metrics
-from smsgate.consent.inbound import (
-    DuplicateMessage,
-    InboundOutcome,
-    InboundText,
-    record_inbound,
-)
+from smsgate.consent.inbound import InboundOutcome, InboundText, record_inbound_batch
 from smsgate.errors import BadRequest, Unavailable
 from smsgate.extensions import db, queue, redis_connection
+from smsgate.groupcommit import GroupCommit
 from smsgate.http.signature import require_twilio_signature
-from smsgate.messaging.outbox import enqueue_reply
+from smsgate.messaging.outbox import enqueue_replies
 from smsgate.messaging.status import StatusCallback, record_status
 from smsgate.numbers import mask_number
 
@@ -32,6 +34,10 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_FIELD = 1600  # Twilio concatenates at most 10 segments; far longer is not from Twilio
+# What the columns hold; Twilio's own values are far shorter (SIDs are 34 characters).
+MAX_LENGTHS = {"MessageSid": 64, "From": 32, "To": 32, "MessagingServiceSid": 34}
+MAX_BATCH = 64  # texts per group commit; one process rarely has more in flight
+_writer_lock = threading.Lock()
 
 
 def _twiml() -> Response:
@@ -40,8 +46,10 @@ def _twiml() -> Response:
 
 def _field(name: str, required: bool = True) -> str | None:
     value = request.form.get(name, "")
-    if len(value) > MAX_FIELD * 4:
+    if len(value) > MAX_LENGTHS.get(name, MAX_FIELD * 4):
         raise BadRequest(f"field {name} is too long", code="field_too_long")
+    if "\x00" in value:  # no database text column can hold it
+        raise BadRequest(f"field {name} contains a NUL character", code="invalid_field")
     if required and not value.strip():
         raise BadRequest(f"missing form field {name}", code="missing_field")
     return value or None
@@ -55,8 +63,8 @@ def _unavailable(exc: DBAPIError) -> Unavailable:
 
 
 def _autocommit_on_postgresql() -> None:
-    """On PostgreSQL record_inbound writes everything in one statement, a transaction of its
-    own: autocommit spares the BEGIN and COMMIT round trips, and the ledger's chain head is
+    """On PostgreSQL a batch is written by one statement, a transaction of its own:
+    autocommit spares the BEGIN and COMMIT round trips, and the ledger's chain head is
     released as soon as that statement's commit is on disk. A session or connection already
     inside a transaction (a test's, a checkout hook's) just stays in it: same atomicity."""
     engine = db.engine
@@ -79,38 +87,95 @@ def inbound() -> Response:
         messaging_service_sid=_field("MessagingServiceSid", required=False),
         opt_out_type=_field("OptOutType", required=False))
     try:
-        _autocommit_on_postgresql()
-        outcome = record_inbound(db.session, text)
-        db.session.commit()
-    except DuplicateMessage:
-        db.session.rollback()
-        log.info("inbound_duplicate", extra={"message_sid": text.message_sid})
-        return _twiml()
+        outcome = _inbound_writer().submit(text)
     except DBAPIError as exc:
         raise _unavailable(exc) from exc
+    if outcome.duplicate:
+        log.info("inbound_duplicate", extra={"message_sid": text.message_sid})
+        return _twiml()
     log.info("inbound", extra={"message_sid": text.message_sid,
                                "from": mask_number(text.from_number),
                                "intent": outcome.classification.intent.value,
                                "keyword": outcome.classification.keyword,
                                "brand_id": outcome.brand_id, "entry_id": outcome.entry_id})
-    _count_and_queue(outcome)
     return _twiml()
 
 
-def _count_and_queue(outcome: InboundOutcome) -> None:
-    """After the commit, in one Redis round trip: count the text, queue the reply it owes.
+def _inbound_writer() -> GroupCommit[InboundText, InboundOutcome]:
+    """This app's group commit for inbound texts (one per process: its threads share it)."""
+    writer = current_app.extensions.get("smsgate_inbound_writer")
+    if writer is None:
+        with _writer_lock:
+            writer = current_app.extensions.setdefault(
+                "smsgate_inbound_writer",
+                GroupCommit(_write_batch, max_batch=MAX_BATCH, after=_count_and_queue))
+    return writer
 
-    A Redis failure never fails the webhook: the reply waits in the outbox for the sweeper.
+
+def _write_batch(texts: list[InboundText]) -> Sequence[InboundOutcome | BaseException]:
+    """Commit `texts` in one transaction, in the leading request's session.
+
+    If the database refuses the batch because of what one text holds (a constraint or a
+    value it cannot store), each text is written again on its own, so that text fails alone
+    and the others are still recorded. Any other failure (the database is down) fails them
+    all: each answers 503 and Twilio retries.
     """
-    pipeline = redis_connection().pipeline()
-    if outcome.outbox_id is not None:  # first: RQ starts the pipeline's MULTI itself
-        enqueue_reply(queue("replies"), outcome.outbox_id, pipeline=pipeline)
-    metrics.count(pipeline, "inbound_texts_total", outcome.classification.intent.value)
     try:
+        return _commit(texts)
+    except (DataError, IntegrityError) as exc:
+        if len(texts) == 1:
+            raise
+        log.warning("inbound_batch_split", extra={"texts": len(texts),
+                                                  "error": type(exc).__name__})
+    results: list[InboundOutcome | BaseException] = []
+    for text in texts:
+        try:
+            results.extend(_commit([text]))
+        except (DataError, IntegrityError) as exc:
+            results.append(exc)
+    return results
+
+
+def _commit(texts: list[InboundText]) -> list[InboundOutcome]:
+    try:
+        _autocommit_on_postgresql()
+        outcomes = record_inbound_batch(db.session, texts)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return outcomes
+
+
+def _size_bucket(size: int) -> str:
+    for upper, label in ((1, "1"), (4, "2-4"), (16, "5-16")):
+        if size <= upper:
+            return label
+    return f"17-{MAX_BATCH}"
+
+
+def _count_and_queue(_texts: list[InboundText],
+                     outcomes: Sequence[InboundOutcome | BaseException]) -> None:
+    """After the commit, in one Redis round trip: count the texts, queue the replies owed.
+
+    A Redis failure never fails the webhook: the replies wait in the outbox for the sweeper.
+    """
+    recorded = [outcome for outcome in outcomes
+                if isinstance(outcome, InboundOutcome) and not outcome.duplicate]
+    if not recorded:
+        return
+    owed = [outcome.outbox_id for outcome in recorded if outcome.outbox_id is not None]
+    try:
+        pipeline = redis_connection().pipeline()
+        enqueue_replies(queue("replies"), owed, pipeline=pipeline)
+        intents = Counter(outcome.classification.intent.value for outcome in recorded)
+        for intent, texts in intents.items():
+            metrics.count(pipeline, "inbound_texts_total", intent, texts)
+        metrics.count(pipeline, "inbound_batches_total", _size_bucket(len(outcomes)))
         pipeline.execute()
     except RedisError as exc:
-        log.warning("reply_not_queued" if outcome.outbox_id is not None else "metric_dropped",
-                    extra={"outbox_id": outcome.outbox_id, "error": str(exc)})
+        log.warning("reply_not_queued" if owed else "metric_dropped",
+                    extra={"outbox_ids": owed, "error": str(exc)})
 
 
 @bp.post("/status")

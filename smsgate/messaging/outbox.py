@@ -3,19 +3,29 @@
 Exactly once: a job claims its row with a conditional UPDATE (pending -> sending) before the
 provider call and records the SID after it. A crash between the two leaves a `sending` row;
 the sweeper asks the provider whether the text went before it ever sends again.
+
+One RQ job sends the replies of one group commit (`smsgate.jobs.send_replies`): creating a
+job costs far more than sending its ids. The Redis hash `REPLY_JOBS` names the job holding
+each pending reply, so the sweeper can tell a reply whose job is alive from one whose job
+was never queued (Redis was down), lost, or died with its worker; it queues those again.
+Queuing a reply twice is harmless: it is claimed before it is sent.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
+from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smsgate.jobstatus import alive
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import OutboxMessage, utcnow
 from smsgate.numbers import mask_number
@@ -26,24 +36,43 @@ MAX_ATTEMPTS = 6
 RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=[5, 15, 60, 180, 600])
 
 
-def job_id(outbox_id: int) -> str:
-    """One RQ job id per reply, so the sweeper can tell whether Redis still holds it."""
-    return f"reply-{outbox_id}"
+REPLY_JOBS = "smsgate:reply_jobs"  # hash: outbox id -> id of the RQ job that sends it
+JOB = "smsgate.jobs.send_replies"
 
 
-def enqueue_reply(replies: Queue, outbox_id: int, pipeline: Pipeline | None = None) -> bool:
-    """Queue the reply's job; False (and logged) when Redis is unreachable: the sweeper retries.
+def enqueue_replies(replies: Queue, outbox_ids: Sequence[int],
+                    pipeline: Pipeline | None = None) -> bool:
+    """Queue one job sending `outbox_ids`; False (and logged) when Redis is unreachable: the
+    sweeper retries.
 
-    With `pipeline` the job's commands are only added to it; the caller executes it and
-    handles a RedisError the same way (the webhook sends them with its metrics in one trip).
+    With `pipeline` the commands are only added to it; the caller executes it and handles a
+    RedisError the same way (the webhook sends them with its metrics in one round trip).
     """
+    if not outbox_ids:
+        return True
     try:
-        replies.enqueue("smsgate.jobs.send_reply", outbox_id, job_id=job_id(outbox_id),
-                        retry=RETRY, failure_ttl=7 * 24 * 3600, pipeline=pipeline)
+        own = pipeline if pipeline is not None else replies.connection.pipeline()
+        job = replies.enqueue(JOB, list(outbox_ids), retry=RETRY, failure_ttl=7 * 24 * 3600,
+                              pipeline=own)  # first: RQ starts the pipeline's MULTI itself
+        own.hset(REPLY_JOBS, mapping=dict.fromkeys(outbox_ids, job.id))
+        if pipeline is None:
+            own.execute()
     except RedisError as exc:
-        log.warning("reply_not_queued", extra={"outbox_id": outbox_id, "error": str(exc)})
+        log.warning("reply_not_queued", extra={"outbox_ids": list(outbox_ids),
+                                               "error": str(exc)})
         return False
     return True
+
+
+def forget_jobs(connection: Redis, outbox_ids: Sequence[int]) -> None:
+    """Drop settled replies from `REPLY_JOBS`; never raises (a stale entry only names a job
+    the sweeper finds dead, for a row it no longer looks at)."""
+    if not outbox_ids:
+        return
+    try:
+        connection.hdel(REPLY_JOBS, *outbox_ids)
+    except RedisError as exc:
+        log.debug("reply_jobs_not_pruned", extra={"error": str(exc)})
 
 
 def claim(session: Session, outbox_id: int) -> OutboxMessage | None:
@@ -96,10 +125,17 @@ def resolve_stale(session: Session, provider: Provider, older_than: timedelta) -
 
 
 def pending_without_job(session: Session, replies: Queue, older_than: timedelta) -> list[int]:
-    """Pending replies whose job Redis does not hold (it was down, or lost the job)."""
+    """Pending replies no live job will send: never queued (Redis was down), lost, given up,
+    or held by a worker that died."""
     cutoff = utcnow() - older_than
     ids = session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.status == "pending", OutboxMessage.created_at < cutoff)
         .order_by(OutboxMessage.id)).all()
+    if not ids:
+        return []
     connection = replies.connection
-    return [i for i in ids if not connection.exists(f"rq:job:{job_id(i)}")]
+    job_ids = [raw.decode() if raw else None for raw in connection.hmget(REPLY_JOBS, ids)]
+    wanted = sorted({job_id for job_id in job_ids if job_id})
+    jobs = dict(zip(wanted, Job.fetch_many(wanted, connection=connection), strict=True))
+    return [outbox_id for outbox_id, job_id in zip(ids, job_ids, strict=True)
+            if job_id is None or jobs[job_id] is None or not alive(jobs[job_id], connection)]

@@ -1,0 +1,160 @@
+"""PostgreSQL: a whole batch of inbound texts written by one statement.
+
+The statement claims the MessageSids, adds the replies, appends the consent changes to the
+ledger (hashing the chain inside the database, entry after entry, with a recursive CTE)
+and updates the consent state. One statement is one transaction under autocommit: there is
+no BEGIN or COMMIT round trip, and the ledger head, locked only once the claims are written,
+is released as soon as that statement's commit is flushed.
+
+Each entry's hash is `sha256(a || id || b || prev_hash || c)` where `a`, `b` and `c` come
+from `ledger.hash_input_parts`, which cuts them out of `ledger.compute_hash`'s own input, so
+`ledger.verify` recomputes exactly what the database wrote.
+
+Two batches in different processes that hold the same MessageSid (a Twilio retry racing its
+original) can deadlock on that row and the ledger head; PostgreSQL then aborts one, whose
+texts answer 503 and are retried, and the unique MessageSid keeps the retry from recording
+anything twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection
+
+from smsgate.consent import ledger
+
+# Parameter name -> array type, in the column order of `input` below.
+_ARRAYS = (
+    ("message_sid", "text"), ("from_number", "text"), ("to_number", "text"),
+    ("brand_id", "integer"), ("body", "text"), ("intent", "text"), ("keyword", "text"),
+    ("reply_kind", "text"), ("reply_to", "text"), ("reply_from", "text"),
+    ("reply_service", "text"), ("reply_body", "text"),
+    ("action", "text"), ("scope", "text"), ("number", "text"), ("evidence", "text"),
+    ("hash_a", "bytea"), ("hash_b", "bytea"), ("hash_c", "bytea"),
+)
+_INPUT = ",\n        ".join(f"%({name})s::{kind}[]" for name, kind in _ARRAYS)
+_INPUT_COLUMNS = ", ".join(name for name, _ in _ARRAYS)
+
+# Readable here; sent compacted (see below). psycopg placeholders: run by exec_driver_sql,
+# so SQLAlchemy compiles nothing per batch.
+_STATEMENT = f"""WITH RECURSIVE input AS MATERIALIZED (
+    SELECT * FROM unnest(
+        {_INPUT}
+    ) WITH ORDINALITY AS t({_INPUT_COLUMNS}, ord)
+), claimed AS (
+    INSERT INTO inbound_messages (message_sid, from_number, to_number, brand_id, body, intent,
+                                  keyword, received_at)
+    SELECT message_sid, from_number, to_number, brand_id, body, intent, keyword,
+           %(now)s::timestamptz
+    FROM input ORDER BY ord
+    ON CONFLICT (message_sid) DO NOTHING
+    RETURNING id, message_sid
+), recorded AS MATERIALIZED (
+    SELECT input.*, claimed.id AS inbound_id FROM claimed JOIN input USING (message_sid)
+), reply AS (
+    INSERT INTO outbox (inbound_id, brand_id, kind, to_number, from_number,
+                        messaging_service_sid, body, status, attempts, created_at)
+    SELECT inbound_id, brand_id, reply_kind, reply_to, reply_from, reply_service, reply_body,
+           'pending', 0, %(now)s::timestamptz
+    FROM recorded WHERE reply_kind IS NOT NULL ORDER BY ord
+    RETURNING id, inbound_id
+), change AS MATERIALIZED (
+    -- The consent changes among the texts this statement claimed, numbered in text order.
+    SELECT recorded.*, row_number() OVER (ORDER BY ord) AS n
+    FROM recorded WHERE action IS NOT NULL
+), head AS MATERIALIZED (
+    -- Locked only when there is something to append, and only after the claims above.
+    SELECT last_id, last_hash FROM ledger_head
+    WHERE id = 1 AND EXISTS (SELECT FROM change)
+    FOR UPDATE
+), chain AS (
+    SELECT CAST(0 AS BIGINT) AS n, CAST(last_id AS BIGINT) AS id,
+           CAST(last_hash AS TEXT) AS hash, CAST(NULL AS TEXT) AS prev
+    FROM head
+    UNION ALL
+    SELECT chain.n + 1, chain.id + 1,
+           encode(sha256(change.hash_a || convert_to(CAST(chain.id + 1 AS TEXT), 'UTF8')
+                         || change.hash_b || convert_to(chain.hash, 'UTF8')
+                         || change.hash_c), 'hex'),
+           chain.hash
+    FROM chain JOIN change ON change.n = chain.n + 1
+), new_head AS (
+    UPDATE ledger_head SET last_id = tip.id, last_hash = tip.hash
+    FROM (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1) AS tip
+    WHERE ledger_head.id = 1 AND EXISTS (SELECT FROM change)
+    RETURNING ledger_head.last_id
+), entry AS (
+    INSERT INTO ledger_entries (id, recorded_at, number, brand_id, scope, action, source,
+                                keyword, raw_text, message_sid, evidence, api_key_id,
+                                prev_hash, entry_hash)
+    SELECT chain.id, %(now)s::timestamptz, change.number, change.brand_id, change.scope,
+           change.action, 'sms', change.keyword, change.body, change.message_sid,
+           change.evidence, NULL, chain.prev, chain.hash
+    FROM chain JOIN change ON change.n = chain.n
+    ORDER BY chain.n
+    RETURNING id
+), state AS (
+    -- Each (number, brand) once, as its last change in the batch leaves it.
+    INSERT INTO consent_state (number, brand_id, action, entry_id, updated_at)
+    SELECT DISTINCT ON (change.number, brands.id)
+           change.number, brands.id, change.action, chain.id, %(now)s::timestamptz
+    FROM chain JOIN change ON change.n = chain.n
+    JOIN brands ON change.scope = 'all' OR brands.id = change.brand_id
+    ORDER BY change.number, brands.id, change.n DESC
+    ON CONFLICT (number, brand_id) DO UPDATE SET action = excluded.action,
+        entry_id = excluded.entry_id, updated_at = excluded.updated_at
+)
+SELECT recorded.message_sid, reply.id AS outbox_id, chain.id AS entry_id,
+       -- A consent change without its entry (no chain head row) aborts the whole
+       -- statement: a change is never committed without its ledger entry.
+       1 / CAST((SELECT count(*) FROM change) = (SELECT count(*) FROM entry) AS INTEGER)
+FROM recorded
+LEFT JOIN reply ON reply.inbound_id = recorded.inbound_id
+LEFT JOIN change ON change.message_sid = recorded.message_sid
+LEFT JOIN chain ON chain.n = change.n"""
+# Without comments and indentation: psycopg caches its parse of a query only up to 4,096
+# characters, and re-parsing this one on every batch cost more than building its arrays.
+STATEMENT = " ".join(line.split("--")[0].strip() for line in _STATEMENT.splitlines()
+                     if line.split("--")[0].strip())
+
+
+class Row(NamedTuple):
+    """One text to write: its inbound row, its reply (or None), its consent change (or
+    None). The MessageSids of one batch are distinct."""
+
+    claim: dict[str, Any]
+    reply: dict[str, Any] | None
+    record: ledger.ConsentRecord | None
+
+
+def record(connection: Connection, rows: Sequence[Row],
+           now: datetime) -> dict[str, tuple[int | None, int | None]]:
+    """Write `rows` in one statement; return MessageSid -> (outbox id, entry id) for every
+    text this statement claimed (a MessageSid stored before is absent)."""
+    params: dict[str, Any] = {name: [] for name, _ in _ARRAYS}
+    params["now"] = now
+    for claim, reply, change in rows:
+        for name in ("message_sid", "from_number", "to_number", "brand_id", "body", "intent",
+                     "keyword"):
+            params[name].append(claim[name])
+        params["reply_kind"].append(reply["kind"] if reply else None)
+        params["reply_to"].append(reply["to_number"] if reply else None)
+        params["reply_from"].append(reply["from_number"] if reply else None)
+        params["reply_service"].append(reply["messaging_service_sid"] if reply else None)
+        params["reply_body"].append(reply["body"] if reply else None)
+        if change is None:
+            for name in ("action", "scope", "number", "evidence", "hash_a", "hash_b",
+                         "hash_c"):
+                params[name].append(None)
+            continue
+        fields = ledger.entry_fields(change, now)
+        parts = ledger.hash_input_parts(fields)
+        for name, value in (("action", change.action), ("scope", change.scope),
+                            ("number", change.number), ("evidence", fields["evidence"]),
+                            ("hash_a", parts[0]), ("hash_b", parts[1]), ("hash_c", parts[2])):
+            params[name].append(value)
+    result = connection.exec_driver_sql(STATEMENT, params)
+    return {sid: (outbox_id, entry_id) for sid, outbox_id, entry_id, _ in result}
