@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, has_request_context, request
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)  # built once: every line uses it
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,7 +35,7 @@ class JsonFormatter(logging.Formatter):
         event.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
-        return json.dumps(event, default=str, ensure_ascii=False)
+        return _ENCODER.encode(event)
 
 
 _LONG_DIGITS = re.compile(r"(?:%2[bB]|\+)?\d[\d.\-]{2,}(\d{4})")

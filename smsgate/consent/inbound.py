@@ -66,12 +66,12 @@ class _Plan:
     record: ledger.ConsentRecord | None
 
 
-def record_inbound(session: Session, text: InboundText) -> InboundOutcome:
+def record_inbound(connection: Connection, text: InboundText) -> InboundOutcome:
     """Record one text; see `record_inbound_batch`."""
-    return record_inbound_batch(session, [text])[0]
+    return record_inbound_batch(connection, [text])[0]
 
 
-def record_inbound_batch(session: Session,
+def record_inbound_batch(connection: Connection,
                          texts: Sequence[InboundText]) -> list[InboundOutcome]:
     """Record `texts` in order, with their consent changes and replies; do not commit.
 
@@ -80,11 +80,10 @@ def record_inbound_batch(session: Session,
     number in one batch leave it opted in, as they would one after the other.
 
     On PostgreSQL, after one brand lookup per distinct number texted, the whole batch is
-    one statement (`inbound_pg`), atomic on its own: the caller may run the session in
+    one statement (`inbound_pg`), atomic on its own: the caller may run the connection in
     autocommit mode. Elsewhere it is a few statements that the caller's transaction makes
     one: the claims, the replies, then `ledger.append_many`.
     """
-    connection = session.connection()
     now = utcnow()
     brands: dict[tuple[str | None, str | None], ReplyBrand | None] = {}
     plans = [_plan(connection, text, brands, now) for text in texts]
@@ -96,7 +95,7 @@ def record_inbound_batch(session: Session,
         written = inbound_pg.record(connection, [
             inbound_pg.Row(plan.claim, plan.reply, plan.record) for plan in unique], now)
     else:
-        written = _record_generic(session, unique)
+        written = _record_generic(connection, unique)
     outcomes = []
     for index, plan in enumerate(plans):
         sid = plan.claim["message_sid"]
@@ -108,19 +107,19 @@ def record_inbound_batch(session: Session,
     return outcomes
 
 
-def _record_generic(session: Session,
+def _record_generic(connection: Connection,
                     plans: list[_Plan]) -> dict[str, tuple[int | None, int | None]]:
     """Claims, replies, then ledger entries, as separate statements (MessageSids distinct);
     return MessageSid -> (outbox id, entry id) for the texts claimed here."""
-    connection = session.connection()
     inbound_ids = _claim(connection, plans)
     claimed = [plan for plan in plans if plan.claim["message_sid"] in inbound_ids]
     outbox_ids = _add_replies(connection, [
         {**plan.reply, "inbound_id": inbound_ids[plan.claim["message_sid"]]}
         for plan in claimed if plan.reply is not None])
     changes = [plan for plan in claimed if plan.record is not None]
-    entry_ids = dict(zip((plan.claim["message_sid"] for plan in changes),
-                         ledger.append_many(session, [plan.record for plan in changes])))
+    with Session(bind=connection) as session:  # joins the caller's transaction
+        appended = ledger.append_many(session, [plan.record for plan in changes])
+    entry_ids = dict(zip((plan.claim["message_sid"] for plan in changes), appended))
     return {plan.claim["message_sid"]: (
         outbox_ids.get(inbound_ids[plan.claim["message_sid"]]),
         entry_ids.get(plan.claim["message_sid"])) for plan in claimed}

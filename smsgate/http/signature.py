@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import base64
+import hmac
+from hashlib import sha1
 from urllib.parse import urlparse
 
 from flask import current_app, request
-from twilio.request_validator import RequestValidator, add_port, compare, remove_port
+from twilio.request_validator import add_port, remove_port
 
 from smsgate.errors import Forbidden
 
@@ -20,9 +22,20 @@ def signed_url() -> str:
     return public + request.path + (f"?{query}" if query else "")
 
 
-@lru_cache(maxsize=8)
-def _validator(token: str) -> RequestValidator:
-    return RequestValidator(token)
+def compute_signature(token: str, url: str, form) -> str:
+    """What twilio's `RequestValidator.compute_signature` computes (HMAC-SHA1), faster.
+
+    The same input: the URL, then each parameter name (sorted, once) followed by each of its
+    distinct values (sorted). twilio's own version asks a Flask MultiDict for `getall`
+    first and gets there through an AttributeError per parameter, on every request.
+    """
+    getlist = getattr(form, "getlist", None)
+    parts = [url]
+    for name in sorted(set(form)):
+        for value in sorted(set(getlist(name) if getlist else [form[name]])):
+            parts += (name, value)
+    digest = hmac.new(token.encode("utf-8"), "".join(parts).encode("utf-8"), sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
 def _valid(token: str, url: str, form, signature: str) -> bool:
@@ -32,12 +45,12 @@ def _valid(token: str, url: str, form, signature: str) -> bool:
     default port added when it has none). Here the URL as requested is tried first, which is
     one of the two and the one Twilio signed in practice, and the other only on a mismatch.
     """
-    validator = _validator(token)
     parsed = urlparse(url)
     as_requested = parsed.geturl()
     other = remove_port(parsed) if parsed.port else add_port(parsed)
-    return any(compare(validator.compute_signature(candidate, form), signature)
-               for candidate in (as_requested, other))
+    expected = signature.encode("utf-8")
+    return any(hmac.compare_digest(compute_signature(token, candidate, form).encode("ascii"),
+                                   expected) for candidate in (as_requested, other))
 
 
 def require_twilio_signature() -> None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from flask import Blueprint, Response, current_app, request
 from redis.exceptions import RedisError
+from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from smsgate import metrics
@@ -60,21 +61,6 @@ def _unavailable(exc: DBAPIError) -> Unavailable:
     db.session.rollback()
     log.error("webhook_db_error", extra={"error": type(exc).__name__})
     return Unavailable("database unavailable, retry later", code="database_unavailable")
-
-
-def _autocommit_on_postgresql() -> None:
-    """On PostgreSQL a batch is written by one statement, a transaction of its own:
-    autocommit spares the BEGIN and COMMIT round trips, and the ledger's chain head is
-    released as soon as that statement's commit is on disk. A session or connection already
-    inside a transaction (a test's, a checkout hook's) just stays in it: same atomicity."""
-    engine = db.engine
-    if engine.dialect.name != "postgresql" or db.session().in_transaction():
-        return
-    try:
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    except engine.dialect.loaded_dbapi.ProgrammingError:  # "can't change 'autocommit' now"
-        db.session.rollback()
-        db.session.connection()
 
 
 @bp.post("/inbound")
@@ -137,14 +123,26 @@ def _write_batch(texts: list[InboundText]) -> Sequence[InboundOutcome | BaseExce
 
 
 def _commit(texts: list[InboundText]) -> list[InboundOutcome]:
+    """Write `texts` on a connection of their own: on PostgreSQL one autocommitted statement
+    (its own transaction: no BEGIN or COMMIT round trip, and the ledger head is released as
+    soon as its commit is on disk), elsewhere one transaction."""
+    with db.engine.connect() as connection:
+        if _autocommit(connection):
+            return record_inbound_batch(connection, texts)
+        with connection.begin():
+            return record_inbound_batch(connection, texts)
+
+
+def _autocommit(connection: Connection) -> bool:
+    """Switch a PostgreSQL connection to autocommit; False elsewhere, or when it is already
+    inside a transaction (a checkout hook ran a statement): it then stays in one."""
+    if connection.dialect.name != "postgresql":
+        return False
     try:
-        _autocommit_on_postgresql()
-        outcomes = record_inbound_batch(db.session, texts)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return outcomes
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    except connection.dialect.loaded_dbapi.ProgrammingError:  # "can't change 'autocommit' now"
+        return False
+    return True
 
 
 def _size_bucket(size: int) -> str:
