@@ -10,6 +10,7 @@ briefly as possible.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -186,7 +187,24 @@ def _add_replies(connection: Connection, replies: list[dict[str, Any]]) -> dict[
     return {inbound_id: outbox_id for inbound_id, outbox_id in rows}
 
 
+# A North American number exactly as Twilio writes it: "+1", then the 10 digits (area code
+# and exchange code each starting 2-9). That is already E.164 and nothing else could be its
+# E.164 form, so it is taken as is.
+_NANP_E164 = re.compile(r"\+1[2-9]\d{2}[2-9]\d{6}")
+
+
 def _e164_or_none(raw: str) -> str | None:
+    """The E.164 number of an inbound text's sender or recipient, or None (a short code, an
+    alphanumeric sender: no consumer whose consent we keep).
+
+    Twilio's North American numbers skip `normalize_number`'s validity check: a carrier has
+    just delivered a text from that number, and refusing its STOP because the phonenumbers
+    metadata does not list a newly opened area code would lose an opt-out. (It is also the
+    hot path: the check costs more than the rest of planning a text.) Numbers that the API
+    refuses as invalid can never be texted, so a consent recorded for one changes nothing.
+    """
+    if _NANP_E164.fullmatch(raw):
+        return raw
     if len(raw) > MAX_INPUT_CHARS:
         return None  # what normalize_number says too; kept out of the cache below
     return _e164_cached(raw)
