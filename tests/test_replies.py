@@ -186,3 +186,59 @@ def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, p
     assert outbox_rows()[0].provider_sid == "SM" + "e" * 32
     [listing] = [call.request.url for call in twilio.mock.calls if call.request.method == "GET"]
     assert "DateSent" not in listing and "To=%2B14155550123" in listing
+
+
+# --- one job per group commit ------------------------------------------------------------------
+
+def three_texts_in_one_batch():
+    """Three keywords written and queued as the webhook's group commit does one batch."""
+    from smsgate.consent.inbound import InboundText
+    from smsgate.http.webhooks import _count_and_queue, _write_batch
+
+    texts = [InboundText(message_sid=f"SM{i:032d}", from_number=f"+1415555012{i}",
+                         to_number="+14155550100", body=body)
+             for i, body in enumerate(("STOP", "START", "HELP"))]
+    _count_and_queue(texts, _write_batch(texts))
+
+
+def test_a_batch_of_replies_is_one_job_and_each_reply_goes_once(app, ctx, brand, twilio):
+    from smsgate.extensions import queue
+
+    three_texts_in_one_batch()
+    assert queue("replies").count == 1
+    assert redis_connection().hlen(REPLY_JOBS) == 3
+    run_worker(app, "replies")
+    assert sorted(sent["To"] for sent in twilio.sent) == [
+        "+14155550120", "+14155550121", "+14155550122"]
+    assert [row.status for row in outbox_rows()] == ["sent"] * 3
+    assert redis_connection().hlen(REPLY_JOBS) == 0  # settled replies are forgotten
+
+
+def test_a_transient_error_in_a_batch_holds_up_only_its_own_reply(app, ctx, brand, twilio):
+    three_texts_in_one_batch()
+    ids = [row.id for row in outbox_rows()]
+    twilio.fail_next(429, message="slow down")  # the first reply's first attempt
+    with pytest.raises(jobs.RepliesLeftPending):
+        jobs.send_replies(ids)
+    assert [row.status for row in outbox_rows()] == ["pending", "sent", "sent"]
+    assert jobs.send_replies(ids) == {"sent": 1, "skipped": 2}  # RQ's retry
+    assert len(twilio.sent) == 3 and len({sent["To"] for sent in twilio.sent}) == 3
+
+
+def test_sweeper_requeues_replies_whose_job_died_with_its_worker_but_not_live_ones(
+        app, ctx, brand, twilio):
+    from rq.job import Job, JobStatus
+
+    three_texts_in_one_batch()
+    db.session.execute(update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert jobs.sweep()["requeued"] == 0  # its job is queued: alive
+    job_id = redis_connection().hget(REPLY_JOBS, outbox_rows()[0].id).decode()
+    job = Job.fetch(job_id, connection=redis_connection())
+    job.set_status(JobStatus.STARTED)  # taken by a worker that was then killed (SIGKILL)
+    job.worker_name = "killed-worker"
+    job.save()
+    assert jobs.sweep()["requeued"] == 3
+    run_worker(app, "replies")
+    assert len(twilio.sent) == 3
+    assert jobs.sweep()["requeued"] == 0

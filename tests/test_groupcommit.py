@@ -1,0 +1,154 @@
+"""GroupCommit: concurrent callers share writes, and every caller gets its own answer."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from smsgate.groupcommit import GroupCommit
+
+
+class Recorder:
+    """A write function that records its batches; the first batch can be held open so
+    that the callers arriving meanwhile pile up behind it."""
+
+    def __init__(self, hold_first: bool = False) -> None:
+        self.batches: list[list[int]] = []
+        self.after: list[list[int]] = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        if not hold_first:
+            self.release.set()
+
+    def write(self, items: list[int]) -> list[int]:
+        self.batches.append(list(items))
+        self.entered.set()
+        self.release.wait(5)
+        return [item * 10 for item in items]
+
+    def after_batch(self, items: list[int], results) -> None:
+        self.after.append(list(items))
+
+
+def wait_for_waiters(group: GroupCommit, count: int) -> None:
+    """Until `count` callers are queued behind the batch being written."""
+    for _ in range(500):
+        if len(group._waiting) >= count:
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"{len(group._waiting)} callers waiting, expected {count}")
+
+
+def test_a_lone_caller_writes_a_batch_of_one():
+    recorder = Recorder()
+    group = GroupCommit(recorder.write, after=recorder.after_batch)
+    assert group.submit(4) == 40
+    assert group.submit(5) == 50
+    assert recorder.batches == [[4], [5]]
+    assert recorder.after == [[4], [5]]
+
+
+def test_callers_arriving_during_a_write_share_the_next_one():
+    recorder = Recorder(hold_first=True)
+    group = GroupCommit(recorder.write, after=recorder.after_batch)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        rest = [pool.submit(group.submit, item) for item in range(1, 8)]
+        wait_for_waiters(group, 7)
+        recorder.release.set()
+        assert first.result(5) == 0
+        assert [future.result(5) for future in rest] == [10, 20, 30, 40, 50, 60, 70]
+    assert recorder.batches[0] == [0]
+    assert sorted(recorder.batches[1]) == [1, 2, 3, 4, 5, 6, 7]  # one write for all seven
+    assert len(recorder.batches) == 2
+    assert sorted(map(tuple, recorder.after)) == sorted(map(tuple, recorder.batches))
+
+
+def test_batches_never_exceed_max_batch():
+    recorder = Recorder(hold_first=True)
+    group = GroupCommit(recorder.write, max_batch=3)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        rest = [pool.submit(group.submit, item) for item in range(1, 8)]
+        wait_for_waiters(group, 7)
+        recorder.release.set()
+        assert [future.result(5) for future in [first, *rest]] == [i * 10 for i in range(8)]
+    assert max(len(batch) for batch in recorder.batches) == 3
+    assert sorted(item for batch in recorder.batches for item in batch) == list(range(8))
+
+
+def test_a_failed_write_fails_every_caller_in_it_and_the_next_batch_still_runs():
+    calls = []
+
+    def write(items):
+        calls.append(list(items))
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        return items
+
+    group = GroupCommit(write)
+    with pytest.raises(ConnectionError):
+        group.submit(1)
+    assert group.submit(2) == 2  # leadership was handed on, not lost
+
+
+def test_a_result_that_is_an_exception_is_raised_in_its_own_caller_only():
+    recorder = Recorder(hold_first=True)
+
+    def write(items):
+        recorder.write(items)
+        return [ValueError(f"bad {item}") if item == 3 else item for item in items]
+
+    group = GroupCommit(write)
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        futures = {item: pool.submit(group.submit, item) for item in (2, 3, 4)}
+        wait_for_waiters(group, 3)
+        recorder.release.set()
+        assert first.result(5) == 0
+        assert futures[2].result(5) == 2 and futures[4].result(5) == 4
+        with pytest.raises(ValueError, match="bad 3"):
+            futures[3].result(5)
+
+
+def test_a_write_returning_the_wrong_number_of_results_fails_loudly():
+    group = GroupCommit(lambda items: [])
+    with pytest.raises(RuntimeError, match="0 results for 1 items"):
+        group.submit(1)
+
+
+def test_after_runs_once_the_callers_are_released():
+    recorder = Recorder(hold_first=True)
+    after_may_finish = threading.Event()
+
+    def after(items, results):
+        if len(items) > 1:  # the batch of callers 1 and 2, led by one of them
+            after_may_finish.wait(5)
+
+    group = GroupCommit(recorder.write, after=after)
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        futures = [pool.submit(group.submit, item) for item in (1, 2)]
+        wait_for_waiters(group, 2)
+        recorder.release.set()
+        assert first.result(5) == 0
+        # The follower of the second batch has its answer while its leader is still in
+        # `after`: the batch's Redis work never delays the answers it owes.
+        done = [future for future in futures if future.done() or _finishes(future)]
+        assert len(done) == 1 and done[0].result() in (10, 20)
+        after_may_finish.set()
+        assert sorted(future.result(5) for future in futures) == [10, 20]
+
+
+def _finishes(future, seconds: float = 2) -> bool:
+    try:
+        future.result(seconds)
+    except TimeoutError:
+        return False
+    return True
