@@ -2,12 +2,19 @@
 
 Callers pass fields through `extra={...}`; phone numbers are masked by the caller with
 `smsgate.numbers.mask_number` before they reach a log record.
+
+Every request is logged once, when it ends: event "request", or the event a view named
+with `describe_request` (the inbound webhook's "inbound"), with that view's fields added to
+the method, path, status and duration. One line per webhook instead of two is also one
+write to stderr fewer on the busiest path.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -47,6 +54,29 @@ def mask_digits(text: str) -> str:
                             >= 7 else m.group(0), text)
 
 
+class _RequestIds:
+    """Request ids unique without a system call each: a random prefix per process (a fork
+    draws a new one), then a counter (itertools.count is atomic across threads)."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix, self.counter = uuid.uuid4().hex[:16], itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+_request_ids = _RequestIds()
+
+
+def describe_request(event: str, **fields: object) -> None:
+    """Log this request as `event` with `fields` (numbers masked) instead of "request"."""
+    g.request_event = (event, fields)
+
+
 def configure_logging(app: Flask, json_lines: bool = True) -> None:
     """Send the `smsgate` loggers to stderr as JSON lines and tag requests with an id."""
     logger = logging.getLogger("smsgate")
@@ -62,7 +92,7 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
     @app.before_request
     def _tag_request() -> None:
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        g.request_id = incoming[:64] if incoming.isprintable() and incoming else _request_ids.next()
         g.started = time.perf_counter()
 
     @app.after_request
@@ -70,9 +100,9 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
         # Our own access log (gunicorn's would print paths like /api/v1/consents/+1415...
         # and query strings with numbers in them, unmasked).
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        logger.info("request", extra={"method": request.method,
-                                      "path": mask_digits(request.path),
-                                      "status": response.status_code,
-                                      "ms": round(elapsed, 1)})
+        event, fields = g.get("request_event", ("request", {}))
+        logger.info(event, extra={**fields, "method": request.method,
+                                  "path": mask_digits(request.path),
+                                  "status": response.status_code, "ms": round(elapsed, 1)})
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response

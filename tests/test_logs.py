@@ -50,5 +50,23 @@ def test_inbound_webhook_logs_mask_the_sender(brand, post_signed, log_lines):
     from test_inbound_webhook import PATH, inbound
 
     post_signed(PATH, inbound("STOP"))
-    assert log_lines, "the webhook logs what it did"
+    [line] = log_lines  # one line per webhook: what it did, and the request's own fields
+    assert (line["event"], line["intent"], line["status"]) == ("inbound", "opt_out", 200)
+    assert (line["method"], line["path"], line["entry_id"]) == (
+        "POST", "/webhooks/twilio/inbound", 1)
+    assert line["from"] == "+1415***0123" and line["request_id"]
     assert "+14155550123" not in json.dumps(log_lines)
+
+
+def test_request_ids_are_unique_across_threads_and_forks():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smsgate.logs import _RequestIds
+
+    ids = _RequestIds()
+    with ThreadPoolExecutor(8) as pool:
+        drawn = list(pool.map(lambda _: ids.next(), range(4000)))
+    assert len(set(drawn)) == 4000 and all(len(i) == 32 for i in drawn)
+    before = ids.prefix
+    ids.reset()  # what a fork runs in the child
+    assert ids.prefix != before and ids.next() == ids.prefix + "0" * 15 + "1"

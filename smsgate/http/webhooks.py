@@ -26,6 +26,7 @@ from smsgate.errors import BadRequest, Unavailable
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.groupcommit import GroupCommit
 from smsgate.http.signature import require_twilio_signature
+from smsgate.logs import describe_request
 from smsgate.messaging.outbox import enqueue_replies
 from smsgate.messaging.status import StatusCallback, record_status
 from smsgate.numbers import mask_number
@@ -77,13 +78,13 @@ def inbound() -> Response:
     except DBAPIError as exc:
         raise _unavailable(exc) from exc
     if outcome.duplicate:
-        log.info("inbound_duplicate", extra={"message_sid": text.message_sid})
+        describe_request("inbound_duplicate", message_sid=text.message_sid)
         return _twiml()
-    log.info("inbound", extra={"message_sid": text.message_sid,
-                               "from": mask_number(text.from_number),
-                               "intent": outcome.classification.intent.value,
-                               "keyword": outcome.classification.keyword,
-                               "brand_id": outcome.brand_id, "entry_id": outcome.entry_id})
+    describe_request("inbound", message_sid=text.message_sid,
+                     **{"from": mask_number(text.from_number)},
+                     intent=outcome.classification.intent.value,
+                     keyword=outcome.classification.keyword, brand_id=outcome.brand_id,
+                     entry_id=outcome.entry_id)
     return _twiml()
 
 
