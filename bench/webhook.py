@@ -19,9 +19,9 @@ It prints each round and the median, min and max over rounds. The load generator
 itself after the warm-up and the measured run. Every process the script starts is stopped
 by the PID it recorded, also on Ctrl-C.
 
-    python bench/webhook.py                     # 3 rounds, Procfile settings
-    python bench/webhook.py --rounds 5 --connections 16     # more in flight: same rate, longer p99
-    python bench/webhook.py --gunicorn-args "--worker-class sync --workers 4"
+    python bench/webhook.py                     # 3 rounds, Procfile settings, 32 connections
+    python bench/webhook.py --rounds 5 --connections 16     # fewer in flight: smaller batches
+    python bench/webhook.py --gunicorn-args "--worker-class gthread --workers 4 --threads 4"
 """
 
 from __future__ import annotations
@@ -272,7 +272,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=32,
+                        help="wrk connections (the Procfile's workers x threads: every request "
+                             "thread busy, so texts arrive while a batch is written)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--pool", type=int, default=60000,

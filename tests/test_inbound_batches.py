@@ -277,3 +277,16 @@ def test_signature_is_what_twilio_computes_for_any_form(params, url):
     form = MultiDict(params)
     assert compute_signature(AUTH_TOKEN, url, form) == \
         RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+
+
+def test_a_failure_after_the_commit_never_turns_a_recorded_stop_into_an_error(
+        brand, post_signed, monkeypatch):
+    from smsgate.http import webhooks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug while queueing the reply")
+
+    monkeypatch.setattr(webhooks, "enqueue_replies", broken)
+    assert post_signed(PATH, inbound("STOP")).status_code == 200  # recorded: Twilio must not retry
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
+    assert db.session.scalars(select(OutboxMessage.status)).one() == "pending"  # the sweeper's

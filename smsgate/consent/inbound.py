@@ -67,11 +67,6 @@ class _Plan:
     record: ledger.ConsentRecord | None
 
 
-def record_inbound(connection: Connection, text: InboundText) -> InboundOutcome:
-    """Record one text; see `record_inbound_batch`."""
-    return record_inbound_batch(connection, [text])[0]
-
-
 def record_inbound_batch(connection: Connection,
                          texts: Sequence[InboundText]) -> list[InboundOutcome]:
     """Record `texts` in order, with their consent changes and replies; do not commit.

@@ -100,7 +100,7 @@ def _inbound_writer() -> GroupCommit[InboundText, InboundOutcome]:
 
 
 def _write_batch(texts: list[InboundText]) -> Sequence[InboundOutcome | BaseException]:
-    """Commit `texts` in one transaction, in the leading request's session.
+    """Commit `texts` in one transaction (in the thread of the request leading the batch).
 
     If the database refuses the batch because of what one text holds (a constraint or a
     value it cannot store), each text is written again on its own, so that text fails alone
@@ -157,7 +157,8 @@ def _count_and_queue(_texts: list[InboundText],
                      outcomes: Sequence[InboundOutcome | BaseException]) -> None:
     """After the commit, in one Redis round trip: count the texts, queue the replies owed.
 
-    A Redis failure never fails the webhook: the replies wait in the outbox for the sweeper.
+    Nothing here may fail the webhooks, whose texts are already committed: the replies
+    wait in the outbox for the sweeper.
     """
     recorded = [outcome for outcome in outcomes
                 if isinstance(outcome, InboundOutcome) and not outcome.duplicate]
@@ -175,6 +176,8 @@ def _count_and_queue(_texts: list[InboundText],
     except RedisError as exc:
         log.warning("reply_not_queued" if owed else "metric_dropped",
                     extra={"outbox_ids": owed, "error": str(exc)})
+    except Exception:  # a bug here must not turn recorded texts into 500s
+        log.exception("reply_not_queued", extra={"outbox_ids": owed})
 
 
 @bp.post("/status")
