@@ -102,14 +102,15 @@ def sweep() -> dict[str, int]:
     stale = outbox.resolve_stale(db.session, provider(),
                                  timedelta(seconds=settings.stale_sending_seconds))
     db.session.commit()
+    outbox.forget_jobs(replies.connection, stale.found_sent)
     missing = outbox.pending_without_job(db.session, replies, timedelta(seconds=5))
-    requeue = sorted(set(stale) | set(missing))
+    requeue = sorted(set(stale.requeue) | set(missing))
     chunks = [requeue[start:start + REQUEUE_PER_JOB]
               for start in range(0, len(requeue), REQUEUE_PER_JOB)]
     requeued = sum(len(chunk) for chunk in chunks if outbox.enqueue_replies(replies, chunk))
-    counts = {"stale": len(stale), "requeued": requeued}
+    counts = {"stale": len(stale.requeue), "requeued": requeued}
     _sweep_campaigns(settings)
-    if stale or requeued:
+    if stale.found_sent or stale.requeue or requeued:
         log.info("sweep", extra=counts)
     return counts
 

@@ -242,3 +242,18 @@ def test_sweeper_requeues_replies_whose_job_died_with_its_worker_but_not_live_on
     run_worker(app, "replies")
     assert len(twilio.sent) == 3
     assert jobs.sweep()["requeued"] == 0
+
+
+def test_a_reply_the_sweeper_finds_sent_is_forgotten_by_the_job_map(app, ctx, brand, twilio):
+    three_texts_in_one_batch()
+    [row, *_] = outbox_rows()
+    row_id = row.id
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+        status="sending", claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    twilio_lists(twilio, {"sid": "SM" + "e" * 32, "body": row.body, "to": row.to_number,
+                          "from": row.from_number, "status": "delivered"})
+    jobs.sweep()
+    assert outbox_rows()[0].status == "sent"
+    assert redis_connection().hget(REPLY_JOBS, row_id) is None  # no entry left behind
+    assert redis_connection().hlen(REPLY_JOBS) == 2  # the two still pending keep theirs

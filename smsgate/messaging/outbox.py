@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import NamedTuple
 
 from redis import Redis
 from redis.client import Pipeline
@@ -107,10 +108,18 @@ def deliver(session: Session, message: OutboxMessage, provider: Provider) -> Non
                                   "to": mask_number(message.to_number)})
 
 
-def resolve_stale(session: Session, provider: Provider, older_than: timedelta) -> list[int]:
-    """Settle `sending` rows left by a crash; return ids to re-queue (proved unsent)."""
+class StaleReplies(NamedTuple):
+    """`sending` rows a crash left: those the provider had sent, those to queue again."""
+
+    found_sent: list[int]
+    requeue: list[int]
+
+
+def resolve_stale(session: Session, provider: Provider, older_than: timedelta) -> StaleReplies:
+    """Settle `sending` rows left by a crash: sent if the provider lists them, else pending
+    again (proved unsent) and returned for re-queueing."""
     cutoff = utcnow() - older_than
-    requeue = []
+    found_sent, requeue = [], []
     stale = session.scalars(select(OutboxMessage).where(
         OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)).all()
     for message in stale:
@@ -118,10 +127,11 @@ def resolve_stale(session: Session, provider: Provider, older_than: timedelta) -
                                  message.claimed_at - timedelta(minutes=1), message.body)
         if sid:
             message.status, message.provider_sid, message.sent_at = "sent", sid, utcnow()
+            found_sent.append(message.id)
         else:
             message.status = "pending"
             requeue.append(message.id)
-    return requeue
+    return StaleReplies(found_sent, requeue)
 
 
 def pending_without_job(session: Session, replies: Queue, older_than: timedelta) -> list[int]:
