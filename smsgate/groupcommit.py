@@ -10,8 +10,7 @@ oldest caller that arrived meanwhile, and only then runs the batch's after-commi
 the next batch's write never waits for it.
 
 There is no background thread: a batch is written by a caller's own thread, inside that
-caller's request (its app context, its database session), and a lone caller simply writes
-a batch of one. Each item's result, or its exception, goes back to the caller that
+caller's request (its app context), and a lone caller simply writes a batch of one. Each item's result, or its exception, goes back to the caller that
 submitted it.
 """
 

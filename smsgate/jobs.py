@@ -56,16 +56,18 @@ def send_replies(outbox_ids: list[int]) -> dict[str, int]:
     job: replies already sent are skipped then, being no longer pending."""
     counts: dict[str, int] = {}
     settled, retry = [], []
-    for outbox_id in outbox_ids:
-        try:
-            status = send_reply(outbox_id)
-        except ProviderError:
-            retry.append(outbox_id)
-            status = "pending"
-        else:
-            settled.append(outbox_id)
-        counts[status] = counts.get(status, 0) + 1
-    outbox.forget_jobs(redis_connection(), settled)
+    try:
+        for outbox_id in outbox_ids:
+            try:
+                status = send_reply(outbox_id)
+            except ProviderError:
+                retry.append(outbox_id)
+                status = "pending"
+            else:
+                settled.append(outbox_id)
+            counts[status] = counts.get(status, 0) + 1
+    finally:  # also when another error ends the job early: RQ retries the rest
+        outbox.forget_jobs(redis_connection(), settled)
     if retry:
         raise RepliesLeftPending(f"{len(retry)} of {len(outbox_ids)} replies left pending")
     return counts
