@@ -41,6 +41,17 @@ def wait_for_waiters(group: GroupCommit, count: int) -> None:
     raise AssertionError(f"{len(group._waiting)} callers waiting, expected {count}")
 
 
+def pile_up(pool, group: GroupCommit, recorder: Recorder, items):
+    """Submit 0, hold its write open until `items` are all queued behind it, release it;
+    return the futures of 0 and of `items`."""
+    first = pool.submit(group.submit, 0)
+    assert recorder.entered.wait(5)
+    rest = [pool.submit(group.submit, item) for item in items]
+    wait_for_waiters(group, len(items))
+    recorder.release.set()
+    return first, rest
+
+
 def test_a_lone_caller_writes_a_batch_of_one():
     recorder = Recorder()
     group = GroupCommit(recorder.write, after=recorder.after_batch)
@@ -54,11 +65,7 @@ def test_callers_arriving_during_a_write_share_the_next_one():
     recorder = Recorder(hold_first=True)
     group = GroupCommit(recorder.write, after=recorder.after_batch)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(group.submit, 0)
-        assert recorder.entered.wait(5)
-        rest = [pool.submit(group.submit, item) for item in range(1, 8)]
-        wait_for_waiters(group, 7)
-        recorder.release.set()
+        first, rest = pile_up(pool, group, recorder, range(1, 8))
         assert first.result(5) == 0
         assert [future.result(5) for future in rest] == [10, 20, 30, 40, 50, 60, 70]
     assert recorder.batches[0] == [0]
@@ -71,11 +78,7 @@ def test_batches_never_exceed_max_batch():
     recorder = Recorder(hold_first=True)
     group = GroupCommit(recorder.write, max_batch=3)
     with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(group.submit, 0)
-        assert recorder.entered.wait(5)
-        rest = [pool.submit(group.submit, item) for item in range(1, 8)]
-        wait_for_waiters(group, 7)
-        recorder.release.set()
+        first, rest = pile_up(pool, group, recorder, range(1, 8))
         assert [future.result(5) for future in [first, *rest]] == [i * 10 for i in range(8)]
     assert max(len(batch) for batch in recorder.batches) == 3
     assert sorted(item for batch in recorder.batches for item in batch) == list(range(8))
@@ -105,11 +108,8 @@ def test_a_result_that_is_an_exception_is_raised_in_its_own_caller_only():
 
     group = GroupCommit(write)
     with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(group.submit, 0)
-        assert recorder.entered.wait(5)
-        futures = {item: pool.submit(group.submit, item) for item in (2, 3, 4)}
-        wait_for_waiters(group, 3)
-        recorder.release.set()
+        first, rest = pile_up(pool, group, recorder, (2, 3, 4))
+        futures = dict(zip((2, 3, 4), rest))
         assert first.result(5) == 0
         assert futures[2].result(5) == 2 and futures[4].result(5) == 4
         with pytest.raises(ValueError, match="bad 3"):
@@ -132,11 +132,7 @@ def test_after_runs_once_the_callers_are_released():
 
     group = GroupCommit(recorder.write, after=after)
     with ThreadPoolExecutor(3) as pool:
-        first = pool.submit(group.submit, 0)
-        assert recorder.entered.wait(5)
-        futures = [pool.submit(group.submit, item) for item in (1, 2)]
-        wait_for_waiters(group, 2)
-        recorder.release.set()
+        first, futures = pile_up(pool, group, recorder, (1, 2))
         assert first.result(5) == 0
         # The follower of the second batch has its answer while its leader is still in
         # `after`: the batch's Redis work never delays the answers it owes.

@@ -37,6 +37,31 @@ texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
                 max_size=40)
 
 
+def post_from_threads(app, threads: int, bodies: list[str]) -> None:
+    """Each of `threads` threads posts `bodies` as signed texts, each from a number of its
+    own, at the same time as the others; every answer must be 200."""
+    errors: list[BaseException] = []
+
+    def texter(thread: int) -> None:
+        client = app.test_client()
+        try:
+            for i, body in enumerate(bodies):
+                params = inbound(body, sid=f"SM{thread:02d}{i:030d}",
+                                 sender=f"+1415555{thread:02d}{i:02d}")
+                response = client.post(PATH, data=params, headers={
+                    "X-Twilio-Signature": sign("http://localhost" + PATH, params)})
+                assert response.status_code == 200, response.get_data(as_text=True)
+        except BaseException as exc:  # noqa: BLE001 - surfaced below: it must fail the test
+            errors.append(exc)
+
+    workers = [threading.Thread(target=texter, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+
+
 @settings(max_examples=200, deadline=None)
 @given(raw_text=texts, keyword=st.none() | texts, number=texts, evidence=texts,
        entry_id=st.integers(1, 10**15), prev=st.text("0123456789abcdef", min_size=64,
@@ -60,26 +85,7 @@ def test_concurrent_texts_with_awkward_bodies_chain_without_a_fork(app, brand):
         db.session.commit()
     assert all(classify(body, None).intent in (Intent.OPT_OUT, Intent.OPT_IN)
                for body in AWKWARD_BODIES)
-    errors: list[BaseException] = []
-
-    def texter(thread: int) -> None:
-        client = app.test_client()
-        try:
-            for i, body in enumerate(AWKWARD_BODIES):
-                params = inbound(body, sid=f"SM{thread:02d}{i:030d}",
-                                 sender=f"+1415555{thread:02d}{i:02d}")
-                response = client.post(PATH, data=params, headers={
-                    "X-Twilio-Signature": sign("http://localhost" + PATH, params)})
-                assert response.status_code == 200, response.get_data(as_text=True)
-        except BaseException as exc:  # noqa: BLE001 - surfaced below: it must fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=texter, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    post_from_threads(app, 4, AWKWARD_BODIES)
     texts_sent = 4 * len(AWKWARD_BODIES)
     with app.app_context():
         result = ledger.verify(db.session)
@@ -214,26 +220,7 @@ def test_texts_from_many_threads_share_group_commits_and_keep_one_chain(app, bra
     from smsgate import metrics
     from smsgate.extensions import redis_connection
 
-    errors: list[BaseException] = []
-
-    def texter(thread: int) -> None:
-        client = app.test_client()
-        try:
-            for i in range(10):
-                params = inbound("STOP" if i % 2 == 0 else "START",
-                                 sid=f"SM{thread:02d}{i:030d}", sender=f"+1415555{thread:02d}{i:02d}")
-                response = client.post(PATH, data=params, headers={
-                    "X-Twilio-Signature": sign("http://localhost" + PATH, params)})
-                assert response.status_code == 200, response.get_data(as_text=True)
-        except BaseException as exc:  # noqa: BLE001 - surfaced below: it must fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=texter, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    post_from_threads(app, 12, ["STOP", "START"] * 5)
     with app.app_context():
         assert ledger.verify(db.session).ok
         assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 120
