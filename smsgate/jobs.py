@@ -21,7 +21,6 @@ from smsgate.messaging.provider import Provider, ProviderError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-REQUEUE_PER_JOB = 100  # replies per job when the sweeper queues them again
 
 
 def provider() -> Provider:
@@ -107,9 +106,7 @@ def sweep() -> dict[str, int]:
     outbox.forget_jobs(replies.connection, stale.found_sent)
     missing = outbox.pending_without_job(db.session, replies, timedelta(seconds=5))
     requeue = sorted(set(stale.requeue) | set(missing))
-    chunks = [requeue[start:start + REQUEUE_PER_JOB]
-              for start in range(0, len(requeue), REQUEUE_PER_JOB)]
-    requeued = sum(len(chunk) for chunk in chunks if outbox.enqueue_replies(replies, chunk))
+    requeued = len(requeue) if outbox.enqueue_replies(replies, requeue) else 0
     counts = {"stale": len(stale.requeue), "requeued": requeued}
     _sweep_campaigns(settings)
     if stale.found_sent or stale.requeue or requeued:

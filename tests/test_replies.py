@@ -188,7 +188,7 @@ def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, p
     assert "DateSent" not in listing and "To=%2B14155550123" in listing
 
 
-# --- one job per group commit ------------------------------------------------------------------
+# --- one job per group commit (up to REPLIES_PER_JOB replies) ---------------------------------
 
 def three_texts_in_one_batch():
     """Three keywords written and queued as the webhook's group commit does one batch."""
@@ -212,6 +212,16 @@ def test_a_batch_of_replies_is_one_job_and_each_reply_goes_once(app, ctx, brand,
         "+14155550120", "+14155550121", "+14155550122"]
     assert [row.status for row in outbox_rows()] == ["sent"] * 3
     assert redis_connection().hlen(REPLY_JOBS) == 0  # settled replies are forgotten
+
+
+def test_a_large_batch_of_replies_is_shared_among_jobs(app, ctx, brand, twilio):
+    from smsgate.extensions import queue
+    from smsgate.messaging.outbox import REPLIES_PER_JOB, enqueue_replies
+
+    assert enqueue_replies(queue("replies"), list(range(1, 2 * REPLIES_PER_JOB + 2)))
+    assert queue("replies").count == 3
+    jobs_named = {raw.decode() for raw in redis_connection().hvals(REPLY_JOBS)}
+    assert len(jobs_named) == 3 and redis_connection().hlen(REPLY_JOBS) == 2 * REPLIES_PER_JOB + 1
 
 
 def test_a_transient_error_in_a_batch_holds_up_only_its_own_reply(app, ctx, brand, twilio):

@@ -4,8 +4,8 @@ Exactly once: a job claims its row with a conditional UPDATE (pending -> sending
 provider call and records the SID after it. A crash between the two leaves a `sending` row;
 the sweeper asks the provider whether the text went before it ever sends again.
 
-One RQ job sends the replies of one group commit (`smsgate.jobs.send_replies`): creating a
-job costs far more than sending its ids. The Redis hash `REPLY_JOBS` names the job holding
+One RQ job sends the replies of one group commit, up to `REPLIES_PER_JOB` of them
+(`smsgate.jobs.send_replies`): creating a job costs far more than sending its ids. The Redis hash `REPLY_JOBS` names the job holding
 each pending reply, so the sweeper can tell a reply whose job is alive from one whose job
 was never queued (Redis was down), lost, or died with its worker; it queues those again.
 Queuing a reply twice is harmless: it is claimed before it is sent.
@@ -39,12 +39,15 @@ RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=[5, 15, 60, 180, 600])
 
 REPLY_JOBS = "smsgate:reply_jobs"  # hash: outbox id -> id of the RQ job that sends it
 JOB = "smsgate.jobs.send_replies"
+# A job sends its replies one after the other; past this many, more jobs let several workers
+# send a large batch's confirmations at once.
+REPLIES_PER_JOB = 10
 
 
 def enqueue_replies(replies: Queue, outbox_ids: Sequence[int],
                     pipeline: Pipeline | None = None) -> bool:
-    """Queue one job sending `outbox_ids`; False (and logged) when Redis is unreachable: the
-    sweeper retries.
+    """Queue jobs sending `outbox_ids` (`REPLIES_PER_JOB` each); False (and logged) when
+    Redis is unreachable: the sweeper retries.
 
     With `pipeline` the commands are only added to it; the caller executes it and handles a
     RedisError the same way (the webhook sends them with its metrics in one round trip).
@@ -53,9 +56,11 @@ def enqueue_replies(replies: Queue, outbox_ids: Sequence[int],
         return True
     try:
         own = pipeline if pipeline is not None else replies.connection.pipeline()
-        job = replies.enqueue(JOB, list(outbox_ids), retry=RETRY, failure_ttl=7 * 24 * 3600,
-                              pipeline=own)  # first: RQ starts the pipeline's MULTI itself
-        own.hset(REPLY_JOBS, mapping=dict.fromkeys(outbox_ids, job.id))
+        for start in range(0, len(outbox_ids), REPLIES_PER_JOB):
+            ids = list(outbox_ids[start:start + REPLIES_PER_JOB])
+            job = replies.enqueue(JOB, ids, retry=RETRY, failure_ttl=7 * 24 * 3600,
+                                  pipeline=own)  # first: RQ starts the pipeline's MULTI itself
+            own.hset(REPLY_JOBS, mapping=dict.fromkeys(ids, job.id))
         if pipeline is None:
             own.execute()
     except RedisError as exc:
