@@ -73,7 +73,7 @@ _request_ids = _RequestIds()
 
 
 def describe_request(event: str, **fields: object) -> None:
-    """Log this request as `event` with `fields` (numbers masked) instead of "request"."""
+    """Log this request as `event` with `fields` instead of "request" (mask numbers first)."""
     g.request_event = (event, fields)
 
 

@@ -73,7 +73,7 @@ def test_hash_parts_around_id_and_prev_hash_rebuild_the_entry_hash(raw_text, key
                                   evidence={"to": evidence})
     fields = ledger.entry_fields(record, datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC))
     a, b, c = ledger.hash_input_parts(fields)
-    from_parts = hashlib.sha256(a + str(entry_id).encode() + b + prev.encode() + c).hexdigest()
+    from_parts = hashlib.sha256((a + str(entry_id) + b + prev + c).encode("utf-8")).hexdigest()
     assert from_parts == ledger.compute_hash({**fields, "id": entry_id, "prev_hash": prev})
 
 

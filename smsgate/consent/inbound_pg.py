@@ -146,7 +146,7 @@ def record(connection: Connection, rows: Sequence[Row],
                         reply_service=reply["messaging_service_sid"], reply_body=reply["body"])
         if change is not None:
             fields = ledger.entry_fields(change, now)
-            a, b, c = (part.decode("utf-8") for part in ledger.hash_input_parts(fields))
+            a, b, c = ledger.hash_input_parts(fields)
             item.update(action=change.action, scope=change.scope, number=change.number,
                         evidence=fields["evidence"], hash_a=a, hash_b=b, hash_c=c)
         batch.append(item)

@@ -110,10 +110,10 @@ def entry_fields(record: ConsentRecord, recorded_at: datetime) -> dict[str, Any]
     }
 
 
-def hash_input_parts(fields: Mapping[str, Any]) -> tuple[bytes, bytes, bytes]:
-    """The bytes `compute_hash` hashes, split around the two chain-dependent values.
+def hash_input_parts(fields: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The text `compute_hash` hashes, split around the two chain-dependent values.
 
-    For `fields` from `entry_fields`: `a + str(id) + b + prev_hash + c` (UTF-8) is exactly
+    For `fields` from `entry_fields`: `a + str(id) + b + prev_hash + c`, in UTF-8, is exactly
     what `compute_hash` hashes for that entry at chain position `id` after `prev_hash`. It is
     cut out of `canonical_json` itself (random markers stand in for the two values), so the
     two can never disagree on the format.
@@ -126,7 +126,7 @@ def hash_input_parts(fields: Mapping[str, Any]) -> tuple[bytes, bytes, bytes]:
     text = canonical_json(payload)
     a, rest = text.split(canonical_json(id_marker))  # '"id":"@id-...@"' -> '"id":' + id
     b, c = rest.split(prev_marker)  # '"prev_hash":"@prev-...@"' keeps its quotes
-    return a.encode("utf-8"), b.encode("utf-8"), c.encode("utf-8")
+    return a, b, c
 
 
 def append(session: Session, record: ConsentRecord) -> int:
