@@ -83,7 +83,13 @@ def redis_connection() -> Redis:
 
 
 def queue(name: str) -> Queue:
-    """The named RQ queue on the current app's Redis."""
+    """The named RQ queue on the current app's Redis (built once per connection: the
+    webhook asks for it on every batch)."""
     if name not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {name!r}")
-    return Queue(name, connection=redis_connection())
+    connection = redis_connection()
+    queues = current_app.extensions.setdefault("smsgate_queues", {})
+    found = queues.get(name)
+    if found is None or found.connection is not connection:
+        found = queues[name] = Queue(name, connection=connection)
+    return found
