@@ -11,6 +11,7 @@ for: the dead worker's key TTL and the sweeper's staleness thresholds.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,12 +62,14 @@ def test_worker_killed_mid_campaign_sends_every_text_exactly_once(app, client, b
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "smsgate",
                                "worker", "--queue", "campaigns"], cwd=ROOT,
                               env=_worker_env(app, twilio), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while twilio.count() < 40 and time.monotonic() < deadline and worker.poll() is None:
             time.sleep(0.02)
-        os.kill(worker.pid, signal.SIGKILL)
+        # The whole process group, as when a machine or container dies: RQ's scheduler runs in
+        # a child process that would otherwise outlive the worker (and this test).
+        os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
         killed_after = twilio.count()
         assert 40 <= killed_after < len(RECIPIENTS), "the kill must land mid-campaign"
@@ -93,8 +96,8 @@ def test_worker_killed_mid_campaign_sends_every_text_exactly_once(app, client, b
         finally:
             app.extensions["smsgate_provider"] = usual
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
         twilio.stop()
 
     per_number = collections.Counter(message["to"] for message in twilio.sent)
