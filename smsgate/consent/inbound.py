@@ -58,10 +58,9 @@ class InboundOutcome:
 
 @dataclass(frozen=True)
 class _Plan:
-    """One text's rows, worked out before anything is written."""
+    """One text's rows, worked out before anything is written (an `inbound_pg.Row`)."""
 
     classification: Classification
-    brand_id: int | None
     claim: dict[str, Any]
     reply: dict[str, Any] | None
     record: ledger.ConsentRecord | None
@@ -88,18 +87,18 @@ def record_inbound_batch(connection: Connection,
         first_with_sid.setdefault(plan.claim["message_sid"], index)
     unique = [plans[index] for index in first_with_sid.values()]
     if connection.dialect.name == "postgresql":
-        written = inbound_pg.record(connection, [
-            inbound_pg.Row(plan.claim, plan.reply, plan.record) for plan in unique], now)
+        written = inbound_pg.record(connection, unique, now)
     else:
         written = _record_generic(connection, unique)
     outcomes = []
     for index, plan in enumerate(plans):
         sid = plan.claim["message_sid"]
+        brand_id = plan.claim["brand_id"]
         if first_with_sid[sid] != index or sid not in written:
-            outcomes.append(InboundOutcome(plan.classification, plan.brand_id, duplicate=True))
+            outcomes.append(InboundOutcome(plan.classification, brand_id, duplicate=True))
             continue
         outbox_id, entry_id = written[sid]
-        outcomes.append(InboundOutcome(plan.classification, plan.brand_id, entry_id, outbox_id))
+        outcomes.append(InboundOutcome(plan.classification, brand_id, entry_id, outbox_id))
     return outcomes
 
 
@@ -138,7 +137,7 @@ def _plan(connection: Connection, text: InboundText,
     if brand is None or sender is None or classification.intent is Intent.NONE:
         # Kept in inbound_messages either way: a text to a number we cannot attribute is
         # never silently dropped, but it cannot change a brand's consent.
-        return _Plan(classification, claim["brand_id"], claim, None, None)
+        return _Plan(classification, claim, None, None)
     reply = {"brand_id": brand.id, "kind": classification.intent.value,
              "to_number": sender, "from_number": to_number,
              "messaging_service_sid": text.messaging_service_sid if not to_number else None,
@@ -152,7 +151,7 @@ def _plan(connection: Connection, text: InboundText,
             keyword=classification.keyword, raw_text=text.body, message_sid=text.message_sid,
             evidence={"to": text.to_number, "opt_out_type": text.opt_out_type}
             if text.opt_out_type else {"to": text.to_number})
-    return _Plan(classification, brand.id, claim, reply, record)
+    return _Plan(classification, claim, reply, record)
 
 
 _INBOUND = InboundMessage.__table__

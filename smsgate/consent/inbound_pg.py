@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -123,7 +123,7 @@ STATEMENT = " ".join(line.split("--")[0].strip() for line in _STATEMENT.splitlin
                      if line.split("--")[0].strip())
 
 
-class Row(NamedTuple):
+class Row(Protocol):
     """One text to write: its inbound row, its reply (or None), its consent change (or
     None). The MessageSids of one batch are distinct."""
 
@@ -137,7 +137,8 @@ def record(connection: Connection, rows: Sequence[Row],
     """Write `rows` in one statement; return MessageSid -> (outbox id, entry id) for every
     text this statement claimed (a MessageSid stored before is absent)."""
     batch = []
-    for claim, reply, change in rows:
+    for row in rows:
+        claim, reply, change = row.claim, row.reply, row.record
         item = {name: claim[name] for name in ("message_sid", "from_number", "to_number",
                                                "brand_id", "body", "intent", "keyword")}
         if reply is not None:
