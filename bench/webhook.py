@@ -163,6 +163,28 @@ def run_wrk(port: int, requests_file: Path, seconds: float, threads: int,
     return figures
 
 
+def cpu_seconds(group: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by gunicorn's process group, by PostgreSQL
+    and by Redis: read from /proc, so only on Linux (empty elsewhere)."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0, "redis": 0.0}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            comm, _, rest = stat.read_text().rpartition(")")
+        except OSError:  # exited meanwhile
+            continue
+        fields = rest.split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        name = comm.partition("(")[2]
+        if int(fields[2]) == group:
+            totals["gunicorn"] += used
+        elif name == "postgres":
+            totals["postgres"] += used
+        elif name.startswith("redis-server"):
+            totals["redis"] += used
+    return totals
+
+
 def pg_admin(admin_url: str, *statements: str) -> None:
     """Run statements outside a transaction (CREATE/DROP DATABASE)."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -219,8 +241,11 @@ def one_round(number: int, opts: argparse.Namespace, files: dict[str, Path], env
         try:
             server.wait_ready(ready or PATH)
             run_wrk(opts.port, files["warm"], opts.warmup, opts.threads, opts.connections)
+            before = cpu_seconds(server.process.pid)
             result[name] = run_wrk(opts.port, files["main"], opts.duration, opts.threads,
                                    opts.connections)
+            after = cpu_seconds(server.process.pid)
+            result[name]["cpu_s"] = {part: after[part] - before[part] for part in after}
         finally:
             server.stop()
         if name == "smsgate":
@@ -236,6 +261,11 @@ def one_round(number: int, opts: argparse.Namespace, files: dict[str, Path], env
             result["verify"] = verify.splitlines()[-1] if verify else ""
             result["verify_ok"] = result["verify"].startswith("ok:")
     result["ratio"] = result["recorded_rate"] / result["bare"]["rate"]
+    texts = result["recorded"]["complete"] or 1
+    result["cpu_ms_per_text"] = {part: 1000 * seconds / texts
+                                 for part, seconds in result["smsgate"]["cpu_s"].items()}
+    result["bare_cpu_ms_per_request"] = \
+        1000 * result["bare"]["cpu_s"]["gunicorn"] / (result["bare"]["requests"] or 1)
     return result
 
 
@@ -247,7 +277,10 @@ def describe(r: dict) -> str:
             f"p99 {s['p99_us'] / 1000:5.1f} ms, non-200 {s['non200']}, wrapped {s['wrapped']}, "
             f"errors {s['connect_errors'] + s['read_errors'] + s['write_errors'] + s['timeouts']})"
             f" | bare {r['bare']['rate']:7.0f}/s (p99 {r['bare']['p99_us'] / 1000:.1f} ms)"
-            f" | ratio {r['ratio']:.1%} | verify: {r['verify']}")
+            f" | ratio {r['ratio']:.1%} | CPU ms per text: gunicorn "
+            f"{r['cpu_ms_per_text']['gunicorn']:.2f}, PostgreSQL {r['cpu_ms_per_text']['postgres']:.2f}, "
+            f"Redis {r['cpu_ms_per_text']['redis']:.2f}; bare {r['bare_cpu_ms_per_request']:.2f}"
+            f" | verify: {r['verify']}")
 
 
 def summary(rounds: list[dict]) -> str:
@@ -262,6 +295,10 @@ def summary(rounds: list[dict]) -> str:
         stat("non-200 responses", [r["smsgate"]["non200"] for r in rounds], ".0f"),
         stat("bare app req/s", [r["bare"]["rate"] for r in rounds], ".0f"),
         stat("ratio smsgate/bare %", [100 * r["ratio"] for r in rounds], ".1f"),
+        stat("gunicorn CPU ms/text", [r["cpu_ms_per_text"]["gunicorn"] for r in rounds], ".2f"),
+        stat("PostgreSQL CPU ms/text", [r["cpu_ms_per_text"]["postgres"] for r in rounds],
+             ".2f"),
+        stat("bare CPU ms/request", [r["bare_cpu_ms_per_request"] for r in rounds], ".2f"),
         "ledger verify: " + ("ok in every round" if all(r["verify_ok"] for r in rounds)
                              else "FAILED in some round"),
     ])

@@ -1,0 +1,122 @@
+"""The Procfile's web server: gunicorn with its exact `web:` options serves the webhook.
+
+The request path is otherwise tested through Flask's test client, one request at a time.
+Here a real gunicorn (gevent workers, so the group commit batches texts from concurrent
+greenlets, not threads) takes concurrent signed STOPs, a retried one among them, on the
+test database and Redis; every text must be recorded once, with its reply, on an intact
+ledger chain.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from conftest import ACCOUNT_SID, AUTH_TOKEN, sign
+from sqlalchemy import func, select
+
+from smsgate.consent import ledger
+from smsgate.extensions import db, queue, redis_connection
+from smsgate.models import InboundMessage, LedgerEntry, OutboxMessage
+
+ROOT = Path(__file__).resolve().parent.parent
+SENDERS = [f"+1415555{n:04d}" for n in range(3000, 3048)]
+
+
+def procfile_web_options() -> list[str]:
+    """The gunicorn options of the Procfile's `web:` line, without `--bind`."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    words = shlex.split(line.split("gunicorn wsgi:app", 1)[1])
+    return [word for i, word in enumerate(words)
+            if word != "--bind" and (i == 0 or words[i - 1] != "--bind")]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _post(url: str, params: dict) -> int:
+    request = urllib.request.Request(url, data=urlencode(params).encode(), headers={
+        "X-Twilio-Signature": sign(url, params),
+        "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _wait_ready(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "gunicorn exited"
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # answering: whatever /healthz says of Redis, the server is up
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("gunicorn did not answer")
+
+
+def test_procfile_options_are_gevent_workers():
+    options = procfile_web_options()
+    assert options[options.index("--worker-class") + 1] == "gevent"
+    # --preload would import psycopg in the master, before gevent patches `select`: psycopg
+    # would then wait for PostgreSQL without yielding, stalling every request in the worker.
+    assert "--preload" not in options
+
+
+@pytest.mark.slow
+def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
+    settings = app.config["SMSGATE"]
+    redis_url = settings.redis_url or (
+        "unix://" + redis_connection().connection_pool.connection_kwargs["path"])
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=redis_url,
+               TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+               PUBLIC_BASE_URL=base)
+    env.pop("SMSGATE_DEV", None)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "wsgi:app",
+         "--bind", f"127.0.0.1:{port}", *procfile_web_options()],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        _wait_ready(base, server)
+        texts = [{"MessageSid": f"SM{n:032x}", "AccountSid": ACCOUNT_SID, "From": sender,
+                  "To": "+14155550100", "Body": "STOP"}
+                 for n, sender in enumerate(SENDERS)]
+        texts.append(dict(texts[0]))  # Twilio retrying a text while its original is in flight
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            statuses = list(pool.map(lambda params: _post(base + "/webhooks/twilio/inbound",
+                                                          params), texts))
+    finally:
+        server.terminate()
+        server.wait(20)
+
+    assert statuses == [200] * len(texts)
+    db.session.expire_all()
+    count = db.session.scalar
+    assert count(select(func.count()).select_from(InboundMessage)) == len(SENDERS)
+    assert count(select(func.count()).select_from(LedgerEntry)) == len(SENDERS)
+    assert count(select(func.count()).select_from(OutboxMessage)) == len(SENDERS)
+    assert set(db.session.scalars(select(LedgerEntry.number))) == set(SENDERS)
+    assert ledger.verify(db.session).ok
+    queued_replies = sum(len(job.args[0]) for job in queue("replies").jobs)
+    assert queued_replies == len(SENDERS)
