@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import AUTH_TOKEN, sign
 from sqlalchemy import func, select
 
@@ -69,6 +71,16 @@ def test_signature_over_the_wrong_url_is_refused(brand, client):
     wrong = sign("https://elsewhere.example" + PATH, params)
     assert client.post(PATH, data=params, headers={"X-Twilio-Signature": wrong}
                        ).status_code == 403
+    assert count(LedgerEntry) == 0
+
+
+@pytest.mark.parametrize("host", ["localhost:99999", "localhost:http", "localhost:-1"])
+def test_host_with_an_impossible_port_is_refused_not_crashed(brand, client, host):
+    params = inbound("STOP")
+    signature = sign(f"http://{host}" + PATH, params)  # signed over the forged URL itself
+    response = client.post(PATH, data=params, headers={"X-Twilio-Signature": signature,
+                                                       "Host": host})
+    assert response.status_code in (400, 403)
     assert count(LedgerEntry) == 0
 
 
