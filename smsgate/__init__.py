@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 from collections.abc import Mapping
 
 from dotenv import load_dotenv
 from flask import Flask, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from smsgate.config import Settings
-from smsgate.errors import SmsgateError
+from smsgate.errors import SmsgateError, Unavailable
 
 
 def create_app(settings: Settings | None = None, *, instance_path: str | None = None,
@@ -74,6 +78,23 @@ def _register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         return jsonify({"error": {"code": code, "message": exc.description}}), exc.code
+
+    # The database is down or out of reach (OperationalError, InterfaceError), or every
+    # connection of the pool is busy for longer than its timeout (under gevent a worker
+    # serves far more requests at once than its pool has connections): 503, so clients and
+    # Twilio retry. Views that write catch these themselves to roll back first.
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(exc: Exception):
+        from smsgate.extensions import db
+
+        with contextlib.suppress(Exception):  # the connection may be as dead as the server
+            db.session.rollback()
+        logging.getLogger("smsgate").warning("database_unavailable",
+                                             extra={"error": type(exc).__name__})
+        body = Unavailable("database unavailable, retry later", code="database_unavailable")
+        return jsonify(body.to_dict()), body.status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

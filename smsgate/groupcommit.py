@@ -2,16 +2,18 @@
 
 Every inbound webhook commits a transaction, and on a small machine the fixed cost of each
 (round trips, the commit's flush, the ledger head held across it, the Redis round trip
-after it) is most of what the webhook costs. `GroupCommit` lets the request threads of a
-process combine: the first caller to arrive while no write is under way becomes the leader
+after it) is most of what the webhook costs. `GroupCommit` lets the requests a process is
+serving combine: the first caller to arrive while no write is under way becomes the leader
 and writes every item waiting at that moment, its own among them, in one call. The others
 wait for their result. When the leader is done it wakes them, hands leadership to the
 oldest caller that arrived meanwhile, and only then runs the batch's after-commit work, so
 the next batch's write never waits for it.
 
-There is no background thread: a batch is written by a caller's own thread, inside that
-caller's request (its app context), and a lone caller simply writes a batch of one. Each item's result, or its exception, goes back to the caller that
-submitted it.
+There is no background thread: a batch is written inside the request of the caller that
+leads it (its app context), and a lone caller simply writes a batch of one. Each item's
+result, or its exception, goes back to the caller that submitted it. Callers are threads,
+or greenlets under the Procfile's gevent workers, whose monkey-patching turns the locks
+below into greenlet locks.
 """
 
 from __future__ import annotations

@@ -4,11 +4,15 @@ The request path is otherwise tested through Flask's test client, one request at
 Here a real gunicorn (gevent workers, so the group commit batches texts from concurrent
 greenlets, not threads) takes concurrent signed STOPs, a retried one among them, on the
 test database and Redis; every text must be recorded once, with its reply, on an intact
-ledger chain.
+ledger chain. An auditor then streams the export and verifies the chain through the same
+server (on PostgreSQL the export reads COPY data, which must yield to other greenlets).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import shlex
 import socket
@@ -25,6 +29,7 @@ import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, sign
 from sqlalchemy import func, select
 
+from smsgate.apikeys import issue_key
 from smsgate.consent import ledger
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.models import InboundMessage, LedgerEntry, OutboxMessage
@@ -46,6 +51,12 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _get(url: str, key: str) -> bytes:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
 
 
 def _post(url: str, params: dict) -> int:
@@ -92,6 +103,8 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                PUBLIC_BASE_URL=base)
     env.pop("SMSGATE_DEV", None)
+    auditor = issue_key(db.session, "auditor")
+    db.session.commit()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "wsgi:app",
          "--bind", f"127.0.0.1:{port}", *procfile_web_options()],
@@ -106,6 +119,9 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
         with ThreadPoolExecutor(max_workers=24) as pool:
             statuses = list(pool.map(lambda params: _post(base + "/webhooks/twilio/inbound",
                                                           params), texts))
+            exported = pool.submit(_get, base + "/api/v1/ledger.csv", auditor.secret)
+            verified = pool.submit(_get, base + "/api/v1/ledger/verify", auditor.secret)
+            exported, verified = exported.result(), json.loads(verified.result())
     finally:
         server.terminate()
         server.wait(20)
@@ -120,3 +136,6 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
     assert ledger.verify(db.session).ok
     queued_replies = sum(len(job.args[0]) for job in queue("replies").jobs)
     assert queued_replies == len(SENDERS)
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8"))))
+    assert sorted(row["number"] for row in rows) == sorted(SENDERS)
+    assert verified["ok"] is True and verified["entries"] == len(SENDERS)
