@@ -82,6 +82,10 @@ class GroupCommit(Generic[T, R]):
             raise slot.error
         return slot.result  # type: ignore[return-value]
 
+    def waiting(self) -> int:
+        """How many callers wait for a batch: `write` may keep what the next batch needs."""
+        return len(self._waiting)
+
     def _write_batch(self) -> None:
         """Write the oldest waiting slots, release them, pass leadership on, then `after`."""
         # Let every caller that is ready to submit join this batch first. Under gevent (the

@@ -20,6 +20,7 @@ __all__ = ["InvalidNumberError", "mask_number", "normalize_number"]
 # Generous for any human formatting of a 15-digit E.164 number, small enough that nobody
 # can make the parser chew on a paragraph.
 MAX_INPUT_CHARS = 64
+E164_MAX_DIGITS = 15  # ITU-T E.164: country code and national number together
 
 
 class InvalidNumberError(ValueError):
@@ -58,7 +59,12 @@ def normalize_number(raw: object, region: str = "US") -> str:
         raise InvalidNumberError("the phone number has the wrong number of digits")
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidNumberError("the phone number is not a valid number in its country")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    # The metadata accepts some national numbers too long for E.164 (German ones, e.g.
+    # +4930000000000000); no carrier routes a text to more than 15 digits.
+    if len(e164) > E164_MAX_DIGITS + 1:
+        raise InvalidNumberError(f"the phone number has more than {E164_MAX_DIGITS} digits")
+    return e164
 
 
 def mask_number(e164: str) -> str:

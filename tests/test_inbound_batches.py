@@ -20,6 +20,7 @@ from conftest import AUTH_TOKEN, sign
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from test_inbound_webhook import PATH, inbound
 from twilio.request_validator import RequestValidator
 
@@ -153,9 +154,9 @@ def text(body: str, sid: str, sender: str = "+14155550123", to: str = "+14155550
 
 def write(*texts):
     """Write `texts` as the webhook's group commit writes one batch."""
-    from smsgate.http.webhooks import _write_batch
+    from smsgate.http.inbound_writer import inbound_writer
 
-    return _write_batch(list(texts))
+    return inbound_writer().write(list(texts))
 
 
 def test_a_batch_records_each_text_as_if_it_came_alone(ctx, brand):
@@ -268,12 +269,55 @@ def test_signature_is_what_twilio_computes_for_any_form(params, url):
 
 def test_a_failure_after_the_commit_never_turns_a_recorded_stop_into_an_error(
         brand, post_signed, monkeypatch):
-    from smsgate.http import webhooks
+    from smsgate.http import inbound_writer
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug while queueing the reply")
 
-    monkeypatch.setattr(webhooks, "enqueue_replies", broken)
+    monkeypatch.setattr(inbound_writer, "enqueue_replies", broken)
     assert post_signed(PATH, inbound("STOP")).status_code == 200  # recorded: Twilio must not retry
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
     assert db.session.scalars(select(OutboxMessage.status)).one() == "pending"  # the sweeper's
+
+
+# --- the writer's connection ------------------------------------------------------------------
+
+def test_the_writer_returns_its_connection_when_no_text_waits(ctx, brand):
+    from smsgate.http.inbound_writer import InboundWriter
+
+    before = db.engine.pool.checkedout()
+    InboundWriter().write([text("STOP", "SM01")])
+    assert db.engine.pool.checkedout() == before
+
+
+def test_a_kept_connection_serves_the_next_batch(ctx, brand):
+    from smsgate.http.inbound_writer import InboundWriter
+
+    writer = InboundWriter(keep_connection=lambda: True)  # as if texts were always waiting
+    before = db.engine.pool.checkedout()
+    writer.write([text("STOP", "SM01")])
+    writer.write([text("START", "SM02")])
+    assert db.engine.pool.checkedout() == before + 1
+    writer._release()
+    assert db.engine.pool.checkedout() == before
+    assert ledger.verify(db.session).ok
+
+
+def test_a_kept_connection_the_database_dropped_is_replaced_and_nothing_is_lost(ctx, brand):
+    """A restart of PostgreSQL between two batches: what the pool's ping would have caught."""
+    from smsgate.http.inbound_writer import InboundWriter
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs a server that can drop a connection")
+    writer = InboundWriter(keep_connection=lambda: True)
+    writer.write([text("STOP", "SM01")])
+    with db.engine.connect() as admin:  # every other connection to this database goes
+        admin.execute(sql_text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    outcomes = writer.write([text("START", "SM02"), text("STOP", "SM01")])
+    writer._release()
+    assert [o.duplicate for o in outcomes] == [False, True]
+    db.session.expire_all()
+    assert db.session.scalars(select(LedgerEntry.message_sid).order_by(LedgerEntry.id)).all() \
+        == ["SM01", "SM02"]
+    assert ledger.verify(db.session).ok

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import AUTH_TOKEN, sign
 from sqlalchemy import func, select
 

@@ -106,6 +106,11 @@ def test_mask_number_keeps_prefix_and_last_four_only(raw, masked):
     assert mask_number(raw) == masked
 
 
+def test_a_number_longer_than_e164_allows_is_refused_though_the_metadata_accepts_it():
+    with pytest.raises(InvalidNumberError, match="more than 15 digits"):
+        normalize_number("+4930000000000000")  # found by the idempotence property below
+
+
 # --- properties ------------------------------------------------------------------------
 
 any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=80)
