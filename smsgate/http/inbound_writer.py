@@ -86,6 +86,9 @@ class InboundWriter:
             self._release()  # after any failure, the next statement starts on a fresh one
             if not (kept and exc.connection_invalidated):
                 raise
+        except BaseException:
+            self._release()
+            raise
         log.warning("inbound_connection_lost", extra={"texts": len(texts)})
         try:
             return self._record(texts)
