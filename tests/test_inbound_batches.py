@@ -19,7 +19,7 @@ import pytest
 from conftest import AUTH_TOKEN, sign
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy import text as sql_text
 from test_inbound_webhook import PATH, inbound
 from twilio.request_validator import RequestValidator
@@ -321,3 +321,70 @@ def test_a_kept_connection_the_database_dropped_is_replaced_and_nothing_is_lost(
     assert db.session.scalars(select(LedgerEntry.message_sid).order_by(LedgerEntry.id)).all() \
         == ["SM01", "SM02"]
     assert ledger.verify(db.session).ok
+
+
+# --- brand lookups the writer keeps (PostgreSQL) ------------------------------------------
+
+@pytest.fixture
+def pg_writer(ctx, brand):
+    """A writer that keeps its brand lookups across batches, as under load."""
+    from smsgate.http.inbound_writer import InboundWriter
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the cache and the statement that checks it are PostgreSQL's")
+    return InboundWriter()
+
+
+def reply_to(message_sid: str) -> OutboxMessage:
+    db.session.expire_all()
+    return db.session.scalars(select(OutboxMessage).join(
+        InboundMessage, InboundMessage.id == OutboxMessage.inbound_id)
+        .where(InboundMessage.message_sid == message_sid)).one()
+
+
+def test_a_brand_whose_help_text_changed_answers_with_the_new_text(pg_writer):
+    from smsgate.brands import update_brand
+
+    pg_writer.write([text("HELP", "SM01")])
+    assert "Call 800-555-0100" not in reply_to("SM01").body
+    update_brand(db.session, "Acme", help_text="Call 800-555-0100 for help.")
+    db.session.commit()
+    pg_writer.write([text("HELP", "SM02", sender="+14155550124")])
+    assert "Call 800-555-0100 for help." in reply_to("SM02").body
+
+
+def test_a_number_moved_to_another_brand_is_attributed_to_its_new_owner(pg_writer, brand):
+    from smsgate.brands import create_brand
+    from smsgate.models import BrandNumber
+
+    pg_writer.write([text("STOP", "SM01")])
+    db.session.execute(delete(BrandNumber).where(BrandNumber.number == "+14155550100"))
+    bolt = create_brand(db.session, "Bolt", ["+14155550100"])
+    db.session.commit()
+    [outcome] = pg_writer.write([text("STOP", "SM02", sender="+14155550124")])
+    assert outcome.brand_id == bolt.id
+    assert reply_to("SM02").body.startswith("Bolt:")
+    db.session.expire_all()
+    assert db.session.scalars(select(LedgerEntry.brand_id).order_by(LedgerEntry.id)).all() \
+        == [brand.id, bolt.id]
+    assert ledger.verify(db.session).ok
+
+
+def test_a_number_that_gains_a_brand_is_attributed_from_the_next_text(pg_writer, brand):
+    from smsgate.brands import update_brand
+
+    [first] = pg_writer.write([text("STOP", "SM01", to="+14155559999")])
+    assert first.brand_id is None and first.entry_id is None
+    update_brand(db.session, "Acme", add_numbers=["+14155559999"])
+    db.session.commit()
+    [second] = pg_writer.write([text("STOP", "SM02", to="+14155559999")])
+    assert second.brand_id == brand.id and second.entry_id is not None
+
+
+def test_the_batch_statement_fits_psycopg_s_parse_cache():
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from smsgate.consent import inbound_pg
+
+    # Longer, psycopg would parse it again for every batch.
+    assert len(inbound_pg.STATEMENT) <= MAX_CACHED_STATEMENT_LENGTH

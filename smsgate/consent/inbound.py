@@ -64,32 +64,51 @@ class _Plan:
     claim: dict[str, Any]
     reply: dict[str, Any] | None
     record: ledger.ConsentRecord | None
+    brand_key: tuple[str | None, str | None]
+    brand: ReplyBrand | None
 
 
-def record_inbound_batch(connection: Connection,
-                         texts: Sequence[InboundText]) -> list[InboundOutcome]:
+BrandCache = dict[tuple[str | None, str | None], ReplyBrand | None]
+BRAND_CACHE_LIMIT = 1024  # (number texted, Messaging Service) pairs; a gateway has a few
+PLANNING_ATTEMPTS = 5  # with fresh lookups, before StaleBrands reaches the caller
+
+
+def record_inbound_batch(connection: Connection, texts: Sequence[InboundText],
+                         brand_cache: BrandCache | None = None) -> list[InboundOutcome]:
     """Record `texts` in order, with their consent changes and replies; do not commit.
 
     Returns one outcome per text. A MessageSid stored before, or earlier in the batch, is a
     duplicate. Consent changes are appended in text order: a STOP and a START from one
     number in one batch leave it opted in, as they would one after the other.
 
-    On PostgreSQL, after one brand lookup per distinct number texted, the whole batch is
-    one statement (`inbound_pg`), atomic on its own: the caller may run the connection in
-    autocommit mode. Elsewhere it is a few statements that the caller's transaction makes
-    one: the claims, the replies, then `ledger.append_many`.
+    On PostgreSQL the whole batch is one statement (`inbound_pg`), atomic on its own: the
+    caller may run the connection in autocommit mode. Its brand lookups come from
+    `brand_cache` when given (a dict the caller keeps from batch to batch), which the
+    statement checks against the tables. Elsewhere the brands are looked up afresh, and the
+    batch is a few statements that the caller's transaction makes one: the claims, the
+    replies, then `ledger.append_many`.
     """
-    now = utcnow()
-    brands: dict[tuple[str | None, str | None], ReplyBrand | None] = {}
-    plans = [_plan(connection, text, brands, now) for text in texts]
-    first_with_sid: dict[str, int] = {}
-    for index, plan in enumerate(plans):
-        first_with_sid.setdefault(plan.claim["message_sid"], index)
-    unique = [plans[index] for index in first_with_sid.values()]
-    if connection.dialect.name == "postgresql":
-        written = inbound_pg.record(connection, unique, now)
-    else:
-        written = _record_generic(connection, unique)
+    postgresql = connection.dialect.name == "postgresql"
+    brands: BrandCache = brand_cache if postgresql and brand_cache is not None else {}
+    if len(brands) > BRAND_CACHE_LIMIT:
+        brands.clear()
+    for attempt in range(1, PLANNING_ATTEMPTS + 1):
+        now = utcnow()
+        plans = [_plan(connection, text, brands, now) for text in texts]
+        first_with_sid: dict[str, int] = {}
+        for index, plan in enumerate(plans):
+            first_with_sid.setdefault(plan.claim["message_sid"], index)
+        unique = [plans[index] for index in first_with_sid.values()]
+        if not postgresql:
+            written = _record_generic(connection, unique)
+            break
+        try:
+            written = inbound_pg.record(connection, unique, now)
+            break
+        except inbound_pg.StaleBrands:
+            brands.clear()  # a brand changed since it was cached: look them all up again
+            if attempt == PLANNING_ATTEMPTS:
+                raise
     outcomes = []
     for index, plan in enumerate(plans):
         sid = plan.claim["message_sid"]
@@ -137,7 +156,7 @@ def _plan(connection: Connection, text: InboundText,
     if brand is None or sender is None or classification.intent is Intent.NONE:
         # Kept in inbound_messages either way: a text to a number we cannot attribute is
         # never silently dropped, but it cannot change a brand's consent.
-        return _Plan(classification, claim, None, None)
+        return _Plan(classification, claim, None, None, key, brand)
     reply = {"brand_id": brand.id, "kind": classification.intent.value,
              "to_number": sender, "from_number": to_number,
              "messaging_service_sid": text.messaging_service_sid if not to_number else None,
@@ -151,7 +170,7 @@ def _plan(connection: Connection, text: InboundText,
             keyword=classification.keyword, raw_text=text.body, message_sid=text.message_sid,
             evidence={"to": text.to_number, "opt_out_type": text.opt_out_type}
             if text.opt_out_type else {"to": text.to_number})
-    return _Plan(classification, claim, reply, record)
+    return _Plan(classification, claim, reply, record, key, brand)
 
 
 _INBOUND = InboundMessage.__table__

@@ -10,6 +10,13 @@ Each entry's hash is `sha256(utf8(a || id || b || prev_hash || c))` where `a`, `
 come from `ledger.hash_input_parts`, which cuts them out of `ledger.compute_hash`'s own
 input, so `ledger.verify` recomputes exactly what the database wrote.
 
+The batch is planned with brand lookups its writer may have cached from earlier batches
+(the brand a number belongs to, its name and texts, which the replies quote). The statement
+checks each lookup against the tables as it sees them; if one no longer holds (a number
+moved, added or removed, a brand renamed, its help or frequency text changed) it writes
+nothing and says so, and the batch is planned again with fresh lookups. A text is thus
+attributed as of the very statement that records it.
+
 Two batches in different processes that hold the same MessageSid (a Twilio retry racing its
 original) can deadlock on that row and the ledger head; PostgreSQL then aborts one, whose
 texts answer 503 and are retried, and the unique MessageSid keeps the retry from recording
@@ -25,7 +32,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
+from smsgate.brands import ReplyBrand
 from smsgate.consent import ledger
+from smsgate.errors import Unavailable
 
 # The batch travels as one JSON array of objects with these fields (one parameter: psycopg
 # adapts nineteen arrays far more slowly than json.dumps writes them, and PostgreSQL parses
@@ -37,21 +46,40 @@ _FIELDS = (
     ("reply_service", "text"), ("reply_body", "text"),
     ("action", "text"), ("scope", "text"), ("number", "text"), ("evidence", "text"),
     ("hash_a", "text"), ("hash_b", "text"), ("hash_c", "text"),
+    # The brand lookup the batch was planned with (`brands.reply_brand_for_inbound`): its
+    # key, and what it found besides brand_id (NULLs when no brand).
+    ("lk_to", "text"), ("lk_svc", "text"), ("b_name", "text"), ("b_help", "text"),
+    ("b_freq", "text"),
 )
 _RECORD = ", ".join(f"{name} {kind}" for name, kind in _FIELDS)
-_NAMES = ", ".join(name for name, _ in _FIELDS)
 
 # Readable here; sent compacted (see below). psycopg placeholders: run by exec_driver_sql,
 # so SQLAlchemy compiles nothing per batch.
-_STATEMENT = f"""WITH RECURSIVE input AS MATERIALIZED (
+_STATEMENT = f"""WITH RECURSIVE raw AS MATERIALIZED (
     SELECT * FROM ROWS FROM (json_to_recordset(%(batch)s::json) AS ({_RECORD}))
-                  WITH ORDINALITY AS t({_NAMES}, ord)
+                  WITH ORDINALITY AS t
+), stale AS MATERIALIZED (
+    -- A brand lookup that no longer finds what the batch was planned with (the planner
+    -- caches them): then nothing is written, and one row says so.
+    SELECT 1 FROM (SELECT DISTINCT lk_to, lk_svc, brand_id, b_name, b_help, b_freq FROM raw) k
+    LEFT JOIN LATERAL (
+        SELECT b.*, 0 AS r
+        FROM brand_numbers n JOIN brands b ON b.id = n.brand_id WHERE n.number = k.lk_to
+        UNION ALL
+        SELECT b.*, 1 FROM brands b WHERE b.messaging_service_sid = k.lk_svc
+        ORDER BY r LIMIT 1
+    ) c ON true
+    WHERE (c.id, c.name, c.help_text, c.frequency_text)
+          IS DISTINCT FROM (k.brand_id, k.b_name, k.b_help, k.b_freq)
+    LIMIT 1
+), input AS MATERIALIZED (
+    SELECT * FROM raw WHERE NOT EXISTS (SELECT FROM stale)
 ), claimed AS (
     INSERT INTO inbound_messages (message_sid, from_number, to_number, brand_id, body, intent,
                                   keyword, received_at)
     SELECT message_sid, from_number, to_number, brand_id, body, intent, keyword,
            %(now)s::timestamptz
-    FROM input ORDER BY ord
+    FROM input ORDER BY ordinality
     ON CONFLICT (message_sid) DO NOTHING
     RETURNING id, message_sid
 ), recorded AS MATERIALIZED (
@@ -61,11 +89,11 @@ _STATEMENT = f"""WITH RECURSIVE input AS MATERIALIZED (
                         messaging_service_sid, body, status, attempts, created_at)
     SELECT inbound_id, brand_id, reply_kind, reply_to, reply_from, reply_service, reply_body,
            'pending', 0, %(now)s::timestamptz
-    FROM recorded WHERE reply_kind IS NOT NULL ORDER BY ord
+    FROM recorded WHERE reply_kind IS NOT NULL ORDER BY ordinality
     RETURNING id, inbound_id
 ), change AS MATERIALIZED (
     -- The consent changes among the texts this statement claimed, numbered in text order.
-    SELECT recorded.*, row_number() OVER (ORDER BY ord) AS n
+    SELECT recorded.*, row_number() OVER (ORDER BY ordinality) AS n
     FROM recorded WHERE action IS NOT NULL
 ), head AS MATERIALIZED (
     -- Locked only when there is something to append, and only after the claims above.
@@ -116,7 +144,8 @@ SELECT recorded.message_sid, reply.id AS outbox_id, chain.id AS entry_id,
 FROM recorded
 LEFT JOIN reply ON reply.inbound_id = recorded.inbound_id
 LEFT JOIN change ON change.message_sid = recorded.message_sid
-LEFT JOIN chain ON chain.n = change.n"""
+LEFT JOIN chain ON chain.n = change.n
+UNION ALL SELECT NULL, NULL, NULL, 1 FROM stale"""
 # Without comments and indentation: psycopg caches its parse of a query only up to 4,096
 # characters, and re-parsing this one on every batch cost more than building its arrays.
 STATEMENT = " ".join(line.split("--")[0].strip() for line in _STATEMENT.splitlines()
@@ -130,12 +159,28 @@ class Row(Protocol):
     claim: dict[str, Any]
     reply: dict[str, Any] | None
     record: ledger.ConsentRecord | None
+    brand_key: tuple[str | None, str | None]  # (number texted, Messaging Service SID)
+    brand: ReplyBrand | None  # what reply_brand_for_inbound found for brand_key
+
+
+class StaleBrands(Unavailable):
+    """A brand lookup the batch was planned with no longer holds; nothing was written.
+    Raised to the caller only when fresh lookups kept going stale (brands changing as fast
+    as batches are written): the texts answer 503 and Twilio retries them."""
+
+    code = "brands_changing"
+
+    def __init__(self) -> None:
+        super().__init__("brands changed while the texts were being recorded; retry later")
 
 
 def record(connection: Connection, rows: Sequence[Row],
            now: datetime) -> dict[str, tuple[int | None, int | None]]:
     """Write `rows` in one statement; return MessageSid -> (outbox id, entry id) for every
-    text this statement claimed (a MessageSid stored before is absent)."""
+    text this statement claimed (a MessageSid stored before is absent).
+
+    Raises StaleBrands, having written nothing, when a row's brand lookup finds something
+    else now: the caller plans the batch again with fresh lookups."""
     batch = []
     for row in rows:
         claim, reply, change = row.claim, row.reply, row.record
@@ -145,6 +190,10 @@ def record(connection: Connection, rows: Sequence[Row],
             item.update(reply_kind=reply["kind"], reply_to=reply["to_number"],
                         reply_from=reply["from_number"],
                         reply_service=reply["messaging_service_sid"], reply_body=reply["body"])
+        brand = row.brand
+        item.update(lk_to=row.brand_key[0], lk_svc=row.brand_key[1])
+        if brand is not None:
+            item.update(b_name=brand.name, b_help=brand.help_text, b_freq=brand.frequency_text)
         if change is not None:
             fields = ledger.entry_fields(change, now)
             a, b, c = ledger.hash_input_parts(fields)
@@ -152,5 +201,8 @@ def record(connection: Connection, rows: Sequence[Row],
                         evidence=fields["evidence"], hash_a=a, hash_b=b, hash_c=c)
         batch.append(item)
     params = {"batch": json.dumps(batch, ensure_ascii=False), "now": now}
-    result = connection.exec_driver_sql(STATEMENT, params)
-    return {sid: (outbox_id, entry_id) for sid, outbox_id, entry_id, _ in result}
+    written = {sid: (outbox_id, entry_id)
+               for sid, outbox_id, entry_id, _ in connection.exec_driver_sql(STATEMENT, params)}
+    if None in written:  # the row `stale` adds
+        raise StaleBrands()
+    return written

@@ -7,7 +7,8 @@ Redis round trip per batch, and a Redis failure never fails the webhook (the swe
 catches up).
 
 Batches are written on one database connection, kept from a batch to the next while texts
-keep arriving and returned to the pool as soon as none waits. Under load that spares each
+keep arriving and returned to the pool as soon as none waits. (On PostgreSQL the brand
+lookups are kept too, and checked by the statement that writes each batch.) Under load that spares each
 batch the pool's checkout (its liveness ping, the switch to autocommit and back, the reset
 on return: six calls into the driver, one of them a round trip). A kept connection that
 died meanwhile (the database restarted) is what the ping would have caught: the batch is
@@ -26,7 +27,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from smsgate import metrics
-from smsgate.consent.inbound import InboundOutcome, InboundText, record_inbound_batch
+from smsgate.consent.inbound import BrandCache, InboundOutcome, InboundText, record_inbound_batch
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.groupcommit import GroupCommit
 from smsgate.messaging.outbox import enqueue_replies
@@ -48,6 +49,9 @@ class InboundWriter:
         # Only the batch's leader uses these, and one batch is written at a time.
         self._connection: Connection | None = None
         self._autocommit = False
+        # Brand lookups kept from batch to batch; the batch statement checks each one
+        # (`inbound_pg`), so a stale entry costs a second planning, never a wrong brand.
+        self._brands: BrandCache = {}
 
     def submit(self, text: InboundText) -> InboundOutcome:
         return self._group.submit(text)
@@ -104,9 +108,9 @@ class InboundWriter:
             self._connection = db.engine.connect()
             self._autocommit = _autocommit(self._connection)
         if self._autocommit:
-            return record_inbound_batch(self._connection, texts)
+            return record_inbound_batch(self._connection, texts, self._brands)
         with self._connection.begin():
-            return record_inbound_batch(self._connection, texts)
+            return record_inbound_batch(self._connection, texts, self._brands)
 
     def _release(self) -> None:
         """Return the connection to the pool (which discards it if it died)."""
