@@ -112,6 +112,8 @@ class ReplyBrand(NamedTuple):
 
 _REPLY_COLUMNS = (Brand.id, Brand.name, Brand.help_text, Brand.frequency_text)
 # Built once: the webhook runs it on every text. A NULL parameter matches no row.
+# `smsgate.consent.inbound_pg` checks cached results with the same rule in SQL (its `stale`
+# step): change one, change both.
 _REPLY_BRAND = union_all(
     select(*_REPLY_COLUMNS, literal(0).label("rank")).join(BrandNumber)
     .where(BrandNumber.number == bindparam("to_number")),
