@@ -388,3 +388,19 @@ def test_the_batch_statement_fits_psycopg_s_parse_cache():
 
     # Longer, psycopg would parse it again for every batch.
     assert len(inbound_pg.STATEMENT) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_the_number_texted_wins_over_another_brand_s_messaging_service(pg_writer, brand):
+    """Python's lookup and the statement's check apply the same rule; were they to differ,
+    every batch would look stale and no text would be recorded."""
+    from smsgate.brands import create_brand
+    from smsgate.consent.inbound import InboundText
+
+    create_brand(db.session, "Bolt", ["+14155550101"],
+                 messaging_service_sid="MG" + "b" * 32)
+    db.session.commit()
+    for sid in ("SM01", "SM02"):  # the second from the writer's cache
+        [outcome] = pg_writer.write([InboundText(
+            message_sid=sid, from_number="+14155550123", to_number="+14155550100",
+            body="STOP", messaging_service_sid="MG" + "b" * 32)])
+        assert outcome.brand_id == brand.id and outcome.entry_id is not None
