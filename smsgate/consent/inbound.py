@@ -139,8 +139,7 @@ def _record_generic(connection: Connection,
         entry_ids.get(plan.claim["message_sid"])) for plan in claimed}
 
 
-def _plan(connection: Connection, text: InboundText,
-          brands: dict[tuple[str | None, str | None], ReplyBrand | None],
+def _plan(connection: Connection, text: InboundText, brands: BrandCache,
           now: datetime) -> _Plan:
     classification = classify(text.body, text.opt_out_type)
     sender = _e164_or_none(text.from_number)

@@ -5,9 +5,10 @@ provider call and records the SID after it. A crash between the two leaves a `se
 the sweeper asks the provider whether the text went before it ever sends again.
 
 One RQ job sends the replies of one group commit, up to `REPLIES_PER_JOB` of them
-(`smsgate.jobs.send_replies`): creating a job costs far more than sending its ids. The Redis hash `REPLY_JOBS` names the job holding
-each pending reply, so the sweeper can tell a reply whose job is alive from one whose job
-was never queued (Redis was down), lost, or died with its worker; it queues those again.
+(`smsgate.jobs.send_replies`): creating a job costs far more than sending its ids. The
+Redis hash `REPLY_JOBS` names the job holding each pending reply, so the sweeper can tell a
+reply whose job is alive from one whose job was never queued (Redis was down), lost, or
+died with its worker; it queues those again.
 Queuing a reply twice is harmless: it is claimed before it is sent.
 """
 
