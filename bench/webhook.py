@@ -185,6 +185,14 @@ def cpu_seconds(group: int) -> dict[str, float]:
     return totals
 
 
+def batch_counts(env: dict[str, str]) -> int:
+    """How many group commits smsgate has counted so far (`smsgate_inbound_batches_total`)."""
+    counts = subprocess.run(["redis-cli", "-u", env["REDIS_URL"], "hvals",
+                             "smsgate:metrics:inbound_batches_total"],
+                            capture_output=True, text=True, check=True)
+    return sum(int(value) for value in counts.stdout.split())
+
+
 def pg_admin(admin_url: str, *statements: str) -> None:
     """Run statements outside a transaction (CREATE/DROP DATABASE)."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -241,11 +249,12 @@ def one_round(number: int, opts: argparse.Namespace, files: dict[str, Path], env
         try:
             server.wait_ready(ready or PATH)
             run_wrk(opts.port, files["warm"], opts.warmup, opts.threads, opts.connections)
-            before = cpu_seconds(server.process.pid)
+            before, batches_before = cpu_seconds(server.process.pid), batch_counts(env)
             result[name] = run_wrk(opts.port, files["main"], opts.duration, opts.threads,
                                    opts.connections)
-            after = cpu_seconds(server.process.pid)
+            after, batches_after = cpu_seconds(server.process.pid), batch_counts(env)
             result[name]["cpu_s"] = {part: after[part] - before[part] for part in after}
+            result[name]["batches"] = batches_after - batches_before
         finally:
             server.stop()
         if name == "smsgate":
@@ -264,6 +273,8 @@ def one_round(number: int, opts: argparse.Namespace, files: dict[str, Path], env
     texts = result["recorded"]["complete"] or 1
     result["cpu_ms_per_text"] = {part: 1000 * seconds / texts
                                  for part, seconds in result["smsgate"]["cpu_s"].items()}
+    result["texts_per_batch"] = \
+        result["smsgate"]["requests"] / (result["smsgate"]["batches"] or 1)
     result["bare_cpu_ms_per_request"] = \
         1000 * result["bare"]["cpu_s"]["gunicorn"] / (result["bare"]["requests"] or 1)
     return result
@@ -277,7 +288,8 @@ def describe(r: dict) -> str:
             f"p99 {s['p99_us'] / 1000:5.1f} ms, non-200 {s['non200']}, wrapped {s['wrapped']}, "
             f"errors {s['connect_errors'] + s['read_errors'] + s['write_errors'] + s['timeouts']})"
             f" | bare {r['bare']['rate']:7.0f}/s (p99 {r['bare']['p99_us'] / 1000:.1f} ms)"
-            f" | ratio {r['ratio']:.1%} | CPU ms per text: gunicorn "
+            f" | ratio {r['ratio']:.1%} | texts/batch {r['texts_per_batch']:.1f}"
+            f" | CPU ms per text: gunicorn "
             f"{r['cpu_ms_per_text']['gunicorn']:.2f}, PostgreSQL {r['cpu_ms_per_text']['postgres']:.2f}, "
             f"Redis {r['cpu_ms_per_text']['redis']:.2f}; bare {r['bare_cpu_ms_per_request']:.2f}"
             f" | verify: {r['verify']}")
@@ -295,6 +307,7 @@ def summary(rounds: list[dict]) -> str:
         stat("non-200 responses", [r["smsgate"]["non200"] for r in rounds], ".0f"),
         stat("bare app req/s", [r["bare"]["rate"] for r in rounds], ".0f"),
         stat("ratio smsgate/bare %", [100 * r["ratio"] for r in rounds], ".1f"),
+        stat("texts per batch", [r["texts_per_batch"] for r in rounds], ".1f"),
         stat("gunicorn CPU ms/text", [r["cpu_ms_per_text"]["gunicorn"] for r in rounds], ".2f"),
         stat("PostgreSQL CPU ms/text", [r["cpu_ms_per_text"]["postgres"] for r in rounds],
              ".2f"),

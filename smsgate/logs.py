@@ -37,9 +37,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
-        if has_request_context():
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        if "request_id" in fields:  # the request line brings its own
+            event["request_id"] = fields.pop("request_id")
+        elif has_request_context():
             event["request_id"] = g.get("request_id")
-        event.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        event.update(fields)
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
         return _ENCODER.encode(event)
@@ -95,9 +98,11 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
 
     @app.before_request
     def _tag_request() -> None:
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming[:64] if incoming.isprintable() and incoming else _request_ids.next()
-        g.started = time.perf_counter()
+        incoming = request.environ.get("HTTP_X_REQUEST_ID", "")  # the header, unparsed
+        context = g._get_current_object()
+        context.request_id = incoming[:64] if incoming.isprintable() and incoming \
+            else _request_ids.next()
+        context.started = time.perf_counter()
 
     @app.after_request
     def _log_request(response):
@@ -105,13 +110,16 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
         # and query strings with numbers in them, unmasked).
         context = g._get_current_object()  # one proxy lookup instead of one per use
         elapsed = (time.perf_counter() - getattr(context, "started", time.perf_counter())) * 1000
+        request_id = getattr(context, "request_id", "")
         if logger.isEnabledFor(logging.INFO):
             event, fields = getattr(context, "request_event", ("request", {}))
+            req = request._get_current_object()
             # makeRecord + handle is what logger.info does, less the search of the stack for
             # the caller's file and line, which no line shows (once per request).
             logger.handle(logger.makeRecord(
                 logger.name, logging.INFO, "", 0, event, (), None,
-                extra={**fields, "method": request.method, "path": mask_digits(request.path),
-                       "status": response.status_code, "ms": round(elapsed, 1)}))
-        response.headers["X-Request-Id"] = getattr(context, "request_id", "")
+                extra={"request_id": request_id, **fields, "method": req.method,
+                       "path": mask_digits(req.path), "status": response.status_code,
+                       "ms": round(elapsed, 1)}))
+        response.headers["X-Request-Id"] = request_id
         return response

@@ -115,18 +115,29 @@ def hash_input_parts(fields: Mapping[str, Any]) -> tuple[str, str, str]:
 
     For `fields` from `entry_fields`: `a + str(id) + b + prev_hash + c`, in UTF-8, is exactly
     what `compute_hash` hashes for that entry at chain position `id` after `prev_hash`. It is
-    cut out of `canonical_json` itself (random markers stand in for the two values), so the
-    two can never disagree on the format.
+    cut out of `canonical_json` itself (markers stand in for the two values), so the two can
+    never disagree on the format.
     """
-    token = secrets.token_hex(16)
-    id_marker, prev_marker = f"@id-{token}@", f"@prev-{token}@"
-    payload = {**fields, "id": id_marker, "prev_hash": prev_marker}
-    payload = {name: payload[name] for name in HASHED_FIELDS}
-    payload["recorded_at"] = format_time(payload["recorded_at"])
-    text = canonical_json(payload)
-    a, rest = text.split(canonical_json(id_marker))  # '"id":"@id-...@"' -> '"id":' + id
-    b, c = rest.split(prev_marker)  # '"prev_hash":"@prev-...@"' keeps its quotes
-    return a, b, c
+    token = _MARKER_TOKEN
+    while True:
+        id_marker, prev_marker = f"@id-{token}@", f"@prev-{token}@"
+        payload = {**fields, "id": id_marker, "prev_hash": prev_marker}
+        payload = {name: payload[name] for name in HASHED_FIELDS}
+        payload["recorded_at"] = format_time(payload["recorded_at"])
+        text = canonical_json(payload)
+        # '"id":"@id-...@"' -> '"id":' + id; '"prev_hash":"@prev-...@"' keeps its quotes.
+        head, *tail = text.split(f'"{id_marker}"')
+        if len(tail) == 1:
+            b, *c = tail[0].split(prev_marker)
+            if len(c) == 1:
+                return head, b, c[0]
+        token = secrets.token_hex(16)  # a field held a marker (it cannot: see _MARKER_TOKEN)
+
+
+# The markers' random part. Drawn once per process rather than per entry (a system call
+# each): no sender can write a marker into a text without knowing it, and a field that held
+# one anyway would only make `hash_input_parts` draw another.
+_MARKER_TOKEN = secrets.token_hex(16)
 
 
 def append(session: Session, record: ConsentRecord) -> int:

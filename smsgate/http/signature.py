@@ -8,19 +8,19 @@ from hashlib import sha1
 from operator import itemgetter
 from urllib.parse import urlparse
 
-from flask import current_app, request
+from flask import Request, current_app, request
 from twilio.request_validator import add_port, remove_port
+from werkzeug.datastructures import MultiDict
 
 from smsgate.errors import Forbidden
 
 
-def signed_url() -> str:
+def signed_url(public_base_url: str, req: Request) -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL plus the path and query, or the request's URL."""
-    public = current_app.config["SMSGATE"].public_base_url
-    if not public:
-        return request.url
-    query = request.query_string.decode("latin-1")
-    return public + request.path + (f"?{query}" if query else "")
+    if not public_base_url:
+        return req.url
+    query = req.query_string.decode("latin-1")
+    return public_base_url + req.path + (f"?{query}" if query else "")
 
 
 def compute_signature(token: str, url: str, form) -> str:
@@ -37,6 +37,9 @@ def compute_signature(token: str, url: str, form) -> str:
         named_values = ((name, [value]) for name, value in form.items())
     parts = [url]
     for name, values in sorted(named_values, key=itemgetter(0)):
+        if len(values) == 1:  # nearly every parameter: nothing to sort or deduplicate
+            parts += (name, values[0])
+            continue
         for value in sorted(set(values)):
             parts += (name, value)
     digest = hmac.new(token.encode("utf-8"), "".join(parts).encode("utf-8"), sha1).digest()
@@ -66,9 +69,14 @@ def _valid(token: str, url: str, form, signature: str) -> bool:
         return False
 
 
-def require_twilio_signature() -> None:
-    """Raise Forbidden unless `X-Twilio-Signature` matches the URL and form parameters."""
-    signature = request.headers.get("X-Twilio-Signature", "")
-    token = current_app.config["SMSGATE"].twilio_auth_token
-    if not signature or not _valid(token, signed_url(), request.form, signature):
+def verified_form() -> MultiDict[str, str]:
+    """The request's form parameters, once `X-Twilio-Signature` proves that Twilio sent them
+    to this URL; raise Forbidden otherwise."""
+    req = request._get_current_object()  # one context lookup, not one per attribute
+    signature = req.headers.get("X-Twilio-Signature", "")
+    settings = current_app.config["SMSGATE"]
+    form = req.form
+    if not signature or not _valid(settings.twilio_auth_token,
+                                   signed_url(settings.public_base_url, req), form, signature):
         raise Forbidden("missing or invalid X-Twilio-Signature", code="bad_signature")
+    return form

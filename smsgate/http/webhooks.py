@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from sqlalchemy.exc import DBAPIError
+from werkzeug.datastructures import MultiDict
 
 from smsgate.consent.inbound import InboundText
 from smsgate.errors import BadRequest, Unavailable
 from smsgate.extensions import db
 from smsgate.http.inbound_writer import inbound_writer
-from smsgate.http.signature import require_twilio_signature
+from smsgate.http.signature import verified_form
 from smsgate.logs import describe_request
 from smsgate.messaging.status import StatusCallback, record_status
 from smsgate.numbers import mask_number
@@ -35,8 +36,8 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 
-def _field(name: str, required: bool = True) -> str | None:
-    value = request.form.get(name, "")
+def _field(form: MultiDict[str, str], name: str, required: bool = True) -> str | None:
+    value = form.get(name, "")
     if len(value) > MAX_LENGTHS.get(name, MAX_FIELD * 4):
         raise BadRequest(f"field {name} is too long", code="field_too_long")
     if "\x00" in value:  # no database text column can hold it
@@ -56,12 +57,12 @@ def _unavailable(exc: DBAPIError) -> Unavailable:
 @bp.post("/inbound")
 def inbound() -> Response:
     """Record an inbound text, its consent change and its reply; answer empty TwiML."""
-    require_twilio_signature()
+    form = verified_form()
     text = InboundText(
-        message_sid=_field("MessageSid"), from_number=_field("From"), to_number=_field("To"),
-        body=_field("Body", required=False) or "",
-        messaging_service_sid=_field("MessagingServiceSid", required=False),
-        opt_out_type=_field("OptOutType", required=False))
+        message_sid=_field(form, "MessageSid"), from_number=_field(form, "From"),
+        to_number=_field(form, "To"), body=_field(form, "Body", required=False) or "",
+        messaging_service_sid=_field(form, "MessagingServiceSid", required=False),
+        opt_out_type=_field(form, "OptOutType", required=False))
     try:
         outcome = inbound_writer().submit(text)
     except DBAPIError as exc:
@@ -80,12 +81,13 @@ def inbound() -> Response:
 @bp.post("/status")
 def status() -> Response:
     """Record a delivery status; error 21610 becomes a provider opt-out."""
-    require_twilio_signature()
+    form = verified_form()
     callback = StatusCallback(
-        message_sid=_field("MessageSid"), status=_field("MessageStatus").lower(),
-        error_code=_field("ErrorCode", required=False), to_number=_field("To", required=False),
-        from_number=_field("From", required=False),
-        messaging_service_sid=_field("MessagingServiceSid", required=False))
+        message_sid=_field(form, "MessageSid"), status=_field(form, "MessageStatus").lower(),
+        error_code=_field(form, "ErrorCode", required=False),
+        to_number=_field(form, "To", required=False),
+        from_number=_field(form, "From", required=False),
+        messaging_service_sid=_field(form, "MessagingServiceSid", required=False))
     try:
         entry_id = record_status(db.session, callback)
         db.session.commit()

@@ -41,8 +41,10 @@ RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=[5, 15, 60, 180, 600])
 REPLY_JOBS = "smsgate:reply_jobs"  # hash: outbox id -> id of the RQ job that sends it
 JOB = "smsgate.jobs.send_replies"
 # A job sends its replies one after the other; past this many, more jobs let several workers
-# send a large batch's confirmations at once.
-REPLIES_PER_JOB = 10
+# send a large batch's confirmations at once. Under load a group commit holds 10 to 16 texts
+# (docs/benchmarks.md): one job each, where 10 split most of them in two jobs, each of which
+# costs more to create than its replies cost to queue.
+REPLIES_PER_JOB = 16
 
 
 def enqueue_replies(replies: Queue, outbox_ids: Sequence[int],
