@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import signal
 import statistics
@@ -38,6 +39,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -148,19 +150,36 @@ class Server:
 
 def run_wrk(port: int, requests_file: Path, seconds: float, threads: int,
             connections: int) -> dict:
-    """Run wrk against 127.0.0.1:`port`; return the figures webhook.lua prints."""
+    """Run wrk against 127.0.0.1:`port`; return the figures webhook.lua prints, and how its
+    connections were split between gunicorn's workers a second in."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s",
                "-s", str(LUA), f"http://127.0.0.1:{port}{PATH}", "--",
                str(requests_file), str(threads)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60,
-                          check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-    out = done.stdout
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as wrk:
+        time.sleep(min(1.0, seconds / 2))
+        split = connections_per_process(port)
+        out, err = wrk.communicate(timeout=seconds + 60)
+    if wrk.returncode != 0:
+        raise SystemExit(f"wrk failed ({wrk.returncode}):\n{out}{err}")
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
     figures = json.loads(line[len("WRKJSON "):])
     figures["rate"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["split"] = split
     return figures
+
+
+def connections_per_process(port: int) -> list[int]:
+    """Established connections to `port` held by each process (most first), from `ss`;
+    empty where there is no `ss`. Each gevent worker keeps the keep-alive connections it
+    accepted for the whole run, so an uneven split makes one worker's batches small."""
+    try:
+        listing = subprocess.run(["ss", "-Htnp", "state", "established", "sport", "=",
+                                  f":{port}"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    held = Counter(match.group(1) for match in re.finditer(r"pid=(\d+)", listing.stdout))
+    return sorted(held.values(), reverse=True)
 
 
 def cpu_seconds(group: int) -> dict[str, float]:
@@ -289,6 +308,7 @@ def describe(r: dict) -> str:
             f"errors {s['connect_errors'] + s['read_errors'] + s['write_errors'] + s['timeouts']})"
             f" | bare {r['bare']['rate']:7.0f}/s (p99 {r['bare']['p99_us'] / 1000:.1f} ms)"
             f" | ratio {r['ratio']:.1%} | texts/batch {r['texts_per_batch']:.1f}"
+            f" | connections per worker {'/'.join(map(str, s['split'])) or '?'}"
             f" | CPU ms per text: gunicorn "
             f"{r['cpu_ms_per_text']['gunicorn']:.2f}, PostgreSQL {r['cpu_ms_per_text']['postgres']:.2f}, "
             f"Redis {r['cpu_ms_per_text']['redis']:.2f}; bare {r['bare_cpu_ms_per_request']:.2f}"
