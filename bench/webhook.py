@@ -19,7 +19,7 @@ It prints each round and the median, min and max over rounds. The load generator
 itself after the warm-up and the measured run. Every process the script starts is stopped
 by the PID it recorded, also on Ctrl-C.
 
-    python bench/webhook.py                     # 3 rounds, Procfile settings, 32 connections
+    python bench/webhook.py                     # 5 rounds, Procfile settings, 32 connections
     python bench/webhook.py --rounds 5 --connections 16     # fewer in flight: smaller batches
     python bench/webhook.py --gunicorn-args "--worker-class gthread --workers 4 --threads 4"
 """
@@ -339,7 +339,7 @@ def summary(rounds: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=10, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds")
     parser.add_argument("--connections", type=int, default=32,

@@ -1,10 +1,12 @@
-"""The one-pass urlencoded parser gives werkzeug's (parse_qsl's) result, in the app too."""
+"""The one-pass urlencoded parser gives werkzeug's (parse_qsl's) result, and the app's request
+class reads forms as werkzeug does: short reads, cached bodies, no length, size limits."""
 
 from __future__ import annotations
 
 import io
 from urllib.parse import parse_qsl, urlencode
 
+import pytest
 import werkzeug.urls  # noqa: F401 - registers the error handler parse_qsl is given below
 from flask import request
 from hypothesis import given, settings
@@ -75,3 +77,38 @@ def test_multipart_forms_are_still_werkzeugs(app):
                                   content_type="multipart/form-data"):
         assert request.mimetype == "multipart/form-data"
         assert request.form.to_dict() == {"Body": "STOP", "To": "+14155550100"}
+
+
+def test_a_body_read_before_the_form_is_parsed_the_same(app):
+    body = b"Body=STOP&To=%2B14155550100"
+    with app.test_request_context(method="POST", data=body,
+                                  content_type="application/x-www-form-urlencoded"):
+        assert request.get_data() == body  # cached: the form then comes from werkzeug's path
+        assert request.form.to_dict() == {"Body": "STOP", "To": "+14155550100"}
+
+
+def test_a_body_without_a_length_is_parsed_by_werkzeugs_path(app):
+    body = b"Body=START&From=%2B14155550123"
+    environ = {"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True,
+               "CONTENT_TYPE": "application/x-www-form-urlencoded", "REQUEST_METHOD": "POST",
+               "HTTP_TRANSFER_ENCODING": "chunked"}
+    with app.test_request_context(environ_overrides=environ):
+        assert request.content_length is None
+        assert request.form.to_dict() == {"Body": "START", "From": "+14155550123"}
+
+
+def test_the_form_consumes_the_body_as_werkzeug_does(app):
+    with app.test_request_context(method="POST", data=b"Body=STOP",
+                                  content_type="application/x-www-form-urlencoded"):
+        assert request.form["Body"] == "STOP"
+        assert request.get_data() == b"" and request.files.to_dict() == {}
+
+
+def test_a_body_over_the_size_limit_is_still_refused(app):
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    with app.test_request_context(method="POST", data=b"Body=" + b"x" * limit,
+                                  content_type="application/x-www-form-urlencoded"), \
+            pytest.raises(RequestEntityTooLarge):
+        request.form.get("Body")
