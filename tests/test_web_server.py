@@ -90,6 +90,10 @@ def test_procfile_options_are_gevent_workers():
     # --preload would import psycopg in the master, before gevent patches `select`: psycopg
     # would then wait for PostgreSQL without yielding, stalling every request in the worker.
     assert "--preload" not in options
+    # Each worker listens on its own socket and the kernel spreads connections over them.
+    # On one shared socket, the worker that has the CPU during a burst of connections takes
+    # them all (under bench/webhook.py, all 32 keep-alive connections in 3 rounds of 10).
+    assert "--reuse-port" in options
 
 
 @pytest.mark.slow
