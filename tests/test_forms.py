@@ -112,3 +112,15 @@ def test_a_body_over_the_size_limit_is_still_refused(app):
                                   content_type="application/x-www-form-urlencoded"), \
             pytest.raises(RequestEntityTooLarge):
         request.form.get("Body")
+
+
+def test_a_body_shorter_than_declared_is_a_400_as_werkzeug_answers(app, client):
+    body = b"Body=STOP&From=%2B14155550123"
+    for request_class in (GatewayRequest, app.request_class.__mro__[1]):
+        app.request_class = request_class
+        response = client.post("/webhooks/twilio/inbound", input_stream=io.BytesIO(body),
+                               content_type="application/x-www-form-urlencoded",
+                               environ_overrides={"CONTENT_LENGTH": str(len(body) + 10)})
+        assert response.status_code == 400, request_class
+        assert response.get_json()["error"]["code"] == "bad_request"
+    app.request_class = GatewayRequest

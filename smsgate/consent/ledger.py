@@ -131,7 +131,7 @@ def hash_input_parts(fields: Mapping[str, Any]) -> tuple[str, str, str]:
             b, *c = tail[0].split(prev_marker)
             if len(c) == 1:
                 return head, b, c[0]
-        token = secrets.token_hex(16)  # a field held a marker (it cannot: see _MARKER_TOKEN)
+        token = secrets.token_hex(16)  # a field held a marker (no sender knows them)
 
 
 # The markers' random part. Drawn once per process rather than per entry (a system call

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler used below
 from flask import Request
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.formparser import FormDataParser
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -85,8 +86,8 @@ class GatewayRequest(Request):
         source, chunks, missing = self.environ["wsgi.input"], [], length
         while missing > 0:
             chunk = source.read(missing)
-            if not chunk:  # the client sent less than it declared
-                break
+            if not chunk:  # the client sent less than it declared: werkzeug's 400 too
+                raise ClientDisconnected()
             chunks.append(chunk)
             missing -= len(chunk)
         try:
