@@ -49,12 +49,9 @@ class OnePassFormParser(FormDataParser):
         if mimetype != URLENCODED:
             return super().parse(stream, mimetype, content_length, options)
         try:
-            # The stream is werkzeug's own, limited to the request's size limit. Asked for
-            # the declared length it reads once, where read() reads again to find the end.
-            body = b"" if content_length is None else stream.read(content_length)
-            if content_length is None or len(body) < content_length:  # to the end, then
-                body += stream.read()
-            fields = parse_urlencoded(body.decode())
+            # werkzeug's stream, limited to the request's size limit. (A body of declared
+            # length comes here only when `get_data` cached it: `GatewayRequest` reads the rest.)
+            fields = parse_urlencoded(stream.read().decode())
         except ValueError:  # invalid UTF-8: werkzeug's parser is silent too, by default
             if not self.silent:
                 raise
