@@ -80,7 +80,7 @@ class Fake:
 
 def numbers(count: int) -> list[str]:
     """`count` distinct valid US numbers in E.164, deterministic."""
-    from smsgate.numbers import InvalidNumberError, normalize_number
+    from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
     areas = ("212", "305", "312", "415", "512", "617", "646", "702", "206", "303")
     found: list[str] = []
@@ -119,7 +119,7 @@ def prepare(app, people: list[str]) -> int:
     """Schema, a brand with its cap out of the way, and an opt-in for every number."""
     import flask_migrate
 
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
     from smsgate.consent import ledger
     from smsgate.extensions import db, redis_connection
 
@@ -156,7 +156,7 @@ def campaign(app, fake: Fake, people: list[str]) -> tuple[float, float]:
     from rq import SimpleWorker
     from sqlalchemy import func, select
 
-    from smsgate.brands import get_brand
+    from smsgate.accounts.brands import get_brand
     from smsgate.campaigns import queueing, service
     from smsgate.extensions import db, queue
     from smsgate.models import CampaignRecipient

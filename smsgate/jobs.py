@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from smsgate import metrics
+from smsgate.infra import counters
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.messaging import outbox
 from smsgate.messaging.provider import Provider, ProviderError
@@ -89,9 +89,9 @@ def send_reply(outbox_id: int) -> str:
         raise
     db.session.commit()
     if message.status == "sent":
-        metrics.count(redis_connection(), "texts_sent_total", "reply")
+        counters.count(redis_connection(), "texts_sent_total", "reply")
     else:
-        metrics.count(redis_connection(), "texts_failed_total", message.error_code or "")
+        counters.count(redis_connection(), "texts_failed_total", message.error_code or "")
     return message.status
 
 

@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line, with the request id, numbers already masked.
 
 Callers pass fields through `extra={...}`; phone numbers are masked by the caller with
-`smsgate.numbers.mask_number` before they reach a log record.
+`smsgate.messaging.numbers.mask_number` before they reach a log record.
 
 Every request is logged once, when it ends: event "request", or the event a view named
 with `describe_request` (the inbound webhook's "inbound"), with that view's fields added to

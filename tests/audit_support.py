@@ -9,8 +9,8 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from smsgate.apikeys import issue_key
-from smsgate.brands import create_brand
+from smsgate.accounts.apikeys import issue_key
+from smsgate.accounts.brands import create_brand
 from smsgate.consent import ledger
 from smsgate.extensions import db
 

@@ -182,7 +182,7 @@ def run_worker(app, *names: str) -> None:
 @pytest.fixture
 def brand(ctx):
     """Brand Acme with sender number +14155550100."""
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     created = create_brand(db.session, "Acme", ["+14155550100"],
                            help_text="Acme support: help@acme.example or 415-555-0199.")

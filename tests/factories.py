@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import responses
 from rq import SimpleWorker
 
-from smsgate.apikeys import issue_key
+from smsgate.accounts.apikeys import issue_key
 from smsgate.consent import ledger
 from smsgate.extensions import db, queue
 from smsgate.models import utcnow
@@ -22,6 +22,13 @@ TWILIO_LIST = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/AC\w+/Me
 OPT_IN_EVIDENCE = {"consent_text": "Yes, text me Acme deals. Msg & data rates may apply.",
                    "url": "https://acme.example/join", "ip": "203.0.113.7",
                    "user_agent": "Mozilla/5.0", "time": "2024-05-01T12:00:00Z"}
+
+
+def new_writer(**options):
+    """An inbound writer of its own (not the app's), on the app's database and queue."""
+    from smsgate.consent.inbound_writer import InboundWriter
+
+    return InboundWriter(db.engine, lambda: queue("replies"), **options)
 
 
 def numbers(count: int, start: int = 0) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from audit_support import CSV_PATH, add_brand, append_at, bearer, ids_of, issue, record
 from sqlalchemy import text
 
-from smsgate.apikeys import revoke_key
+from smsgate.accounts.apikeys import revoke_key
 from smsgate.extensions import db
 from smsgate.http.audit_page import COOKIE
 

@@ -98,7 +98,7 @@ def test_each_consented_recipient_gets_one_text_naming_the_brand(app, client, br
 
 
 def test_brand_with_a_messaging_service_sends_through_it(app, client, ctx, twilio):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     service_sid = "MG" + "a" * 32
     brand = create_brand(db.session, "Bolt", messaging_service_sid=service_sid)
@@ -189,7 +189,7 @@ def test_campaign_survives_redis_down_and_the_sweeper_queues_it(app, client, bra
 
 
 def test_missing_key_wrong_role_and_wrong_brand_are_refused_and_write_nothing(client, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     create_brand(db.session, "Other", ["+14155550101"])
     db.session.commit()
@@ -207,7 +207,7 @@ def test_missing_key_wrong_role_and_wrong_brand_are_refused_and_write_nothing(cl
 
 
 def test_campaign_status_is_for_marketers_of_its_brand(client, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     create_brand(db.session, "Other", ["+14155550101"])
     db.session.commit()

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from smsgate.apikeys import find_key, hash_key
+from smsgate.accounts.apikeys import find_key, hash_key
 from smsgate.cli import main
 from smsgate.extensions import db
 from smsgate.models import ApiKey, Brand, LedgerEntry

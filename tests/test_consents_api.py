@@ -171,7 +171,7 @@ def test_empty_or_malformed_consent_lists_are_422(client, brand):
 
 
 def test_recording_consent_needs_a_marketer_key_for_the_brand(client, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     create_brand(db.session, "Other", ["+14155550101"])
     db.session.commit()
@@ -200,7 +200,7 @@ def test_malformed_requests_are_4xx_json(client, brand, content_type, raw, statu
 
 
 def test_report_shows_state_per_brand_and_every_entry(client, brand, post_signed):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     other = create_brand(db.session, "Other", ["+14155550101"])
     db.session.commit()
@@ -224,7 +224,7 @@ def test_report_shows_state_per_brand_and_every_entry(client, brand, post_signed
 
 
 def test_report_for_a_brand_scoped_key_shows_only_its_brand(client, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     other = create_brand(db.session, "Other", ["+14155550101"])
     db.session.commit()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from test_inbound_webhook import PATH, inbound
 
-from smsgate.apikeys import issue_key
+from smsgate.accounts.apikeys import issue_key
 from smsgate.extensions import db
 from smsgate.models import ConsentState, InboundMessage, LedgerEntry, OutboxMessage
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from smsgate.groupcommit import GroupCommit
+from smsgate.infra.groupcommit import GroupCommit
 
 
 class Recorder:

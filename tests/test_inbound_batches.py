@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import AUTH_TOKEN, sign
+from factories import new_writer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
@@ -92,7 +93,7 @@ def test_hash_parts_hold_when_a_text_carries_the_process_markers(monkeypatch, ma
 
 
 def test_concurrent_texts_with_awkward_bodies_chain_without_a_fork(app, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     with app.app_context():
         create_brand(db.session, "Bolt", ["+14155550101"])  # STOP ALL reaches it too
@@ -167,13 +168,13 @@ def text(body: str, sid: str, sender: str = "+14155550123", to: str = "+14155550
 
 def write(*texts):
     """Write `texts` as the webhook's group commit writes one batch."""
-    from smsgate.http.inbound_writer import inbound_writer
+    from smsgate.http.webhooks import inbound_writer
 
     return inbound_writer().write(list(texts))
 
 
 def test_a_batch_records_each_text_as_if_it_came_alone(ctx, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     bolt = create_brand(db.session, "Bolt", ["+14155550101"])
     db.session.commit()
@@ -231,14 +232,14 @@ def test_one_bad_text_fails_alone_and_the_rest_of_its_batch_is_recorded(ctx, bra
 
 def test_texts_from_many_threads_share_group_commits_and_keep_one_chain(app, brand):
     """Concurrent webhooks, one process: fewer writes than texts, all recorded, one chain."""
-    from smsgate import metrics
+    from smsgate.infra import counters
     from smsgate.extensions import redis_connection
 
     post_from_threads(app, 12, ["STOP", "START"] * 5)
     with app.app_context():
         assert ledger.verify(db.session).ok
         assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 120
-        batches = redis_connection().hgetall(metrics.PREFIX + "inbound_batches_total")
+        batches = redis_connection().hgetall(counters.PREFIX + "inbound_batches_total")
         assert sum(int(count) for count in batches.values()) < 120
 
 
@@ -282,7 +283,7 @@ def test_signature_is_what_twilio_computes_for_any_form(params, url):
 
 def test_a_failure_after_the_commit_never_turns_a_recorded_stop_into_an_error(
         brand, post_signed, monkeypatch):
-    from smsgate.http import inbound_writer
+    from smsgate.consent import inbound_writer
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug while queueing the reply")
@@ -296,17 +297,15 @@ def test_a_failure_after_the_commit_never_turns_a_recorded_stop_into_an_error(
 # --- the writer's connection ------------------------------------------------------------------
 
 def test_the_writer_returns_its_connection_when_no_text_waits(ctx, brand):
-    from smsgate.http.inbound_writer import InboundWriter
 
     before = db.engine.pool.checkedout()
-    InboundWriter().write([text("STOP", "SM01")])
+    new_writer().write([text("STOP", "SM01")])
     assert db.engine.pool.checkedout() == before
 
 
 def test_a_kept_connection_serves_the_next_batch(ctx, brand):
-    from smsgate.http.inbound_writer import InboundWriter
 
-    writer = InboundWriter(keep_connection=lambda: True)  # as if texts were always waiting
+    writer = new_writer(keep_connection=lambda: True)  # as if texts were always waiting
     before = db.engine.pool.checkedout()
     writer.write([text("STOP", "SM01")])
     writer.write([text("START", "SM02")])
@@ -318,11 +317,10 @@ def test_a_kept_connection_serves_the_next_batch(ctx, brand):
 
 def test_a_kept_connection_the_database_dropped_is_replaced_and_nothing_is_lost(ctx, brand):
     """A restart of PostgreSQL between two batches: what the pool's ping would have caught."""
-    from smsgate.http.inbound_writer import InboundWriter
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs a server that can drop a connection")
-    writer = InboundWriter(keep_connection=lambda: True)
+    writer = new_writer(keep_connection=lambda: True)
     writer.write([text("STOP", "SM01")])
     with db.engine.connect() as admin:  # every other connection to this database goes
         admin.execute(sql_text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -341,11 +339,10 @@ def test_a_kept_connection_the_database_dropped_is_replaced_and_nothing_is_lost(
 @pytest.fixture
 def pg_writer(ctx, brand):
     """A writer that keeps its brand lookups across batches, as under load."""
-    from smsgate.http.inbound_writer import InboundWriter
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the cache and the statement that checks it are PostgreSQL's")
-    return InboundWriter()
+    return new_writer()
 
 
 def reply_to(message_sid: str) -> OutboxMessage:
@@ -356,7 +353,7 @@ def reply_to(message_sid: str) -> OutboxMessage:
 
 
 def test_a_brand_whose_help_text_changed_answers_with_the_new_text(pg_writer):
-    from smsgate.brands import update_brand
+    from smsgate.accounts.brands import update_brand
 
     pg_writer.write([text("HELP", "SM01")])
     assert "Call 800-555-0100" not in reply_to("SM01").body
@@ -367,7 +364,7 @@ def test_a_brand_whose_help_text_changed_answers_with_the_new_text(pg_writer):
 
 
 def test_a_number_moved_to_another_brand_is_attributed_to_its_new_owner(pg_writer, brand):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
     from smsgate.models import BrandNumber
 
     pg_writer.write([text("STOP", "SM01")])
@@ -384,7 +381,7 @@ def test_a_number_moved_to_another_brand_is_attributed_to_its_new_owner(pg_write
 
 
 def test_a_number_that_gains_a_brand_is_attributed_from_the_next_text(pg_writer, brand):
-    from smsgate.brands import update_brand
+    from smsgate.accounts.brands import update_brand
 
     [first] = pg_writer.write([text("STOP", "SM01", to="+14155559999")])
     assert first.brand_id is None and first.entry_id is None
@@ -406,7 +403,7 @@ def test_the_batch_statement_fits_psycopg_s_parse_cache():
 def test_the_number_texted_wins_over_another_brand_s_messaging_service(pg_writer, brand):
     """Python's lookup and the statement's check apply the same rule; were they to differ,
     every batch would look stale and no text would be recorded."""
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
     from smsgate.consent.inbound import InboundText
 
     create_brand(db.session, "Bolt", ["+14155550101"],

@@ -119,7 +119,7 @@ def test_missing_fields_get_a_clear_400(brand, post_signed):
 
 
 def test_stop_all_opts_out_of_every_brand(ctx, brand, post_signed):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
     from smsgate.consent import ledger
 
     other = create_brand(db.session, "Bolt", ["+14155550101"])
@@ -167,7 +167,7 @@ def test_text_to_a_number_no_brand_owns_is_kept_without_consent_change(ctx, post
 
 
 def test_messaging_service_attributes_the_brand(ctx, post_signed):
-    from smsgate.brands import create_brand
+    from smsgate.accounts.brands import create_brand
 
     mss = "MG" + "2" * 32
     bolt = create_brand(db.session, "Bolt", [], messaging_service_sid=mss)

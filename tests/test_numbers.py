@@ -1,4 +1,4 @@
-"""Phone number normalisation and log masking (smsgate.numbers)."""
+"""Phone number normalisation and log masking (smsgate.messaging.numbers)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsgate.numbers import MAX_INPUT_CHARS, InvalidNumberError, mask_number, normalize_number
+from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, mask_number, normalize_number
 
 ACCEPTED = [
     ("us-parenthesised", "(415) 555-2671", "+14155552671"),

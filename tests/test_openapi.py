@@ -16,7 +16,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from smsgate.apikeys import issue_key
+from smsgate.accounts.apikeys import issue_key
 from smsgate.extensions import db
 from smsgate.http.openapi import SPEC
 

@@ -193,12 +193,13 @@ def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, p
 def three_texts_in_one_batch():
     """Three keywords written and queued as the webhook's group commit does one batch."""
     from smsgate.consent.inbound import InboundText
-    from smsgate.http.inbound_writer import count_and_queue, inbound_writer
+    from smsgate.http.webhooks import inbound_writer
 
     texts = [InboundText(message_sid=f"SM{i:032d}", from_number=f"+1415555012{i}",
                          to_number="+14155550100", body=body)
              for i, body in enumerate(("STOP", "START", "HELP"))]
-    count_and_queue(texts, inbound_writer().write(texts))
+    writer = inbound_writer()
+    writer.count_and_queue(texts, writer.write(texts))
 
 
 def test_a_batch_of_replies_is_one_job_and_each_reply_goes_once(app, ctx, brand, twilio):

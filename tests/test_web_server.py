@@ -29,7 +29,7 @@ import pytest
 from conftest import ACCOUNT_SID, AUTH_TOKEN, sign
 from sqlalchemy import func, select
 
-from smsgate.apikeys import issue_key
+from smsgate.accounts.apikeys import issue_key
 from smsgate.consent import ledger
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.models import InboundMessage, LedgerEntry, OutboxMessage

@@ -26,7 +26,7 @@ from recording_twilio import RecordingTwilio
 from sqlalchemy import func, select, update
 
 from smsgate import jobs
-from smsgate.apikeys import issue_key
+from smsgate.accounts.apikeys import issue_key
 from smsgate.consent import ledger
 from smsgate.extensions import db, redis_connection
 from smsgate.messaging.provider import TwilioProvider

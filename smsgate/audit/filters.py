@@ -29,10 +29,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsgate.brands import get_brand
+from smsgate.accounts.brands import get_brand
 from smsgate.errors import Forbidden, InvalidInput
 from smsgate.models import Brand
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 FILTER_NAMES = ("brand", "number", "since", "until", "as_of")
 MAX_VALUE_CHARS = 64

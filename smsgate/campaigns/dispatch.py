@@ -46,7 +46,7 @@ from smsgate.campaigns.writes import (
 )
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import Brand, BrandNumber, Campaign
-from smsgate.numbers import mask_number
+from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 

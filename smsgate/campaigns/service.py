@@ -24,7 +24,7 @@ from smsgate.consent.policy import refusal_reason
 from smsgate.errors import InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 MAX_BODY_CHARS = 1600  # Twilio refuses longer bodies (error 21617)
 # How each recipient status is reported: in flight is still queued, undelivered is failed.

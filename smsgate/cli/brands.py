@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from smsgate.brands import create_brand, update_brand
+from smsgate.accounts.brands import create_brand, update_brand
 from smsgate.cli.errors import cli_errors
 from smsgate.extensions import db
 from smsgate.models import Brand

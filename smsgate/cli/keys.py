@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from smsgate.apikeys import issue_key, revoke_key
+from smsgate.accounts.apikeys import issue_key, revoke_key
 from smsgate.cli.errors import cli_errors
 from smsgate.extensions import db
 from smsgate.models import ROLES, ApiKey, Brand

@@ -21,12 +21,12 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from smsgate.brands import ReplyBrand, reply_brand_for_inbound
+from smsgate.accounts.brands import ReplyBrand, reply_brand_for_inbound
 from smsgate.consent import inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
 from smsgate.messaging import compose
 from smsgate.models import InboundMessage, OutboxMessage, utcnow
-from smsgate.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
 
 
 @dataclass(frozen=True)

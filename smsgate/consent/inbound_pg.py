@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
-from smsgate.brands import ReplyBrand
+from smsgate.accounts.brands import ReplyBrand
 from smsgate.consent import ledger
 from smsgate.errors import Unavailable
 

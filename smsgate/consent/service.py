@@ -27,7 +27,7 @@ from smsgate.consent import ledger
 from smsgate.errors import InvalidInput
 from smsgate.models import Brand, ConsentState, LedgerEntry, utcnow
 from smsgate.models.ledger import ACTIONS
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 API_SOURCES = ("api", "import")
 MAX_EVIDENCE_CHARS = 4096

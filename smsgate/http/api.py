@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import DBAPIError
 
-from smsgate.brands import get_brand
+from smsgate.accounts.brands import get_brand
 from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
 from smsgate.consent import service as consents
@@ -19,7 +19,7 @@ from smsgate.extensions import db, queue
 from smsgate.http import params
 from smsgate.http.auth import require_brand, require_key
 from smsgate.models import ApiKey, Brand
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

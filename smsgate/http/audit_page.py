@@ -28,14 +28,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 
-from smsgate.apikeys import find_key
+from smsgate.accounts.apikeys import find_key
 from smsgate.audit.lookup import number_report, visible_brands
 from smsgate.consent.ledger import format_time, verify
 from smsgate.errors import Forbidden, SmsgateError
 from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
 from smsgate.models import ApiKey
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 bp = Blueprint("page", __name__, url_prefix="/audit")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from smsgate.apikeys import find_key
+from smsgate.accounts.apikeys import find_key
 from smsgate.errors import Forbidden, Unauthorized
 from smsgate.extensions import db
 from smsgate.models import ApiKey

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from smsgate import metrics
+from smsgate.infra import counters
 from smsgate.errors import Unavailable
 from smsgate.extensions import QUEUE_NAMES, db, queue, redis_connection
 from smsgate.models import LedgerHead, OutboxMessage, utcnow
@@ -36,7 +36,7 @@ def _gauges():
 def scrape() -> Response:
     """Render every metric; 503 when Redis or the database cannot be read."""
     try:
-        body = metrics.render(redis_connection(), list(_gauges()))
+        body = counters.render(redis_connection(), list(_gauges()))
     except (RedisError, DBAPIError) as exc:
         raise Unavailable(f"metrics unavailable: {type(exc).__name__}") from exc
     finally:

@@ -1,7 +1,7 @@
 """Twilio's webhooks: inbound texts and delivery status callbacks.
 
 An inbound text is answered 200 only once it is committed, with its consent change and its
-reply (`smsgate.http.inbound_writer` commits the texts of concurrent requests together). A
+reply (`smsgate.consent.inbound_writer` commits the texts of concurrent requests together). A
 database failure answers 503 so Twilio retries, and the unique MessageSid makes that retry
 safe.
 """
@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
 from smsgate.consent.inbound import InboundText
 from smsgate.errors import BadRequest, Unavailable
-from smsgate.extensions import db
-from smsgate.http.inbound_writer import inbound_writer
+from smsgate.extensions import db, queue
+from smsgate.consent.inbound_writer import InboundWriter
 from smsgate.http.signature import verified_form
 from smsgate.logs import describe_request
-from smsgate.messaging.status import StatusCallback, record_status
-from smsgate.numbers import mask_number
+from smsgate.consent.status import StatusCallback, record_status
+from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
@@ -30,6 +30,16 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_FIELD = 1600  # Twilio concatenates at most 10 segments; far longer is not from Twilio
 # What the columns hold; Twilio's own values are far shorter (SIDs are 34 characters).
 MAX_LENGTHS = {"MessageSid": 64, "From": 32, "To": 32, "MessagingServiceSid": 34}
+
+
+def inbound_writer() -> InboundWriter:
+    """The current app's writer, shared by the requests of this process (created on first
+    use, in the worker process: gunicorn forks before any request)."""
+    writer = current_app.extensions.get("smsgate_inbound_writer")
+    if writer is None:
+        writer = current_app.extensions.setdefault(
+            "smsgate_inbound_writer", InboundWriter(db.engine, lambda: queue("replies")))
+    return writer
 
 
 def _twiml() -> Response:

@@ -27,10 +27,10 @@ from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smsgate.jobstatus import alive
+from smsgate.infra.jobqueue import alive
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import OutboxMessage, utcnow
-from smsgate.numbers import mask_number
+from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 

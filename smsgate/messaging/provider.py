@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from smsgate.numbers import mask_number
+from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smsgate.brands import brand_for_inbound
+from smsgate.accounts.brands import brand_for_inbound
 from smsgate.consent import ledger
 from smsgate.messaging.provider import UNSUBSCRIBED
 from smsgate.models import (
@@ -18,7 +18,7 @@ from smsgate.models import (
     StatusEvent,
     utcnow,
 )
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 # Final states a late or repeated callback must not walk back from.
 _FINAL = ("delivered", "undelivered", "failed", "refused")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsgate.brands import get_brand
+from smsgate.accounts.brands import get_brand
 from smsgate.errors import InvalidInput
 from smsgate.models import ROLES, ApiKey, utcnow
 

@@ -1,6 +1,6 @@
 """The inbound webhook's writer: the texts a process receives at once are committed together.
 
-Inbound texts are written by a group commit (`smsgate.groupcommit`): the texts a process
+Inbound texts are written by a group commit (`smsgate.infra.groupcommit`): the texts a process
 receives while the previous batch is being written share one transaction, which is
 committed before any of them is answered 200. Replies are queued after the commit, one
 Redis round trip per batch, and a Redis failure never fails the webhook (the sweeper
@@ -21,15 +21,14 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import Connection
+from rq import Queue
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-from smsgate import metrics
+from smsgate.infra import counters
 from smsgate.consent.inbound import BrandCache, InboundOutcome, InboundText, record_inbound_batch
-from smsgate.extensions import db, queue, redis_connection
-from smsgate.groupcommit import GroupCommit
+from smsgate.infra.groupcommit import GroupCommit
 from smsgate.messaging.outbox import enqueue_replies
 
 log = logging.getLogger(__name__)
@@ -41,9 +40,12 @@ class InboundWriter:
     """One per app, shared by the requests its process serves: `submit` a text, get its
     outcome once the batch holding it is committed (or the batch's error)."""
 
-    def __init__(self, keep_connection: Callable[[], bool] | None = None) -> None:
+    def __init__(self, engine: Engine, replies: Callable[[], Queue],
+                 keep_connection: Callable[[], bool] | None = None) -> None:
+        self._engine = engine
+        self._replies = replies  # the queue, looked up per batch (Redis may be reconnected)
         self._group: GroupCommit[InboundText, InboundOutcome] = GroupCommit(
-            self.write, max_batch=MAX_BATCH, after=count_and_queue)
+            self.write, max_batch=MAX_BATCH, after=self.count_and_queue)
         # After a batch: keep the connection for the next one? (While texts wait for it.)
         self._keep_connection = keep_connection or (lambda: self._group.waiting() > 0)
         # Only the batch's leader uses these, and one batch is written at a time.
@@ -105,7 +107,7 @@ class InboundWriter:
         round trip, and the ledger head is released as soon as its commit is on disk),
         elsewhere one transaction."""
         if self._connection is None:
-            self._connection = db.engine.connect()
+            self._connection = self._engine.connect()
             self._autocommit = _autocommit(self._connection)
         if self._autocommit:
             return record_inbound_batch(self._connection, texts, self._brands)
@@ -121,13 +123,32 @@ class InboundWriter:
             except DBAPIError:
                 log.warning("inbound_connection_close_failed")
 
+    def count_and_queue(self, _texts: list[InboundText],
+                        outcomes: Sequence[InboundOutcome | BaseException]) -> None:
+        """After the commit, in one Redis round trip: count the texts, queue the replies owed.
 
-def inbound_writer() -> InboundWriter:
-    """The current app's writer (created on first use, in the worker process)."""
-    writer = current_app.extensions.get("smsgate_inbound_writer")
-    if writer is None:
-        writer = current_app.extensions.setdefault("smsgate_inbound_writer", InboundWriter())
-    return writer
+        Nothing here may fail the webhooks, whose texts are already committed: the replies
+        wait in the outbox for the sweeper.
+        """
+        recorded = [outcome for outcome in outcomes
+                    if isinstance(outcome, InboundOutcome) and not outcome.duplicate]
+        if not recorded:
+            return
+        owed = [outcome.outbox_id for outcome in recorded if outcome.outbox_id is not None]
+        try:
+            replies = self._replies()
+            pipeline = replies.connection.pipeline()
+            enqueue_replies(replies, owed, pipeline=pipeline)
+            intents = Counter(outcome.classification.intent.value for outcome in recorded)
+            for intent, texts in intents.items():
+                counters.count(pipeline, "inbound_texts_total", intent, texts)
+            counters.count(pipeline, "inbound_batches_total", _size_bucket(len(outcomes)))
+            pipeline.execute()
+        except RedisError as exc:
+            log.warning("reply_not_queued" if owed else "metric_dropped",
+                        extra={"outbox_ids": owed, "error": str(exc)})
+        except Exception:  # a bug here must not turn recorded texts into 500s
+            log.exception("reply_not_queued", extra={"outbox_ids": owed})
 
 
 def _autocommit(connection: Connection) -> bool:
@@ -149,28 +170,3 @@ def _size_bucket(size: int) -> str:
     return f"17-{MAX_BATCH}"
 
 
-def count_and_queue(_texts: list[InboundText],
-                    outcomes: Sequence[InboundOutcome | BaseException]) -> None:
-    """After the commit, in one Redis round trip: count the texts, queue the replies owed.
-
-    Nothing here may fail the webhooks, whose texts are already committed: the replies
-    wait in the outbox for the sweeper.
-    """
-    recorded = [outcome for outcome in outcomes
-                if isinstance(outcome, InboundOutcome) and not outcome.duplicate]
-    if not recorded:
-        return
-    owed = [outcome.outbox_id for outcome in recorded if outcome.outbox_id is not None]
-    try:
-        pipeline = redis_connection().pipeline()
-        enqueue_replies(queue("replies"), owed, pipeline=pipeline)
-        intents = Counter(outcome.classification.intent.value for outcome in recorded)
-        for intent, texts in intents.items():
-            metrics.count(pipeline, "inbound_texts_total", intent, texts)
-        metrics.count(pipeline, "inbound_batches_total", _size_bucket(len(outcomes)))
-        pipeline.execute()
-    except RedisError as exc:
-        log.warning("reply_not_queued" if owed else "metric_dropped",
-                    extra={"outbox_ids": owed, "error": str(exc)})
-    except Exception:  # a bug here must not turn recorded texts into 500s
-        log.exception("reply_not_queued", extra={"outbox_ids": owed})

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from smsgate.errors import Conflict, InvalidInput, NotFound
 from smsgate.models import Brand, BrandNumber
-from smsgate.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 
 def _sender_numbers(raw_numbers: Sequence[str]) -> list[str]:
