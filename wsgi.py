@@ -5,8 +5,7 @@ import gc
 from smsgate import create_app
 
 app = create_app()
-# Everything loaded so far (the libraries, phonenumbers' metadata, the app) lives as long as
-# the process: keep it out of the cyclic collector's full passes. Without this a full pass in a
-# web worker took up to 95 ms, holding the GIL, so every request in flight in that process
-# waited (measured under bench/webhook.py); with it, under 2 ms.
+# Everything loaded so far (libraries, phonenumbers' metadata, the app) lives as long as the
+# process: keep it out of the cyclic collector's full passes, which otherwise stall every
+# request in flight in a web worker (docs/benchmarks.md, "gc.freeze").
 gc.freeze()

@@ -9,12 +9,12 @@ from collections.abc import Mapping
 
 from dotenv import load_dotenv
 from flask import Flask, jsonify
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from smsgate.config import Settings
-from smsgate.errors import SmsgateError, Unavailable
+from smsgate.errors import DatabaseUnavailable, SmsgateError
 
 
 def create_app(settings: Settings | None = None, *, instance_path: str | None = None,
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
     for blueprint in (webhooks.bp, health.bp, metrics.bp, api.bp, audit.bp, openapi.bp):
         app.register_blueprint(blueprint)
 
+    from smsgate import jobs  # noqa: F401 - registers the job functions queued by name
     from smsgate.cli import smsgate_group
 
     app.cli.add_command(smsgate_group)
@@ -82,12 +83,12 @@ def _register_error_handlers(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         return jsonify({"error": {"code": code, "message": exc.description}}), exc.code
 
-    # The database is down or out of reach (OperationalError, InterfaceError), or every
-    # connection of the pool is busy for longer than its timeout (under gevent a worker
-    # serves far more requests at once than its pool has connections): 503, so clients and
-    # Twilio retry. Views that write catch these themselves to roll back first.
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
+    # The one place a database failure becomes 503 `database_unavailable`: the server is down
+    # or out of reach, a statement failed (nothing was committed: the request's transaction is
+    # rolled back here), or every pooled connection stayed busy past its timeout (a gevent
+    # worker serves more requests at once than its pool has connections). Clients and Twilio
+    # retry; the unique MessageSid makes a retried webhook safe.
+    @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
     def _database_unavailable(exc: Exception):
         from smsgate.extensions import db
@@ -96,7 +97,7 @@ def _register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         logging.getLogger("smsgate").warning("database_unavailable",
                                              extra={"error": type(exc).__name__})
-        body = Unavailable("database unavailable, retry later", code="database_unavailable")
+        body = DatabaseUnavailable()
         return jsonify(body.to_dict()), body.status
 
     @app.errorhandler(Exception)

@@ -57,3 +57,12 @@ class Unavailable(SmsgateError):
     """A dependency is down; the caller (Twilio included) should retry later."""
 
     code, status = "unavailable", 503
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be reached (or its pool has no free connection): 503, retry."""
+
+    code = "database_unavailable"
+
+    def __init__(self, message: str = "database unavailable, retry later") -> None:
+        super().__init__(message)

@@ -1,5 +1,6 @@
 """Thin RQ entry points: take ids, open a session, call a service, commit.
 
+Each job is registered under the name its domain module queues it by (`jobqueue.register`).
 Jobs run inside the app context that `smsgate worker` pushes; none builds an app at import
 time. Every job is safe to run twice: the services claim their rows before acting.
 """
@@ -13,9 +14,14 @@ from datetime import timedelta
 from typing import TypeVar
 
 from flask import current_app
+from sqlalchemy.orm import sessionmaker
 
-from smsgate.infra import counters
+from smsgate.campaigns import dispatch, queueing
+from smsgate.campaigns.ratelimit import RateLimiter
+from smsgate.config import Settings
 from smsgate.extensions import db, queue, redis_connection
+from smsgate.infra import counters
+from smsgate.infra.jobqueue import register
 from smsgate.messaging import outbox
 from smsgate.messaging.provider import Provider, ProviderError
 
@@ -48,6 +54,7 @@ class RepliesLeftPending(Exception):
     """Some replies of a batch met transient provider errors: RQ retries the job later."""
 
 
+@register(outbox.SEND_REPLIES_JOB)
 @_fresh_session
 def send_replies(outbox_ids: list[int]) -> dict[str, int]:
     """Send each reply in `outbox_ids` once; the others of the batch are not held up by one
@@ -114,13 +121,7 @@ def sweep() -> dict[str, int]:
     return counts
 
 
-# --- campaigns (issue #3) -------------------------------------------------------------------
-from sqlalchemy.orm import sessionmaker
-
-from smsgate.campaigns import dispatch, queueing
-from smsgate.campaigns.ratelimit import RateLimiter
-
-
+@register(queueing.SEND_BATCH_JOB)
 @_fresh_session
 def send_campaign_batch(campaign_id: int, recipient_ids: list[int]) -> dict[str, int]:
     """Text the batch's still-queued recipients once each, consent re-checked per text.
@@ -133,7 +134,7 @@ def send_campaign_batch(campaign_id: int, recipient_ids: list[int]) -> dict[str,
                                threads=settings.send_threads)
 
 
-def _sweep_campaigns(settings) -> dict[str, int]:
+def _sweep_campaigns(settings: Settings) -> dict[str, int]:
     """Settle campaign texts a dead worker left `sending`, then re-queue batches whose job is
     gone; commits between the two so nothing is queued before its rows say `queued`."""
     settled = queueing.settle_stale(db.session, provider(),

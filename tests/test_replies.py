@@ -152,13 +152,13 @@ def test_permanent_twilio_error_fails_without_retry(app, brand, post_signed, twi
 
 def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand, post_signed,
                                                                       twilio):
-    from smsgate.messaging.outbox import MAX_ATTEMPTS, RETRY
+    from smsgate.messaging.outbox import MAX_CALLS_PER_REPLY, RETRY
     from smsgate.messaging.provider import ProviderError
 
-    assert RETRY.max == MAX_ATTEMPTS - 1 and RETRY.intervals == sorted(RETRY.intervals)
+    assert RETRY.max == MAX_CALLS_PER_REPLY - 1 and RETRY.intervals == sorted(RETRY.intervals)
     post_signed(PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
-    for attempt in range(1, MAX_ATTEMPTS):
+    for attempt in range(1, MAX_CALLS_PER_REPLY):
         twilio.fail_next(500 if attempt % 2 else 429, message=f"busy {attempt}")
         try:
             jobs.send_reply(row_id)
@@ -170,7 +170,7 @@ def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand
     twilio.fail_next(503, message="still down")
     assert jobs.send_reply(row_id) == "failed"
     row = outbox_rows()[0]
-    assert (row.status, row.attempts, row.error_code) == ("failed", MAX_ATTEMPTS, "503")
+    assert (row.status, row.attempts, row.error_code) == ("failed", MAX_CALLS_PER_REPLY, "503")
     assert twilio.sent == []
 
 

@@ -27,14 +27,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smsgate.campaigns.dispatch import FIND_SENT_MARGIN, MAX_ATTEMPTS, Sender, load_sender
-from smsgate.infra.jobqueue import alive
+from smsgate.infra.jobqueue import alive, job_function
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import Campaign, CampaignRecipient, utcnow
 from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 
-JOB = "smsgate.jobs.send_campaign_batch"
+SEND_BATCH_JOB = "send_campaign_batch"  # registered by smsgate.jobs: (campaign_id, ids)
 # A batch waits for its brand's rate cap: 250 texts at 1 per second take over four minutes.
 JOB_TIMEOUT = 3600
 RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
@@ -53,7 +53,7 @@ def batches(recipient_ids: Sequence[int], size: int) -> list[list[int]]:
 
 
 def _job_data(campaign_id: int, batch: list[int], first_id: int):
-    return Queue.prepare_data(JOB, args=(campaign_id, batch), job_id=job_id(campaign_id, first_id),
+    return Queue.prepare_data(job_function(SEND_BATCH_JOB), args=(campaign_id, batch), job_id=job_id(campaign_id, first_id),
                               timeout=JOB_TIMEOUT, retry=RETRY, failure_ttl=7 * 24 * 3600,
                               result_ttl=3600)
 

@@ -1,4 +1,4 @@
-"""Create a campaign: compose its text once, sort the recipients, write the eligible ones.
+"""Create a campaign: compose its text once, split the recipients, write the eligible ones.
 
 Contract of `create_campaign`:
 * The text sent is `compose.campaign_body(brand, body)`: the brand's name first and the STOP
@@ -63,7 +63,7 @@ def compose_body(brand: Brand, body: str) -> str:
     return text
 
 
-def sort_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
+def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
                     ) -> tuple[list[str], list[Refusal]]:
     """Split `raw_numbers` into E.164 numbers that may be texted and refusals, both in list
     order."""
@@ -109,7 +109,7 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
     """Write the campaign and one `queued` row per accepted recipient; flush, no commit."""
     text = compose_body(brand, body)
     cost = compose.segment_cost(text)
-    accepted, refused = sort_recipients(session, brand.id, recipients)
+    accepted, refused = split_recipients(session, brand.id, recipients)
     campaign = Campaign(brand_id=brand.id, api_key_id=api_key_id, requested_body=body,
                         body=text, encoding=cost.encoding, segments=cost.segments,
                         refused_at_request=len(refused), created_at=utcnow())

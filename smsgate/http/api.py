@@ -2,19 +2,19 @@
 
 Each route is an edge: it authenticates, reads the body (smsgate.http.params), calls one
 service, commits once, and only then queues jobs. A database failure answers 503 with
-nothing half-written; bad input answers 4xx JSON; neither is ever a 500.
+nothing half-written (the app's handler rolls back); bad input answers 4xx JSON; neither is
+ever a 500.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy.exc import DBAPIError
 
 from smsgate.accounts.brands import get_brand
 from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
 from smsgate.consent import service as consents
-from smsgate.errors import InvalidInput, PayloadTooLarge, Unavailable
+from smsgate.errors import InvalidInput, PayloadTooLarge
 from smsgate.extensions import db, queue
 from smsgate.http import params
 from smsgate.http.auth import require_brand, require_key
@@ -22,16 +22,6 @@ from smsgate.models import ApiKey, Brand
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def _commit() -> None:
-    """Commit the request's one transaction, or roll it back and answer 503."""
-    try:
-        db.session.commit()
-    except DBAPIError as exc:
-        db.session.rollback()
-        raise Unavailable("database unavailable, retry later",
-                          code="database_unavailable") from exc
 
 
 def _brand(key: ApiKey, payload: dict) -> Brand:
@@ -65,7 +55,7 @@ def record_consents():
         entries = [{name: payload.get(name) for name in ("number", "action", "evidence")}]
     ids = consents.record_consents(db.session, brand, entries, default_source=source,
                                    api_key_id=key.id)
-    _commit()
+    db.session.commit()
     if bulk:
         return jsonify({"brand": brand.name, "count": len(ids), "ids": ids}), 201
     return jsonify({"id": ids[0], "brand": brand.name}), 201
@@ -96,7 +86,7 @@ def create_campaign():
                            field="recipients")
     brand = _brand(key, payload)
     created = campaigns.create_campaign(db.session, brand, body, recipients, api_key_id=key.id)
-    _commit()
+    db.session.commit()
     campaign = created.campaign
     queueing.enqueue_campaign(queue("campaigns"), campaign.id, created.recipient_ids,
                               settings.recipients_per_job)

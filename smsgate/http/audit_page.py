@@ -40,7 +40,7 @@ from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 bp = Blueprint("page", __name__, url_prefix="/audit")
 
 COOKIE = "smsgate_audit_key"
-ROLES = ("auditor", "admin")
+PAGE_ROLES = ("auditor", "admin")  # keys that may sign in to this page
 
 
 @bp.before_request
@@ -65,7 +65,7 @@ def _signed_in() -> ApiKey | None:
     """The live auditor (or admin) key held in the cookie, else None."""
     secret = request.cookies.get(COOKIE, "")
     key = find_key(db.session, secret) if secret else None
-    return key if key is not None and key.role in ROLES else None
+    return key if key is not None and key.role in PAGE_ROLES else None
 
 
 def _render(key: ApiKey | None, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -127,7 +127,7 @@ def sign_in():
     key = find_key(db.session, secret) if secret else None
     if key is None:
         return _render(None, 401, sign_in_error="Unknown or revoked key.")
-    if key.role not in ROLES:
+    if key.role not in PAGE_ROLES:
         return _render(None, 403, sign_in_error="This page needs an auditor key.")
     response = redirect(url_for(".page"), code=303)
     response.set_cookie(COOKIE, secret, path="/audit", httponly=True, samesite="Strict",

@@ -2,8 +2,8 @@
 
 An inbound text is answered 200 only once it is committed, with its consent change and its
 reply (`smsgate.consent.inbound_writer` commits the texts of concurrent requests together). A
-database failure answers 503 so Twilio retries, and the unique MessageSid makes that retry
-safe.
+database failure answers 503 (the app's one handler, in `create_app`) so Twilio retries, and
+the unique MessageSid makes that retry safe.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app
-from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
 from smsgate.consent.inbound import InboundText
-from smsgate.errors import BadRequest, Unavailable
+from smsgate.errors import BadRequest
 from smsgate.extensions import db, queue
 from smsgate.consent.inbound_writer import InboundWriter
 from smsgate.http.signature import verified_form
@@ -57,13 +56,6 @@ def _field(form: MultiDict[str, str], name: str, required: bool = True) -> str |
     return value or None
 
 
-def _unavailable(exc: DBAPIError) -> Unavailable:
-    """Roll back and answer 503: Twilio retries, and nothing was half-written."""
-    db.session.rollback()
-    log.error("webhook_db_error", extra={"error": type(exc).__name__})
-    return Unavailable("database unavailable, retry later", code="database_unavailable")
-
-
 @bp.post("/inbound")
 def inbound() -> Response:
     """Record an inbound text, its consent change and its reply; answer empty TwiML."""
@@ -73,10 +65,7 @@ def inbound() -> Response:
         to_number=_field(form, "To"), body=_field(form, "Body", required=False) or "",
         messaging_service_sid=_field(form, "MessagingServiceSid", required=False),
         opt_out_type=_field(form, "OptOutType", required=False))
-    try:
-        outcome = inbound_writer().submit(text)
-    except DBAPIError as exc:
-        raise _unavailable(exc) from exc
+    outcome = inbound_writer().submit(text)  # a database failure: 503 (create_app's handler)
     if outcome.duplicate:
         describe_request("inbound_duplicate", message_sid=text.message_sid)
         return _twiml()
@@ -98,11 +87,8 @@ def status() -> Response:
         to_number=_field(form, "To", required=False),
         from_number=_field(form, "From", required=False),
         messaging_service_sid=_field(form, "MessagingServiceSid", required=False))
-    try:
-        entry_id = record_status(db.session, callback)
-        db.session.commit()
-    except DBAPIError as exc:
-        raise _unavailable(exc) from exc
+    entry_id = record_status(db.session, callback)
+    db.session.commit()
     if entry_id is not None:
         log.info("provider_opt_out", extra={"message_sid": callback.message_sid,
                                             "entry_id": entry_id})

@@ -4,8 +4,8 @@ Exactly once: a job claims its row with a conditional UPDATE (pending -> sending
 provider call and records the SID after it. A crash between the two leaves a `sending` row;
 the sweeper asks the provider whether the text went before it ever sends again.
 
-One RQ job sends the replies of one group commit, up to `REPLIES_PER_JOB` of them
-(`smsgate.jobs.send_replies`): creating a job costs far more than sending its ids. The
+One RQ job (`SEND_REPLIES_JOB`) sends the replies of one group commit, up to
+`REPLIES_PER_JOB` of them: creating a job costs far more than sending its ids. The
 Redis hash `REPLY_JOBS` names the job holding each pending reply, so the sweeper can tell a
 reply whose job is alive from one whose job was never queued (Redis was down), lost, or
 died with its worker; it queues those again.
@@ -27,23 +27,21 @@ from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smsgate.infra.jobqueue import alive
+from smsgate.infra.jobqueue import alive, job_function
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import OutboxMessage, utcnow
 from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=[5, 15, 60, 180, 600])
+MAX_CALLS_PER_REPLY = 6  # provider calls, over every retry, before a reply is `failed`
+RETRY = Retry(max=MAX_CALLS_PER_REPLY - 1, interval=[5, 15, 60, 180, 600])
 
 
 REPLY_JOBS = "smsgate:reply_jobs"  # hash: outbox id -> id of the RQ job that sends it
-JOB = "smsgate.jobs.send_replies"
-# A job sends its replies one after the other; past this many, more jobs let several workers
-# send a large batch's confirmations at once. Under load a group commit holds 10 to 16 texts
-# (docs/benchmarks.md): one job each, where 10 split most of them in two jobs, each of which
-# costs more to create than its replies cost to queue.
+SEND_REPLIES_JOB = "send_replies"  # registered by smsgate.jobs: (outbox_ids) -> counts
+# Enough for one group commit under load (10 to 16 texts, docs/benchmarks.md) in one job;
+# past it, more jobs let several workers send a large batch's confirmations at once.
 REPLIES_PER_JOB = 16
 
 
@@ -61,7 +59,7 @@ def enqueue_replies(replies: Queue, outbox_ids: Sequence[int],
         own = pipeline if pipeline is not None else replies.connection.pipeline()
         for start in range(0, len(outbox_ids), REPLIES_PER_JOB):
             ids = list(outbox_ids[start:start + REPLIES_PER_JOB])
-            job = replies.enqueue(JOB, ids, retry=RETRY, failure_ttl=7 * 24 * 3600,
+            job = replies.enqueue(job_function(SEND_REPLIES_JOB), ids, retry=RETRY, failure_ttl=7 * 24 * 3600,
                                   pipeline=own)  # first: RQ starts the pipeline's MULTI itself
             own.hset(REPLY_JOBS, mapping=dict.fromkeys(ids, job.id))
         if pipeline is None:
@@ -104,7 +102,7 @@ def deliver(session: Session, message: OutboxMessage, provider: Provider) -> Non
     except ProviderError as exc:
         message.error_code = str(exc.code or exc.status or "")
         message.error_message = exc.message[:500]
-        if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+        if exc.permanent or message.attempts >= MAX_CALLS_PER_REPLY:
             message.status = "failed"
             log.warning("reply_failed", extra={"outbox_id": message.id, "error": str(exc),
                                                "to": mask_number(message.to_number)})
