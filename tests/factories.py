@@ -18,10 +18,31 @@ from smsgate.extensions import db, queue
 from smsgate.models import utcnow
 
 SENDER = "+14155550100"
+INBOUND_PATH = "/webhooks/twilio/inbound"
+STATUS_PATH = "/webhooks/twilio/status"
 TWILIO_LIST = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/AC\w+/Messages\.json")
 OPT_IN_EVIDENCE = {"consent_text": "Yes, text me Acme deals. Msg & data rates may apply.",
                    "url": "https://acme.example/join", "ip": "203.0.113.7",
                    "user_agent": "Mozilla/5.0", "time": "2024-05-01T12:00:00Z"}
+
+
+def inbound(body: str, sid: str = "SM" + "a" * 32, sender: str = "+14155550123",
+            to: str = SENDER, **extra) -> dict:
+    """The form Twilio posts to the inbound webhook for one text."""
+    params = {"MessageSid": sid, "AccountSid": "AC" + "1" * 32, "From": sender, "To": to,
+              "Body": body, "NumMedia": "0"}
+    params.update(extra)
+    return params
+
+
+def status_callback(sid: str, status: str, error: str | None = None, **extra) -> dict:
+    """The form Twilio posts to the status webhook for one message."""
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "1" * 32,
+              "To": "+14155550123", "From": SENDER}
+    if error:
+        params["ErrorCode"] = error
+    params.update(extra)
+    return params
 
 
 def new_writer(**options):

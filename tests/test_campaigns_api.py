@@ -20,7 +20,8 @@ from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import event, func, select, update
-from test_status_webhook import STATUS, callback
+from factories import STATUS_PATH as STATUS
+from factories import status_callback as callback
 
 from smsgate import jobs
 from smsgate.extensions import db

@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 from factories import (
+    INBOUND_PATH,
     OPT_IN_EVIDENCE,
     consent,
+    inbound,
     key_header,
     numbers,
     post_json,
     settings_changed,
 )
 from sqlalchemy import func, select
-from test_inbound_webhook import PATH as INBOUND
-from test_inbound_webhook import inbound
 
 from smsgate.consent import ledger
 from smsgate.extensions import db
@@ -103,7 +103,7 @@ def test_form_id_stands_in_for_a_url(client, brand):
 
 
 def test_opt_in_given_before_the_latest_stop_cannot_undo_it(client, brand, post_signed):
-    post_signed(INBOUND, inbound("STOP", sender=PERSON))  # recorded now, long after 2024
+    post_signed(INBOUND_PATH, inbound("STOP", sender=PERSON))  # recorded now, long after 2024
     headers = key_header()
     stale = post_json(client, PATH, {"brand": "Acme", **opt_in()}, headers)
     assert stale.status_code == 422
@@ -206,7 +206,7 @@ def test_report_shows_state_per_brand_and_every_entry(client, brand, post_signed
     db.session.commit()
     consent(other.id, [PERSON])
     post_json(client, PATH, {"brand": "Acme", **opt_in()}, key_header())
-    post_signed(INBOUND, inbound("Stop texting me", sender=PERSON))
+    post_signed(INBOUND_PATH, inbound("Stop texting me", sender=PERSON))
     response = client.get(f"{PATH}/(415) 555-2000", headers=key_header("auditor"))
     assert response.status_code == 200
     data = response.get_json()

@@ -10,7 +10,7 @@ import contextlib
 
 import pytest
 from sqlalchemy import event, func, select, text
-from test_inbound_webhook import PATH, inbound
+from factories import INBOUND_PATH, inbound
 
 from smsgate.accounts.apikeys import issue_key
 from smsgate.extensions import db
@@ -57,7 +57,7 @@ def counts() -> tuple[int, int, int, int]:
 
 def test_database_failure_mid_webhook_answers_503_and_writes_nothing(app, brand, post_signed):
     with database_blocked(db.engine):
-        response = post_signed(PATH, inbound("STOP"))
+        response = post_signed(INBOUND_PATH, inbound("STOP"))
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "database_unavailable"
     assert counts() == (0, 0, 0, 0)
@@ -65,10 +65,10 @@ def test_database_failure_mid_webhook_answers_503_and_writes_nothing(app, brand,
 
 def test_the_stop_twilio_retries_after_the_outage_is_recorded_once(app, brand, post_signed):
     with database_blocked(db.engine):
-        assert post_signed(PATH, inbound("STOP")).status_code == 503
+        assert post_signed(INBOUND_PATH, inbound("STOP")).status_code == 503
     # Twilio retries the same MessageSid; it must not be mistaken for a duplicate.
-    assert post_signed(PATH, inbound("STOP")).status_code == 200
-    assert post_signed(PATH, inbound("STOP")).status_code == 200
+    assert post_signed(INBOUND_PATH, inbound("STOP")).status_code == 200
+    assert post_signed(INBOUND_PATH, inbound("STOP")).status_code == 200
     assert counts() == (1, 1, 1, 1)
     assert db.session.scalars(select(LedgerEntry.action)).one() == "opt_out"
 
@@ -85,7 +85,7 @@ def test_every_pool_connection_busy_answers_503_not_500(app, brand, client, post
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     held = [db.engine.connect() for _ in range(options["pool_size"] + options["max_overflow"])]
     try:
-        webhook = post_signed(PATH, inbound("STOP"))
+        webhook = post_signed(INBOUND_PATH, inbound("STOP"))
         lookup = client.get("/api/v1/consents/+14155552000",
                             headers={"Authorization": f"Bearer {key.secret}"})
     finally:
@@ -95,5 +95,5 @@ def test_every_pool_connection_busy_answers_503_not_500(app, brand, client, post
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "database_unavailable"
     assert counts() == (0, 0, 0, 0)
-    assert post_signed(PATH, inbound("STOP")).status_code == 200  # Twilio's retry
+    assert post_signed(INBOUND_PATH, inbound("STOP")).status_code == 200  # Twilio's retry
     assert counts() == (1, 1, 1, 1)

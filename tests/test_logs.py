@@ -47,9 +47,9 @@ def test_each_request_is_logged_once_with_its_id_and_no_number(client, log_lines
 
 
 def test_inbound_webhook_logs_mask_the_sender(brand, post_signed, log_lines):
-    from test_inbound_webhook import PATH, inbound
+    from factories import INBOUND_PATH, inbound
 
-    post_signed(PATH, inbound("STOP"))
+    post_signed(INBOUND_PATH, inbound("STOP"))
     [line] = log_lines  # one line per webhook: what it did, and the request's own fields
     assert (line["event"], line["intent"], line["status"]) == ("inbound", "opt_out", 200)
     assert (line["method"], line["path"], line["entry_id"]) == (

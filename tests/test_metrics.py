@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import run_worker
-from test_inbound_webhook import PATH, inbound
+from factories import INBOUND_PATH, inbound
 
 
 def sample(text: str, name: str) -> float | None:
@@ -15,9 +15,9 @@ def sample(text: str, name: str) -> float | None:
 
 def test_inbound_intents_queue_depth_and_replies_are_counted(app, brand, client, post_signed,
                                                              twilio):
-    post_signed(PATH, inbound("STOP", sid="SM1"))
-    post_signed(PATH, inbound("STOP", sid="SM1"))  # a retry is not counted twice
-    post_signed(PATH, inbound("hello", sid="SM2"))
+    post_signed(INBOUND_PATH, inbound("STOP", sid="SM1"))
+    post_signed(INBOUND_PATH, inbound("STOP", sid="SM1"))  # a retry is not counted twice
+    post_signed(INBOUND_PATH, inbound("hello", sid="SM2"))
     before = client.get("/metrics")
     assert before.status_code == 200
     assert before.mimetype == "text/plain"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from conftest import ACCOUNT_SID, run_worker
 from sqlalchemy import select, update
-from test_inbound_webhook import PATH, inbound
+from factories import INBOUND_PATH, inbound
 
 from smsgate import jobs
 from smsgate.extensions import db, open_redis, redis_connection
@@ -23,7 +23,7 @@ def outbox_rows():
 
 def reply_stuck_sending(post_signed) -> OutboxMessage:
     """A STOP's reply whose worker claimed it an hour ago and died; its RQ job is gone."""
-    post_signed(PATH, inbound("STOP"))
+    post_signed(INBOUND_PATH, inbound("STOP"))
     [row] = outbox_rows()
     db.session.execute(update(OutboxMessage).values(
         status="sending", claimed_at=utcnow() - timedelta(hours=1)))
@@ -40,7 +40,7 @@ def twilio_lists(twilio, *messages: dict) -> None:
 
 
 def test_worker_sends_the_exact_request_twilio_expects(app, brand, post_signed, twilio):
-    post_signed(PATH, inbound("STOP"))
+    post_signed(INBOUND_PATH, inbound("STOP"))
     run_worker(app, "replies")
     assert len(twilio.sent) == 1
     request = twilio.sent[0]
@@ -55,7 +55,7 @@ def test_worker_sends_the_exact_request_twilio_expects(app, brand, post_signed, 
 
 
 def test_opt_in_reply_names_brand_frequency_rates_help_and_stop(app, brand, post_signed, twilio):
-    post_signed(PATH, inbound("Start"))
+    post_signed(INBOUND_PATH, inbound("Start"))
     run_worker(app, "replies")
     body = twilio.sent[0]["Body"]
     assert body.startswith("Acme: ")
@@ -65,13 +65,13 @@ def test_opt_in_reply_names_brand_frequency_rates_help_and_stop(app, brand, post
 
 def test_same_message_sid_three_times_sends_one_reply(app, brand, post_signed, twilio):
     for _ in range(3):
-        post_signed(PATH, inbound("STOP"))
+        post_signed(INBOUND_PATH, inbound("STOP"))
     run_worker(app, "replies")
     assert len(twilio.sent) == 1
 
 
 def test_job_run_twice_sends_once(app, brand, post_signed, twilio):
-    post_signed(PATH, inbound("HELP"))
+    post_signed(INBOUND_PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
     assert jobs.send_reply(row_id) == "sent"
     assert jobs.send_reply(row_id) == "skipped"
@@ -84,7 +84,7 @@ def test_stop_while_redis_is_down_is_recorded_and_replied_to_once_redis_returns(
     healthy = app.extensions.get("smsgate_redis")  # None: reopened lazily
     app.extensions["smsgate_redis"] = open_redis("redis://127.0.0.1:1/0", "")  # refused
     try:
-        assert post_signed(PATH, inbound("STOP")).status_code == 200
+        assert post_signed(INBOUND_PATH, inbound("STOP")).status_code == 200
         assert app.test_client().get("/healthz").status_code == 503
     finally:
         app.extensions["smsgate_redis"] = healthy
@@ -115,7 +115,7 @@ def test_crash_after_send_is_settled_from_the_provider_not_resent(app, brand, po
 
 
 def test_crash_before_send_is_resent_exactly_once(app, brand, post_signed, twilio):
-    post_signed(PATH, inbound("STOP"))
+    post_signed(INBOUND_PATH, inbound("STOP"))
     run_worker(app, "replies")
     twilio.sent.clear()
     db.session.execute(update(OutboxMessage).values(
@@ -129,7 +129,7 @@ def test_crash_before_send_is_resent_exactly_once(app, brand, post_signed, twili
 
 
 def test_transient_twilio_error_is_retried_then_sent(app, brand, post_signed, twilio):
-    post_signed(PATH, inbound("HELP"))
+    post_signed(INBOUND_PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
     twilio.fail_next(503, message="unavailable")
     # The job re-raises so RQ's Retry schedules another attempt.
@@ -141,7 +141,7 @@ def test_transient_twilio_error_is_retried_then_sent(app, brand, post_signed, tw
 
 
 def test_permanent_twilio_error_fails_without_retry(app, brand, post_signed, twilio):
-    post_signed(PATH, inbound("HELP"))
+    post_signed(INBOUND_PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
     twilio.fail_next(400, code=21211, message="invalid To")
     assert jobs.send_reply(row_id) == "failed"
@@ -156,7 +156,7 @@ def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand
     from smsgate.messaging.provider import ProviderError
 
     assert RETRY.max == MAX_CALLS_PER_REPLY - 1 and RETRY.intervals == sorted(RETRY.intervals)
-    post_signed(PATH, inbound("HELP"))
+    post_signed(INBOUND_PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
     for attempt in range(1, MAX_CALLS_PER_REPLY):
         twilio.fail_next(500 if attempt % 2 else 429, message=f"busy {attempt}")
