@@ -224,6 +224,28 @@ def test_campaign_status_is_for_marketers_of_its_brand(client, brand):
                                                                          "unknown_campaign")
 
 
+def test_a_scoped_key_cannot_tell_another_brands_campaign_from_a_missing_one(client, brand):
+    from smsgate.accounts.brands import create_brand
+
+    create_brand(db.session, "Other", ["+14155550101"])
+    db.session.commit()
+    consent(brand.id, numbers(1))
+    cid = create(client, numbers(1), key_header()).get_json()["id"]
+    other = key_header("marketer", "Other")
+    answers = [client.get(f"{PATH}/{campaign_id}", headers=other)
+               for campaign_id in (cid, cid + 1000, 2**40)]
+    assert [(a.status_code, a.get_json()["error"]["code"]) for a in answers] == [
+        (403, "wrong_brand")] * 3
+
+
+def test_a_scoped_key_naming_a_brand_that_does_not_exist_is_refused_as_another_brand(
+        client, brand):
+    payload = {"brand": "Nobody", "body": "hi", "recipients": numbers(1)}
+    response = post_json(client, PATH, payload, key_header("marketer", "Acme"))
+    assert (response.status_code, response.get_json()["error"]["code"]) == (403,
+                                                                           "wrong_brand")
+
+
 def test_unknown_brand_is_404(client, brand):
     response = create(client, numbers(1), key_header(), brand="Nobody")
     assert (response.status_code, response.get_json()["error"]["code"]) == (404,

@@ -181,6 +181,9 @@ def test_recording_consent_needs_a_marketer_key_for_the_brand(client, brand):
         assert post_json(client, PATH, body, headers).status_code == status
     unknown = post_json(client, PATH, {**body, "brand": "Nobody"}, key_header())
     assert unknown.status_code == 404
+    # A key scoped to a brand learns nothing about which other brands exist.
+    probing = post_json(client, PATH, {**body, "brand": "Nobody"}, key_header("marketer", "Acme"))
+    assert (probing.status_code, probing.get_json()["error"]["code"]) == (403, "wrong_brand")
     assert_nothing_written()
     assert post_json(client, PATH, body, key_header("marketer", "Acme")).status_code == 201
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from smsgate.consent.policy import refusal_reason
-from smsgate.errors import InvalidInput, NotFound
+from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
@@ -125,11 +125,15 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
     return CampaignCreated(campaign, recipient_ids, refused)
 
 
-def get_campaign(session: Session, campaign_id: int) -> Campaign:
-    """Campaign `campaign_id`, or NotFound."""
+def get_campaign(session: Session, campaign_id: int, brand_id: int | None = None) -> Campaign:
+    """Campaign `campaign_id`, or NotFound; with `brand_id`, only a campaign of that brand
+    counts, and any other (existing or not) is Forbidden, so that a key scoped to a brand
+    cannot learn which campaign ids other brands have."""
     # campaigns.id is a 32-bit integer on PostgreSQL: a larger id names no campaign, and
     # passing it to the driver would fail with an overflow instead of a 404.
     campaign = session.get(Campaign, campaign_id) if 0 < campaign_id < 2**31 else None
+    if brand_id is not None and (campaign is None or campaign.brand_id != brand_id):
+        raise Forbidden("this key is limited to another brand", code="wrong_brand")
     if campaign is None:
         raise NotFound(f"no campaign {campaign_id}", code="unknown_campaign")
     return campaign

@@ -8,27 +8,34 @@ ever a 500.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify
 
 from smsgate.accounts.brands import get_brand
 from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
 from smsgate.consent import service as consents
-from smsgate.errors import InvalidInput, PayloadTooLarge
+from smsgate.errors import Forbidden, InvalidInput, PayloadTooLarge
 from smsgate.extensions import db, queue
 from smsgate.http import params
-from smsgate.http.auth import require_brand, require_key
+from smsgate.http.auth import require_key
 from smsgate.models import ApiKey, Brand
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _brand(key: ApiKey, payload: dict) -> Brand:
-    """The brand the body names: 404 when unknown, 403 when the key serves another."""
-    brand = get_brand(db.session, params.string(payload, "brand", max_length=64))
-    require_brand(key, brand.id)
-    return brand
+def _brand(key: ApiKey, payload: dict[str, Any]) -> Brand:
+    """The brand the body names: 403 when the key serves another (decided before any look-up,
+    so a scoped key cannot probe which brands exist), else 404 when unknown."""
+    name = params.string(payload, "brand", max_length=64)
+    if key.brand_id is not None:
+        own = db.session.get(Brand, key.brand_id)
+        if own is None or own.name != name:
+            raise Forbidden("this key is limited to another brand", code="wrong_brand")
+        return own
+    return get_brand(db.session, name)
 
 
 @bp.post("/consents")
@@ -101,6 +108,5 @@ def create_campaign():
 def campaign_status(campaign_id: int):
     """The campaign's progress: status and counts per outcome."""
     key = require_key("marketer")
-    campaign = campaigns.get_campaign(db.session, campaign_id)
-    require_brand(key, campaign.brand_id)
+    campaign = campaigns.get_campaign(db.session, campaign_id, key.brand_id)
     return jsonify(campaigns.campaign_progress(db.session, campaign))

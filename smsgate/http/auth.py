@@ -27,8 +27,3 @@ def require_key(*roles: str) -> ApiKey:
     g.api_key = key
     return key
 
-
-def require_brand(key: ApiKey, brand_id: int) -> None:
-    """403 unless `key` is unscoped or scoped to `brand_id`."""
-    if key.brand_id is not None and key.brand_id != brand_id:
-        raise Forbidden("this key is limited to another brand", code="wrong_brand")
