@@ -81,7 +81,9 @@ def send_replies(outbox_ids: list[int]) -> dict[str, int]:
 
 @_fresh_session
 def send_reply(outbox_id: int) -> str:
-    """Send the reply in outbox row `outbox_id` once; a transient error re-raises for RQ's retry.
+    """Send the reply in outbox row `outbox_id` once; a transient error re-raises for RQ's
+    retry, unless the provider's list shows the text went, or cannot be read (then the row
+    stays `sending` and the sweeper settles it).
 
     Jobs queued by earlier versions (one per reply) still call this; `send_replies` does too.
     """
@@ -97,7 +99,7 @@ def send_reply(outbox_id: int) -> str:
     db.session.commit()
     if message.status == "sent":
         counters.count(redis_connection(), "texts_sent_total", "reply")
-    else:
+    elif message.status == "failed":
         counters.count(redis_connection(), "texts_failed_total", message.error_code or "")
     return message.status
 

@@ -142,6 +142,7 @@ class TwilioMock:
         self.mock = mock
         self.sent: list[dict[str, str]] = []
         self.failures: list[tuple[int, dict]] = []  # queued (status, body) answers
+        self.timeouts_after_accepting = 0  # next creates: recorded, then the answer is lost
         self._lock = threading.Lock()
         mock.add_callback(responses.POST, TWILIO_MESSAGES, callback=self._create)
 
@@ -149,8 +150,14 @@ class TwilioMock:
         """Make the next create call answer `status` with Twilio error `code`."""
         self.failures.append((status, {"code": code, "message": message, "status": status}))
 
+    def time_out_after_accepting_next(self) -> None:
+        """Make the next create call reach Twilio (the text goes) but its answer time out."""
+        self.timeouts_after_accepting += 1
+
     def _create(self, request):
         import json
+
+        import requests
 
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
         form["_url"] = request.url
@@ -161,6 +168,9 @@ class TwilioMock:
                 return status, {"Content-Type": "application/json"}, json.dumps(body)
             self.sent.append(form)
             sid = f"SM{len(self.sent):032x}"
+            if self.timeouts_after_accepting:
+                self.timeouts_after_accepting -= 1
+                raise requests.exceptions.ReadTimeout("read timed out (test)")
         return 201, {"Content-Type": "application/json"}, json.dumps(
             {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body"),
              "from": form.get("From"), "account_sid": ACCOUNT_SID})

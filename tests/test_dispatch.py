@@ -22,8 +22,8 @@ from factories import (
 from rq import Retry
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
-from test_inbound_webhook import PATH as INBOUND
-from test_inbound_webhook import inbound
+from factories import INBOUND_PATH as INBOUND
+from factories import inbound
 
 from smsgate import jobs
 from smsgate.campaigns import dispatch, queueing

@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 from sqlalchemy import text as sql_text
-from test_inbound_webhook import PATH, inbound
+from factories import INBOUND_PATH as PATH
+from factories import inbound
 from twilio.request_validator import RequestValidator
 
 from smsgate.consent import ledger

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from conftest import ACCOUNT_SID, run_worker
 from sqlalchemy import select, update
-from factories import INBOUND_PATH, inbound
+from factories import INBOUND_PATH, MessageList, inbound
 
 from smsgate import jobs
 from smsgate.extensions import db, open_redis, redis_connection
@@ -129,6 +129,7 @@ def test_crash_before_send_is_resent_exactly_once(app, brand, post_signed, twili
 
 
 def test_transient_twilio_error_is_retried_then_sent(app, brand, post_signed, twilio):
+    MessageList(twilio)  # asked before the retry: the text did not go
     post_signed(INBOUND_PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
     twilio.fail_next(503, message="unavailable")
@@ -156,6 +157,7 @@ def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand
     from smsgate.messaging.provider import ProviderError
 
     assert RETRY.max == MAX_CALLS_PER_REPLY - 1 and RETRY.intervals == sorted(RETRY.intervals)
+    listing = MessageList(twilio)  # asked after each 5xx: nothing went, so a retry may send
     post_signed(INBOUND_PATH, inbound("HELP"))
     row_id = outbox_rows()[0].id
     for attempt in range(1, MAX_CALLS_PER_REPLY):
@@ -172,6 +174,31 @@ def test_twilio_500s_and_429s_are_retried_then_marked_failed_not_lost(app, brand
     row = outbox_rows()[0]
     assert (row.status, row.attempts, row.error_code) == ("failed", MAX_CALLS_PER_REPLY, "503")
     assert twilio.sent == []
+    fives = sum(1 for attempt in range(1, MAX_CALLS_PER_REPLY) if attempt % 2) + 1
+    assert listing.calls == fives  # asked after each 5xx, never after a 429
+
+
+def test_a_reply_twilio_accepted_before_the_answer_timed_out_is_sent_exactly_once(
+        app, brand, post_signed, twilio):
+    listing = MessageList(twilio)
+    post_signed(INBOUND_PATH, inbound("STOP"))
+    twilio.time_out_after_accepting_next()
+    run_worker(app, "replies")
+    run_worker(app, "replies")  # nothing left to retry: the list showed the text had gone
+    assert len(twilio.sent) == 1 and listing.calls == 1
+    row = outbox_rows()[0]
+    assert (row.status, row.provider_sid) == ("sent", "SM" + f"{1:032x}")
+
+
+def test_a_reply_whose_fate_cannot_be_read_is_left_to_the_sweeper_not_resent(
+        app, brand, post_signed, twilio):
+    listing = MessageList(twilio)
+    listing.fail = True
+    post_signed(INBOUND_PATH, inbound("STOP"))
+    twilio.time_out_after_accepting_next()
+    run_worker(app, "replies")
+    assert len(twilio.sent) == 1
+    assert outbox_rows()[0].status == "sending"
 
 
 def test_sweeper_finds_a_text_twilio_accepted_but_has_not_sent_yet(app, brand, post_signed,

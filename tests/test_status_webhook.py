@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import run_worker
 from sqlalchemy import select
-from test_inbound_webhook import PATH, inbound
+from factories import INBOUND_PATH as PATH
+from factories import inbound
 
 from smsgate.extensions import db
 from smsgate.models import ConsentState, LedgerEntry, OutboxMessage, StatusEvent

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_CALLS_PER_REPLY = 6  # provider calls, over every retry, before a reply is `failed`
 RETRY = Retry(max=MAX_CALLS_PER_REPLY - 1, interval=[5, 15, 60, 180, 600])
+FIND_SENT_MARGIN = timedelta(minutes=1)  # clock skew between us and the provider
 
 
 REPLY_JOBS = "smsgate:reply_jobs"  # hash: outbox id -> id of the RQ job that sends it
@@ -95,23 +96,52 @@ def claim(session: Session, outbox_id: int) -> OutboxMessage | None:
 
 
 def deliver(session: Session, message: OutboxMessage, provider: Provider) -> None:
-    """Send a claimed row and record the outcome. Transient errors return it to pending."""
+    """Send a claimed row and record the outcome.
+
+    A permanent error fails the row. A transient error that may hide a text the provider did
+    accept (a 5xx, a timeout, a lost connection; not a 429) is checked against the provider's
+    message list first: listed -> `sent`; the list cannot be read -> the row stays `sending`
+    for the sweeper, which asks again. Otherwise the row goes back to `pending` and the error
+    is re-raised for RQ's retry (or `failed` after MAX_CALLS_PER_REPLY calls).
+    """
     try:
         sid = provider.send(message.to_number, message.body, from_=message.from_number,
                             messaging_service_sid=message.messaging_service_sid)
     except ProviderError as exc:
         message.error_code = str(exc.code or exc.status or "")
         message.error_message = exc.message[:500]
-        if exc.permanent or message.attempts >= MAX_CALLS_PER_REPLY:
-            message.status = "failed"
-            log.warning("reply_failed", extra={"outbox_id": message.id, "error": str(exc),
-                                               "to": mask_number(message.to_number)})
+        if exc.permanent:
+            _fail(message, exc)
+            return
+        if exc.status != 429:
+            try:
+                sid = provider.find_sent(message.to_number, message.from_number,
+                                         message.claimed_at - FIND_SENT_MARGIN, message.body)
+            except ProviderError as listing:  # its text may name the number: not logged
+                log.warning("reply_unsettled", extra={
+                    "outbox_id": message.id, "error_code": listing.code or listing.status})
+                return
+            if sid:
+                _record_sent(message, sid)
+                return
+        if message.attempts >= MAX_CALLS_PER_REPLY:
+            _fail(message, exc)
             return
         message.status = "pending"
         raise
+    _record_sent(message, sid)
+
+
+def _record_sent(message: OutboxMessage, sid: str) -> None:
     message.status, message.provider_sid, message.sent_at = "sent", sid, utcnow()
     log.info("reply_sent", extra={"outbox_id": message.id, "sid": sid, "kind": message.kind,
                                   "to": mask_number(message.to_number)})
+
+
+def _fail(message: OutboxMessage, exc: ProviderError) -> None:
+    message.status = "failed"
+    log.warning("reply_failed", extra={"outbox_id": message.id, "error": str(exc),
+                                       "to": mask_number(message.to_number)})
 
 
 class StaleReplies(NamedTuple):
@@ -130,7 +160,7 @@ def resolve_stale(session: Session, provider: Provider, older_than: timedelta) -
         OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)).all()
     for message in stale:
         sid = provider.find_sent(message.to_number, message.from_number,
-                                 message.claimed_at - timedelta(minutes=1), message.body)
+                                 message.claimed_at - FIND_SENT_MARGIN, message.body)
         if sid:
             message.status, message.provider_sid, message.sent_at = "sent", sid, utcnow()
             found_sent.append(message.id)
