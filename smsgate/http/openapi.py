@@ -190,12 +190,12 @@ SPEC: dict[str, Any] = {
             "summary": "Walk the hash chain: is the ledger intact?", "security": _BEARER,
             "responses": {"200": _json(_VERIFY, "The verification"), **_errors(401, 403)}}},
         "/healthz": {"get": {
-            "summary": "200 when the database and Redis answer, 503 otherwise",
+            "summary": "200 when the database answers (Redis reported), 503 when it does not",
             "responses": {code: _json({
                 "type": "object", "required": ["ok", "database", "redis"],
                 "properties": {"ok": {"type": "boolean"}, "database": {"type": "string"},
                                "redis": {"type": "string"}}}, text)
-                for code, text in (("200", "Healthy"), ("503", "A dependency is down"))}}},
+                for code, text in (("200", "Can record texts"), ("503", "The database is down"))}}},
     },
 }
 
