@@ -8,13 +8,13 @@ import os
 from collections.abc import Mapping
 
 from dotenv import load_dotenv
-from flask import Flask, jsonify
-from sqlalchemy.exc import DBAPIError
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from smsgate.config import Settings
-from smsgate.errors import DatabaseUnavailable, SmsgateError
+from smsgate.errors import DatabaseUnavailable, InvalidInput, SmsgateError
 
 
 def create_app(settings: Settings | None = None, *, instance_path: str | None = None,
@@ -61,6 +61,9 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
     from smsgate.cli import smsgate_group
 
     app.cli.add_command(smsgate_group)
+    from smsgate.http.params import check_query_and_cookies
+
+    app.before_request(check_query_and_cookies)
     _register_error_handlers(app)
     return app
 
@@ -98,6 +101,21 @@ def _register_error_handlers(app: Flask) -> None:
         logging.getLogger("smsgate").warning("database_unavailable",
                                              extra={"error": type(exc).__name__})
         body = DatabaseUnavailable()
+        return jsonify(body.to_dict()), body.status
+
+    # A value the database refuses to store (out of range, malformed for its column): an API
+    # request is at fault, so 422 and nothing written. A webhook still answers 503, so that
+    # Twilio retries: a STOP must never be dropped for a failure that may be ours.
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError):
+        if request.blueprint == "webhooks":
+            return _database_unavailable(exc)
+        from smsgate.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        logging.getLogger("smsgate").warning("data_error", extra={"error": type(exc).__name__})
+        body = InvalidInput("a value cannot be stored as given", code="invalid_value")
         return jsonify(body.to_dict()), body.status
 
     @app.errorhandler(Exception)

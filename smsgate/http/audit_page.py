@@ -34,6 +34,7 @@ from smsgate.consent.ledger import format_time, verify
 from smsgate.errors import Forbidden, SmsgateError
 from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
+from smsgate.http.params import require_text
 from smsgate.models import ApiKey
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
@@ -50,8 +51,10 @@ def _nonce() -> None:
 
 @bp.after_request
 def _security_headers(response: Response) -> Response:
+    # An app-level check may refuse the request before this blueprint's before_request ran.
+    nonce = g.get("csp_nonce") or secrets.token_urlsafe(16)
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'nonce-{g.csp_nonce}'; form-action 'self'; "
+        f"default-src 'none'; style-src 'nonce-{nonce}'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -123,7 +126,7 @@ def _lookup(key: ApiKey) -> dict[str, Any]:
 def sign_in():
     """Check the key and keep it in the browser's cookie (see the module docstring)."""
     _same_site_only()
-    secret = request.form.get("key", "").strip()
+    secret = require_text(request.form.get("key", ""), "key").strip()
     key = find_key(db.session, secret) if secret else None
     if key is None:
         return _render(None, 401, sign_in_error="Unknown or revoked key.")

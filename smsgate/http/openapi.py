@@ -26,9 +26,10 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {400: "Malformed request", 401: "No valid API key", 403: "Wrong role or brand",
+    reasons = {400: "Malformed request (also: a NUL or lone surrogate in the query or a cookie)", 401: "No valid API key", 403: "Wrong role or brand",
                404: "Not found", 413: "Too large (body, recipients or consents)",
-               415: "Body not JSON", 422: "Invalid input", 503: "Database or Redis down"}
+               415: "Body not JSON",
+               422: "Invalid input (also: a NUL or lone surrogate in any JSON string)", 503: "Database or Redis down"}
     return {str(s): _json(_ref("Error"), reasons[s]) for s in statuses}
 
 
@@ -161,7 +162,7 @@ SPEC: dict[str, Any] = {
             "parameters": [{"name": "number", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
             "responses": {"200": _json(_REPORT, "Current state and history"),
-                          **_errors(401, 403, 422)}}},
+                          **_errors(400, 401, 403, 422, 503)}}},
         "/api/v1/campaigns": {"post": {
             "summary": "Enqueue a campaign; refused numbers are listed with their reason",
             "security": _BEARER,
@@ -179,23 +180,25 @@ SPEC: dict[str, Any] = {
                                "status": {"type": "string",
                                           "enum": ["queued", "sending", "done"]},
                                "counts": _ref("Counts")}}, "Progress"),
-                **_errors(401, 403, 404)}}},
+                **_errors(400, 401, 403, 404, 503)}}},
         "/api/v1/ledger.csv": {"get": {
             "summary": "The consent ledger as streamed, spreadsheet-safe CSV",
             "security": _BEARER, "parameters": _LEDGER_FILTERS,
             "responses": {"200": {"description": "RFC 4180 CSV, UTF-8, with a header row",
                                   "content": {"text/csv": {"schema": {"type": "string"}}}},
-                          **_errors(400, 401, 403, 404, 422)}}},
+                          **_errors(400, 401, 403, 404, 422, 503)}}},
         "/api/v1/ledger/verify": {"get": {
             "summary": "Walk the hash chain: is the ledger intact?", "security": _BEARER,
-            "responses": {"200": _json(_VERIFY, "The verification"), **_errors(401, 403)}}},
+            "responses": {"200": _json(_VERIFY, "The verification"),
+                          **_errors(400, 401, 403, 503)}}},
         "/healthz": {"get": {
             "summary": "200 when the database answers (Redis reported), 503 when it does not",
-            "responses": {code: _json({
+            "responses": {**{code: _json({
                 "type": "object", "required": ["ok", "database", "redis"],
                 "properties": {"ok": {"type": "boolean"}, "database": {"type": "string"},
                                "redis": {"type": "string"}}}, text)
-                for code, text in (("200", "Can record texts"), ("503", "The database is down"))}}},
+                for code, text in (("200", "Can record texts"), ("503", "The database is down"))},
+                **_errors(400)}}},
     },
 }
 

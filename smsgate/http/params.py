@@ -2,7 +2,9 @@
 
 The API accepts only `application/json` (or a `+json` type) whose top level is an object.
 Field helpers check types and sizes here, at the edge, so services receive plain values of
-the types they expect and only decide what those values mean.
+the types they expect and only decide what those values mean. Every string that reaches a
+service, from JSON at any depth, the query, cookies or a form, is storable text: no NUL and
+no lone surrogate (either would make the database fail, and the request a 500).
 """
 
 from __future__ import annotations
@@ -26,6 +28,50 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None: a NUL character (no database text
+    column holds one) or a lone surrogate (UTF-8 cannot encode one; JSON's "\\ud800" makes one)."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate, which is not text"
+    return None
+
+
+def require_text(value: str, name: str) -> str:
+    """`value`, or 400 `invalid_text` naming `name` when it cannot be stored as text."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise BadRequest(f"{name} {problem}", code="invalid_text", field=name)
+    return value
+
+
+def _check_json_text(value: Any, path: str) -> None:
+    """Every string of a parsed JSON value, keys included, must be storable text (422)."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem is not None:
+            raise InvalidInput(f"{path or 'the body'} {problem}", code="invalid_text",
+                               field=path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json_text(key, f"{path}.{key}" if path else "a key")
+            _check_json_text(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json_text(item, f"{path}[{index}]")
+
+
+def check_query_and_cookies() -> None:
+    """Before every request: query parameters and cookies must be storable text (400)."""
+    for source, values in (("query parameter", request.args), ("cookie", request.cookies)):
+        for name, value in values.items(multi=True):
+            require_text(name, f"{source} name")
+            require_text(value, f"{source} {name!r}" if text_problem(name) is None else source)
+
+
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object.
 
@@ -44,6 +90,7 @@ def json_object() -> dict[str, Any]:
                          code="invalid_json") from None
     if not isinstance(payload, dict):
         raise InvalidInput("the JSON body must be an object", code="invalid_body")
+    _check_json_text(payload, "")
     return payload
 
 

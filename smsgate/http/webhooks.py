@@ -17,6 +17,7 @@ from smsgate.consent.inbound import InboundText
 from smsgate.errors import BadRequest
 from smsgate.extensions import db, queue
 from smsgate.consent.inbound_writer import InboundWriter
+from smsgate.http.params import text_problem
 from smsgate.http.signature import verified_form
 from smsgate.logs import describe_request
 from smsgate.consent.status import StatusCallback, record_status
@@ -49,8 +50,8 @@ def _field(form: MultiDict[str, str], name: str, required: bool = True) -> str |
     value = form.get(name, "")
     if len(value) > MAX_LENGTHS.get(name, MAX_FIELD * 4):
         raise BadRequest(f"field {name} is too long", code="field_too_long")
-    if "\x00" in value:  # no database text column can hold it
-        raise BadRequest(f"field {name} contains a NUL character", code="invalid_field")
+    if text_problem(value) is not None:  # no database text column could hold it
+        raise BadRequest(f"field {name} {text_problem(value)}", code="invalid_field")
     if required and not value.strip():
         raise BadRequest(f"missing form field {name}", code="missing_field")
     return value or None
