@@ -17,6 +17,11 @@ moved, added or removed, a brand renamed, its help or frequency text changed) it
 nothing and says so, and the batch is planned again with fresh lookups. A text is thus
 attributed as of the very statement that records it.
 
+Two rules are not written here but compiled in from the reference path's own SQLAlchemy
+constructs: the check of the brand lookups is `brands.reply_brand_select`, the consent state
+update is `ledger.state_from_entries`. `tests/test_inbound_pg.py` pins the whole statement
+to `inbound._record_generic` (what SQLite runs) on random batches.
+
 Two batches in different processes that hold the same MessageSid (a Twilio retry racing its
 original) can deadlock on that row and the ledger head; PostgreSQL then aborts one, whose
 texts answer 503 and are retried, and the unique MessageSid keeps the retry from recording
@@ -151,9 +156,8 @@ LEFT JOIN reply ON reply.inbound_id = recorded.inbound_id
 LEFT JOIN change ON change.message_sid = recorded.message_sid
 LEFT JOIN chain ON chain.n = change.n
 UNION ALL SELECT NULL, NULL, NULL, 1 FROM stale"""
-# Without comments, indentation and the spaces after commas (no literal in it holds one):
-# psycopg caches its parse of a query only up to 4,096 characters, and re-parsing this one
-# on every batch cost more than building its arrays.
+# Sent without comments, indentation and the spaces after commas (no literal in it holds
+# one): psycopg caches its parse of a query only up to 4,096 characters (a test guards it).
 STATEMENT = re.sub(r",\s+", ",", " ".join(
     line.split("--")[0].strip() for line in _STATEMENT.splitlines()
     if line.split("--")[0].strip()))
