@@ -128,7 +128,7 @@ def test_retried_stop_on_the_fast_path_changes_nothing(brand, post_signed):
     assert ledger.verify(db.session).ok
 
 
-def test_without_a_chain_head_a_stop_is_refused_whole_never_half_written(brand, client):
+def test_without_a_chain_head_a_stop_answers_503_and_is_never_half_written(brand, client):
     from sqlalchemy import delete
 
     from smsgate.models import LedgerHead
@@ -138,7 +138,8 @@ def test_without_a_chain_head_a_stop_is_refused_whole_never_half_written(brand, 
     params = inbound("STOP")
     response = client.post(PATH, data=params, headers={
         "X-Twilio-Signature": sign("http://localhost" + PATH, params)})
-    assert response.status_code >= 500  # Twilio retries
+    assert response.status_code == 503  # Twilio retries
+    assert response.get_json()["error"]["code"] == "database_unavailable"
     db.session.rollback()  # the request's session ends (this test shares its app context)
     assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -233,8 +234,8 @@ def test_one_bad_text_fails_alone_and_the_rest_of_its_batch_is_recorded(ctx, bra
 
 def test_texts_from_many_threads_share_group_commits_and_keep_one_chain(app, brand):
     """Concurrent webhooks, one process: fewer writes than texts, all recorded, one chain."""
-    from smsgate.infra import counters
     from smsgate.extensions import redis_connection
+    from smsgate.infra import counters
 
     post_from_threads(app, 12, ["STOP", "START"] * 5)
     with app.app_context():
@@ -402,8 +403,8 @@ def test_the_batch_statement_fits_psycopg_s_parse_cache():
 
 
 def test_the_number_texted_wins_over_another_brand_s_messaging_service(pg_writer, brand):
-    """Python's lookup and the statement's check apply the same rule; were they to differ,
-    every batch would look stale and no text would be recorded."""
+    """The statement's check of cached lookups runs the Python lookup's own query; were
+    they to differ, every batch would look stale and no text would be recorded."""
     from smsgate.accounts.brands import create_brand
     from smsgate.consent.inbound import InboundText
 

@@ -120,3 +120,55 @@ def test_ledger_verify_cli_exits_0_then_1_after_tampering(brand, runner):
     broken = runner.invoke(args=["smsgate", "ledger", "verify"])
     assert broken.exit_code == 1
     assert "entry 1" in broken.output
+
+
+def test_a_stop_all_opts_out_of_every_brand_and_the_newest_entry_of_a_call_wins(brand):
+    from smsgate.accounts.brands import create_brand
+
+    bolt = create_brand(db.session, "Bolt", ["+14155550101"])
+    number, other = "+14155550123", "+14155550124"
+    ids = ledger.append_many(db.session, [
+        record(number, brand.id, "opt_in"), record(number, bolt.id, "opt_in"),
+        record(other, bolt.id, "opt_in"),
+        record(number, brand.id, "opt_out", scope="all"),  # STOPALL, sent to Acme's number
+        record(number, bolt.id, "opt_in"),  # back in for Bolt only
+    ])
+    db.session.commit()
+    states = {(s.number, s.brand_id): (s.action, s.entry_id)
+              for s in db.session.scalars(select(ConsentState))}
+    assert states == {(number, brand.id): ("opt_out", ids[3]),
+                      (number, bolt.id): ("opt_in", ids[4]),
+                      (other, bolt.id): ("opt_in", ids[2])}
+
+
+def test_an_append_without_a_chain_head_is_refused_as_unavailable_and_writes_nothing(brand):
+    import pytest
+
+    db.session.execute(text("DELETE FROM ledger_head"))
+    db.session.commit()
+    with pytest.raises(ledger.ChainHeadMissing) as refused:
+        ledger.append(db.session, record("+14155550123", brand.id))
+    assert (refused.value.status, refused.value.code) == (503, "database_unavailable")
+    db.session.rollback()
+    assert db.session.scalars(select(LedgerEntry)).all() == []
+    assert db.session.scalars(select(ConsentState)).all() == []
+
+
+def test_the_bulk_api_s_largest_append_keeps_one_state_row_per_number_and_brand(brand):
+    from smsgate.accounts.brands import create_brand
+
+    bolt = create_brand(db.session, "Bolt", ["+14155550101"])
+    # 10,000 entries (the consents API's limit) over 2,500 numbers; every 7th a STOPALL.
+    records = [record(f"+1415555{i % 2500:04d}", (brand.id, bolt.id)[i % 2],
+                      ("opt_in", "opt_out")[i % 3 == 0], scope="all" if i % 7 == 0 else "brand")
+               for i in range(10_000)]
+    ids = ledger.append_many(db.session, records)
+    db.session.commit()
+    expected: dict[tuple[str, int], tuple[str, int]] = {}
+    for entry_id, item in zip(ids, records, strict=True):
+        for brand_id in ((brand.id, bolt.id) if item.scope == "all" else (item.brand_id,)):
+            expected[(item.number, brand_id)] = (item.action, entry_id)
+    states = {(s.number, s.brand_id): (s.action, s.entry_id)
+              for s in db.session.scalars(select(ConsentState))}
+    assert states == expected
+    assert ledger.verify(db.session).entries == 10_000

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, bindparam, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    String,
+    Table,
+    bindparam,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from smsgate.errors import Conflict, InvalidInput, NotFound
-from smsgate.models import Brand, BrandNumber
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.models import Brand, BrandNumber
 
 
 def _sender_numbers(raw_numbers: Sequence[str]) -> list[str]:
@@ -87,20 +97,6 @@ def get_brand(session: Session, name: str) -> Brand:
     return brand
 
 
-def brand_for_inbound(session: Session, to_number: str | None,
-                      messaging_service_sid: str | None) -> Brand | None:
-    """The brand that owns the number texted, else the Messaging Service it came through."""
-    if to_number:
-        brand = session.scalar(select(Brand).join(BrandNumber)
-                               .where(BrandNumber.number == to_number))
-        if brand is not None:
-            return brand
-    if messaging_service_sid:
-        return session.scalar(select(Brand)
-                              .where(Brand.messaging_service_sid == messaging_service_sid))
-    return None
-
-
 class ReplyBrand(NamedTuple):
     """The fields of a brand that attributing and answering an inbound text needs."""
 
@@ -110,24 +106,39 @@ class ReplyBrand(NamedTuple):
     frequency_text: str
 
 
-_REPLY_COLUMNS = (Brand.id, Brand.name, Brand.help_text, Brand.frequency_text)
-# Built once: the webhook runs it on every text. A NULL parameter matches no row.
-# `smsgate.consent.inbound_pg` checks cached results with the same rule in SQL (its `stale`
-# step): change one, change both.
-_REPLY_BRAND = union_all(
-    select(*_REPLY_COLUMNS, literal(0).label("rank")).join(BrandNumber)
-    .where(BrandNumber.number == bindparam("to_number")),
-    select(*_REPLY_COLUMNS, literal(1).label("rank"))
-    .where(Brand.messaging_service_sid == bindparam("service_sid")),
-).order_by("rank").limit(1)
+def reply_brand_select(to_number: ColumnElement[Any],
+                       messaging_service_sid: ColumnElement[Any]) -> CompoundSelect[*tuple[Any, ...]]:
+    """The reply-brand rule, written once: the brand owning the number texted wins, else the
+    brand of the Messaging Service the text came through (a NULL matches no brand).
+
+    Returns at most one row with `ReplyBrand`'s columns (and a rank). `brand_for_inbound`
+    runs it with bound parameters; `smsgate.consent.inbound_pg` compiles it over its batch's
+    columns to check the lookups its writer cached, so the two can never disagree.
+    """
+    brand, number = _BRANDS.alias("b"), _NUMBERS.alias("n")
+    columns = [brand.c[name] for name in ReplyBrand._fields]
+    return union_all(
+        select(*columns, literal_column("0").label("r"))
+        .join_from(brand, number, number.c.brand_id == brand.c.id)
+        .where(number.c.number == to_number),
+        select(*columns, literal_column("1").label("r"))
+        .where(brand.c.messaging_service_sid == messaging_service_sid),
+    ).order_by("r").limit(1)
 
 
-def reply_brand_for_inbound(connection: Connection, to_number: str | None,
-                            messaging_service_sid: str | None) -> ReplyBrand | None:
-    """`brand_for_inbound` in one query and without ORM objects (the webhook's hot path):
-    the brand owning the number texted, else the Messaging Service's brand."""
+_BRANDS = cast(Table, Brand.__table__)
+_NUMBERS = cast(Table, BrandNumber.__table__)
+# Built once: the webhook runs it for every (number texted, service) it has not cached.
+_REPLY_BRAND = reply_brand_select(bindparam("to_number", type_=String),
+                                  bindparam("service_sid", type_=String))
+
+
+def brand_for_inbound(db: Session | Connection, to_number: str | None,
+                      messaging_service_sid: str | None) -> ReplyBrand | None:
+    """The brand a text to `to_number` through `messaging_service_sid` belongs to (see
+    `reply_brand_select`), or None; one query, no ORM objects (the webhook's hot path)."""
     if not (to_number or messaging_service_sid):
         return None
-    row = connection.execute(
+    row = db.execute(
         _REPLY_BRAND, {"to_number": to_number, "service_sid": messaging_service_sid}).first()
     return ReplyBrand(*row[:4]) if row else None

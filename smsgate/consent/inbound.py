@@ -11,22 +11,22 @@ briefly as possible.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from smsgate.accounts.brands import ReplyBrand, reply_brand_for_inbound
+from smsgate.accounts.brands import ReplyBrand, brand_for_inbound
 from smsgate.consent import inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
 from smsgate.messaging import compose
-from smsgate.models import InboundMessage, OutboxMessage, utcnow
 from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
+from smsgate.models import InboundMessage, OutboxMessage, utcnow
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,10 @@ BRAND_CACHE_LIMIT = 1024  # (number texted, Messaging Service) pairs; a gateway 
 PLANNING_ATTEMPTS = 5  # with fresh lookups, before StaleBrands reaches the caller
 
 
+Written = dict[str, tuple[int | None, int | None]]  # MessageSid -> (outbox id, entry id)
+BatchWriter = Callable[[Connection, Sequence["_Plan"], datetime], Written]
+
+
 def record_inbound_batch(connection: Connection, texts: Sequence[InboundText],
                          brand_cache: BrandCache | None = None) -> list[InboundOutcome]:
     """Record `texts` in order, with their consent changes and replies; do not commit.
@@ -85,11 +89,18 @@ def record_inbound_batch(connection: Connection, texts: Sequence[InboundText],
     caller may run the connection in autocommit mode. Its brand lookups come from
     `brand_cache` when given (a dict the caller keeps from batch to batch), which the
     statement checks against the tables. Elsewhere the brands are looked up afresh, and the
-    batch is a few statements that the caller's transaction makes one: the claims, the
-    replies, then `ledger.append_many`.
+    batch is a few statements that the caller's transaction makes one (`_record_generic`).
     """
-    postgresql = connection.dialect.name == "postgresql"
-    brands: BrandCache = brand_cache if postgresql and brand_cache is not None else {}
+    if connection.dialect.name == "postgresql":
+        brands = brand_cache if brand_cache is not None else {}
+        return _record_batch(connection, texts, brands, inbound_pg.record)
+    return _record_batch(connection, texts, {}, _record_generic)
+
+
+def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: BrandCache,
+                  write: BatchWriter) -> list[InboundOutcome]:
+    """Plan `texts` with the lookups in `brands` (adding the missing ones) and `write` the
+    texts whose MessageSids are first in the batch; planned again on StaleBrands."""
     if len(brands) > BRAND_CACHE_LIMIT:
         brands.clear()
     for attempt in range(1, PLANNING_ATTEMPTS + 1):
@@ -98,12 +109,9 @@ def record_inbound_batch(connection: Connection, texts: Sequence[InboundText],
         first_with_sid: dict[str, int] = {}
         for index, plan in enumerate(plans):
             first_with_sid.setdefault(plan.claim["message_sid"], index)
-        unique = [plans[index] for index in first_with_sid.values()]
-        if not postgresql:
-            written = _record_generic(connection, unique)
-            break
         try:
-            written = inbound_pg.record(connection, unique, now)
+            written = write(connection, [plans[index] for index in first_with_sid.values()],
+                            now)
             break
         except inbound_pg.StaleBrands:
             brands.clear()  # a brand changed since it was cached: look them all up again
@@ -121,19 +129,19 @@ def record_inbound_batch(connection: Connection, texts: Sequence[InboundText],
     return outcomes
 
 
-def _record_generic(connection: Connection,
-                    plans: list[_Plan]) -> dict[str, tuple[int | None, int | None]]:
-    """Claims, replies, then ledger entries, as separate statements (MessageSids distinct);
-    return MessageSid -> (outbox id, entry id) for the texts claimed here."""
+def _record_generic(connection: Connection, plans: Sequence[_Plan], now: datetime) -> Written:
+    """The reference path (SQLite; pinned to `inbound_pg` on PostgreSQL by a test): claims,
+    replies, then `ledger.append_many`, as separate statements (MessageSids distinct)."""
     inbound_ids = _claim(connection, plans)
     claimed = [plan for plan in plans if plan.claim["message_sid"] in inbound_ids]
     outbox_ids = _add_replies(connection, [
         {**plan.reply, "inbound_id": inbound_ids[plan.claim["message_sid"]]}
         for plan in claimed if plan.reply is not None])
-    changes = [plan for plan in claimed if plan.record is not None]
+    changes = [(plan.claim["message_sid"], plan.record) for plan in claimed
+               if plan.record is not None]
     with Session(bind=connection) as session:  # joins the caller's transaction
-        appended = ledger.append_many(session, [plan.record for plan in changes])
-    entry_ids = dict(zip((plan.claim["message_sid"] for plan in changes), appended))
+        appended = ledger.append_many(session, [record for _, record in changes])
+    entry_ids = dict(zip((sid for sid, _ in changes), appended, strict=True))
     return {plan.claim["message_sid"]: (
         outbox_ids.get(inbound_ids[plan.claim["message_sid"]]),
         entry_ids.get(plan.claim["message_sid"])) for plan in claimed}
@@ -146,7 +154,7 @@ def _plan(connection: Connection, text: InboundText, brands: BrandCache,
     to_number = _e164_or_none(text.to_number)
     key = (to_number, text.messaging_service_sid)
     if key not in brands:
-        brands[key] = reply_brand_for_inbound(connection, *key)
+        brands[key] = brand_for_inbound(connection, *key)
     brand = brands[key]
     claim = {"message_sid": text.message_sid, "from_number": text.from_number,
              "to_number": text.to_number, "brand_id": brand.id if brand else None,
@@ -172,8 +180,8 @@ def _plan(connection: Connection, text: InboundText, brands: BrandCache,
     return _Plan(classification, claim, reply, record, key, brand)
 
 
-_INBOUND = InboundMessage.__table__
-_OUTBOX = OutboxMessage.__table__
+_INBOUND = cast(Table, InboundMessage.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 # Built once. A MessageSid already stored (a retry) inserts nothing and returns no row.
 _CLAIM = {name: dialect_insert(_INBOUND).on_conflict_do_nothing(
               index_elements=[_INBOUND.c.message_sid])
@@ -183,7 +191,7 @@ _CLAIM = {name: dialect_insert(_INBOUND).on_conflict_do_nothing(
 _ADD_REPLIES = _OUTBOX.insert().returning(_OUTBOX.c.inbound_id, _OUTBOX.c.id)
 
 
-def _claim(connection: Connection, plans: list[_Plan]) -> dict[str, int]:
+def _claim(connection: Connection, plans: Sequence[_Plan]) -> dict[str, int]:
     """Insert the inbound rows; return MessageSid -> id for those this call wrote."""
     # One multi-row INSERT (SQLAlchemy's insertmanyvalues) whatever the batch size.
     result = connection.execute(_CLAIM[connection.dialect.name],

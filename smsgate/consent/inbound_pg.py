@@ -17,6 +17,11 @@ moved, added or removed, a brand renamed, its help or frequency text changed) it
 nothing and says so, and the batch is planned again with fresh lookups. A text is thus
 attributed as of the very statement that records it.
 
+Two rules are not written here but compiled in from the reference path's own SQLAlchemy
+constructs: the check of the brand lookups is `brands.reply_brand_select`, the consent state
+update is `ledger.state_from_entries`. `tests/test_inbound_pg.py` pins the whole statement
+to `inbound._record_generic` (what SQLite runs) on random batches.
+
 Two batches in different processes that hold the same MessageSid (a Twilio retry racing its
 original) can deadlock on that row and the ledger head; PostgreSQL then aborts one, whose
 texts answer 503 and are retried, and the unique MessageSid keeps the retry from recording
@@ -26,13 +31,16 @@ anything twice.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import ClauseElement, Connection, column, literal_column, table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-from smsgate.accounts.brands import ReplyBrand
+from smsgate.accounts.brands import ReplyBrand, reply_brand_select
 from smsgate.consent import ledger
 from smsgate.errors import Unavailable
 
@@ -46,12 +54,29 @@ _FIELDS = (
     ("reply_service", "text"), ("reply_body", "text"),
     ("action", "text"), ("scope", "text"), ("number", "text"), ("evidence", "text"),
     ("hash_a", "text"), ("hash_b", "text"), ("hash_c", "text"),
-    # The brand lookup the batch was planned with (`brands.reply_brand_for_inbound`): its
+    # The brand lookup the batch was planned with (`brands.brand_for_inbound`): its
     # key, and what it found besides brand_id (NULLs when no brand).
     ("lk_to", "text"), ("lk_svc", "text"), ("b_name", "text"), ("b_help", "text"),
     ("b_freq", "text"),
 )
 _RECORD = ", ".join(f"{name} {kind}" for name, kind in _FIELDS)
+
+
+def _postgresql(construct: ClauseElement) -> str:
+    """`construct` as PostgreSQL text, its literals inlined (the statement has no other
+    parameters than the batch and the time)."""
+    dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # SQLAlchemy: unannotated
+    return str(construct.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+# The rules written once elsewhere, compiled into the statement: which brand a text to a
+# number (or through a Messaging Service) belongs to, over the batch's cached lookups `k`;
+# and what consent_state becomes after the entries just inserted (`entry`).
+_REPLY_BRAND = _postgresql(reply_brand_select(literal_column("k.lk_to"),
+                                              literal_column("k.lk_svc")))
+_STATE = _postgresql(ledger.state_from_entries(postgresql.insert, table(
+    "entry", *(column(name) for name in ("id", "number", "brand_id", "scope", "action",
+                                         "recorded_at")))))
 
 # Readable here; sent compacted (see below). psycopg placeholders: run by exec_driver_sql,
 # so SQLAlchemy compiles nothing per batch.
@@ -62,13 +87,7 @@ _STATEMENT = f"""WITH RECURSIVE raw AS MATERIALIZED (
     -- A brand lookup that no longer finds what the batch was planned with (the planner
     -- caches them): then nothing is written, and one row says so.
     SELECT 1 FROM (SELECT DISTINCT lk_to, lk_svc, brand_id, b_name, b_help, b_freq FROM raw) k
-    LEFT JOIN LATERAL (
-        SELECT b.*, 0 AS r
-        FROM brand_numbers n JOIN brands b ON b.id = n.brand_id WHERE n.number = k.lk_to
-        UNION ALL
-        SELECT b.*, 1 FROM brands b WHERE b.messaging_service_sid = k.lk_svc
-        ORDER BY r LIMIT 1
-    ) c ON true
+    LEFT JOIN LATERAL ({_REPLY_BRAND}) c ON true
     WHERE (c.id, c.name, c.help_text, c.frequency_text)
           IS DISTINCT FROM (k.brand_id, k.b_name, k.b_help, k.b_freq)
     LIMIT 1
@@ -101,12 +120,11 @@ _STATEMENT = f"""WITH RECURSIVE raw AS MATERIALIZED (
     WHERE id = 1 AND EXISTS (SELECT FROM change)
     FOR UPDATE
 ), chain AS (
-    SELECT CAST(0 AS BIGINT) AS n, CAST(last_id AS BIGINT) AS id,
-           CAST(last_hash AS TEXT) AS hash, CAST(NULL AS TEXT) AS prev
+    SELECT 0::bigint AS n, last_id::bigint AS id, last_hash::text AS hash, NULL::text AS prev
     FROM head
     UNION ALL
     SELECT chain.n + 1, chain.id + 1,
-           encode(sha256(convert_to(change.hash_a || CAST(chain.id + 1 AS TEXT)
+           encode(sha256(convert_to(change.hash_a || (chain.id + 1)::text
                                     || change.hash_b || chain.hash || change.hash_c, 'UTF8')),
                   'hex'),
            chain.hash
@@ -115,52 +133,52 @@ _STATEMENT = f"""WITH RECURSIVE raw AS MATERIALIZED (
     UPDATE ledger_head SET last_id = tip.id, last_hash = tip.hash
     FROM (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1) AS tip
     WHERE ledger_head.id = 1 AND EXISTS (SELECT FROM change)
-    RETURNING ledger_head.last_id
 ), entry AS (
     INSERT INTO ledger_entries (id, recorded_at, number, brand_id, scope, action, source,
-                                keyword, raw_text, message_sid, evidence, api_key_id,
-                                prev_hash, entry_hash)
+                                keyword, raw_text, message_sid, evidence, prev_hash,
+                                entry_hash)
     SELECT chain.id, %(now)s::timestamptz, change.number, change.brand_id, change.scope,
            change.action, 'sms', change.keyword, change.body, change.message_sid,
-           change.evidence, NULL, chain.prev, chain.hash
+           change.evidence, chain.prev, chain.hash
     FROM chain JOIN change ON change.n = chain.n
     ORDER BY chain.n
-    RETURNING id
+    RETURNING id, number, brand_id, scope, action, recorded_at
 ), state AS (
-    -- Each (number, brand) once, as its last change in the batch leaves it.
-    INSERT INTO consent_state (number, brand_id, action, entry_id, updated_at)
-    SELECT DISTINCT ON (change.number, brands.id)
-           change.number, brands.id, change.action, chain.id, %(now)s::timestamptz
-    FROM chain JOIN change ON change.n = chain.n
-    JOIN brands ON change.scope = 'all' OR brands.id = change.brand_id
-    ORDER BY change.number, brands.id, change.n DESC
-    ON CONFLICT (number, brand_id) DO UPDATE SET action = excluded.action,
-        entry_id = excluded.entry_id, updated_at = excluded.updated_at
+    -- Each (number, brand) as the newest of these entries leaves it (`ledger`'s rule).
+    {_STATE}
 )
 SELECT recorded.message_sid, reply.id AS outbox_id, chain.id AS entry_id,
        -- A consent change without its entry (no chain head row) aborts the whole
        -- statement: a change is never committed without its ledger entry.
-       1 / CAST((SELECT count(*) FROM change) = (SELECT count(*) FROM entry) AS INTEGER)
+       1 / ((SELECT count(*) FROM change) = (SELECT count(*) FROM entry))::int
 FROM recorded
 LEFT JOIN reply ON reply.inbound_id = recorded.inbound_id
 LEFT JOIN change ON change.message_sid = recorded.message_sid
 LEFT JOIN chain ON chain.n = change.n
 UNION ALL SELECT NULL, NULL, NULL, 1 FROM stale"""
-# Without comments and indentation: psycopg caches its parse of a query only up to 4,096
-# characters, and re-parsing this one on every batch cost more than building its arrays.
-STATEMENT = " ".join(line.split("--")[0].strip() for line in _STATEMENT.splitlines()
-                     if line.split("--")[0].strip())
+# Sent without comments, indentation and the spaces after commas (no literal in it holds
+# one): psycopg caches its parse of a query only up to 4,096 characters (a test guards it).
+STATEMENT = re.sub(r",\s+", ",", " ".join(
+    line.split("--")[0].strip() for line in _STATEMENT.splitlines()
+    if line.split("--")[0].strip()))
 
 
 class Row(Protocol):
     """One text to write: its inbound row, its reply (or None), its consent change (or
     None). The MessageSids of one batch are distinct."""
 
-    claim: dict[str, Any]
-    reply: dict[str, Any] | None
-    record: ledger.ConsentRecord | None
-    brand_key: tuple[str | None, str | None]  # (number texted, Messaging Service SID)
-    brand: ReplyBrand | None  # what reply_brand_for_inbound found for brand_key
+    @property
+    def claim(self) -> dict[str, Any]: ...
+    @property
+    def reply(self) -> dict[str, Any] | None: ...
+    @property
+    def record(self) -> ledger.ConsentRecord | None: ...
+    @property
+    def brand_key(self) -> tuple[str | None, str | None]:
+        """(number texted, Messaging Service SID)"""
+    @property
+    def brand(self) -> ReplyBrand | None:
+        """What `brands.brand_for_inbound` found for `brand_key`."""
 
 
 class StaleBrands(Unavailable):

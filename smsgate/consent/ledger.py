@@ -15,12 +15,15 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import FromClause, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.orm import Session
 
+from smsgate.errors import Unavailable
 from smsgate.models import GENESIS_HASH, Brand, ConsentState, LedgerEntry, LedgerHead, utcnow
 
 HASHED_FIELDS = (
@@ -66,37 +69,70 @@ def compute_hash(fields: Mapping[str, Any]) -> str:
 def append_many(session: Session, records: Sequence[ConsentRecord]) -> list[int]:
     """Append `records` in order, update consent state, and return their entry ids.
 
-    Flushes, never commits: the caller's transaction holds the chain head until it commits.
-    Everything that does not depend on the chain (pending ORM changes, the brand list a
-    STOPALL needs, the rows themselves) is done before the head is locked; after it, one
-    round trip on PostgreSQL for a single entry (two otherwise) writes the entry, the head
-    and the consent state.
+    The reference append path: every append but the inbound webhook's on PostgreSQL
+    (`smsgate.consent.inbound_pg`) goes through here. Flushes, never commits: the caller's
+    transaction holds the chain head until it commits. Pending ORM changes are flushed
+    before the head is locked; after it, three statements write the entries, the head's
+    hash and the consent state. Raises `ChainHeadMissing` when there is no head row.
     """
     if not records:
         return []
     session.flush()  # pending ORM writes land before the lock, not at commit inside it
     connection = session.connection()
-    all_brand_ids = None
-    if any(record.scope == "all" for record in records):
-        all_brand_ids = list(connection.execute(select(Brand.id)).scalars())
     now = utcnow()
     rows = [entry_fields(record, now) for record in records]
     # The critical section: from this UPDATE until the caller commits.
-    head_id, prev = connection.execute(_CLAIM_HEAD, {"count": len(rows)}).one()
+    head = connection.execute(_CLAIM_HEAD, {"count": len(rows)}).first()
+    if head is None:
+        raise ChainHeadMissing()
+    last_id, prev = head
+    first_id = last_id - len(rows) + 1
     for offset, row in enumerate(rows):
-        row["id"] = head_id - len(rows) + 1 + offset
+        row["id"] = first_id + offset
         row["prev_hash"] = prev
         row["entry_hash"] = prev = compute_hash(row)
-    states = _latest_states(rows, all_brand_ids)
-    if connection.dialect.name == "postgresql" and len(rows) == len(states) == 1:
-        connection.execute(_APPEND_ONE_POSTGRESQL, {
-            **{f"e_{name}": value for name, value in rows[0].items()},
-            **{f"s_{name}": value for name, value in states[0].items()}, "head_hash": prev})
-    else:
-        connection.execute(insert(_ENTRIES), rows)
-        connection.execute(_SET_HEAD_HASH, {"head_hash": prev})
-        _apply_to_state(connection, states)
+    connection.execute(insert(_ENTRIES), rows)
+    connection.execute(_SET_HEAD_HASH, {"head_hash": prev})
+    connection.execute(_STATE_FROM_RANGE[connection.dialect.name],
+                       {"first_id": first_id, "last_id": last_id})
     return [row["id"] for row in rows]
+
+
+class ChainHeadMissing(Unavailable):
+    """The `ledger_head` row is gone (a broken restore, a truncated table): nothing can be
+    appended until an operator restores it, so callers answer 503 and Twilio retries."""
+
+    code = "database_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("the consent ledger has no chain head; retry later")
+
+
+def state_from_entries(dialect_insert: Callable[[Table], PgInsert | SqliteInsert],
+                       entries: FromClause) -> PgInsert | SqliteInsert:
+    """The consent_state upsert for `entries` just appended, written once for both paths.
+
+    `entries` has the ledger's columns id, number, brand_id, scope, action and recorded_at.
+    Each entry sets its (number, brand) pair, a STOPALL (scope "all") the pair of every
+    brand; per pair the newest entry wins. `append_many` runs it over the id range it wrote
+    (indexed, so a 10,000-entry append reads its own rows once); the PostgreSQL fast path
+    compiles it over its inserted rows. `dialect_insert` is `postgresql.insert` or
+    `sqlite.insert` (the two have ON CONFLICT).
+    """
+    brand = _BRANDS.alias("b")
+    fanned = select(
+        entries.c.number, brand.c.id.label("brand_id"), entries.c.action,
+        entries.c.id.label("entry_id"), entries.c.recorded_at.label("updated_at"),
+        func.row_number().over(partition_by=(entries.c.number, brand.c.id),
+                               order_by=entries.c.id.desc()).label("newer"),
+    ).join_from(entries, brand, or_(entries.c.scope == "all", brand.c.id == entries.c.brand_id)
+                ).subquery("f")
+    statement = dialect_insert(_STATE).from_select(
+        _STATE_COLUMNS, select(*(fanned.c[name] for name in _STATE_COLUMNS))
+        .where(fanned.c.newer == 1))
+    return statement.on_conflict_do_update(
+        index_elements=[_STATE.c.number, _STATE.c.brand_id],
+        set_={name: statement.excluded[name] for name in ("action", "entry_id", "updated_at")})
 
 
 def entry_fields(record: ConsentRecord, recorded_at: datetime) -> dict[str, Any]:
@@ -145,8 +181,10 @@ def append(session: Session, record: ConsentRecord) -> int:
     return append_many(session, [record])[0]
 
 
-_HEAD, _ENTRIES, _STATE = LedgerHead.__table__, LedgerEntry.__table__, ConsentState.__table__
-_ENTRY_COLUMNS = (*HASHED_FIELDS, "entry_hash")
+_HEAD = cast(Table, LedgerHead.__table__)
+_ENTRIES = cast(Table, LedgerEntry.__table__)
+_STATE = cast(Table, ConsentState.__table__)
+_BRANDS = cast(Table, Brand.__table__)
 _STATE_COLUMNS = ("number", "brand_id", "action", "entry_id", "updated_at")
 
 # Statements built once (appends are the webhook's hot path).
@@ -155,67 +193,11 @@ _CLAIM_HEAD = update(_HEAD).where(_HEAD.c.id == 1) \
     .returning(_HEAD.c.last_id, _HEAD.c.last_hash)
 _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1) \
     .values(last_hash=bindparam("head_hash", type_=_HEAD.c.last_hash.type))
-
-
-def _upsert_state(dialect_insert: Callable[..., Any], prefix: str = "") -> Any:
-    """INSERT ... ON CONFLICT (number, brand_id) DO UPDATE: the newest entry wins."""
-    statement = dialect_insert(_STATE)
-    if prefix:
-        statement = statement.values({name: bindparam(prefix + name, type_=_STATE.c[name].type)
-                                      for name in _STATE_COLUMNS})
-    return statement.on_conflict_do_update(
-        index_elements=[_STATE.c.number, _STATE.c.brand_id],
-        set_={name: statement.excluded[name] for name in ("action", "entry_id", "updated_at")})
-
-
-_UPSERT_STATE = {"postgresql": _upsert_state(postgresql.insert),
-                 "sqlite": _upsert_state(sqlite.insert)}
-# PostgreSQL, one entry: entry, head hash and consent state in one statement (the entry is
-# inserted in a WITH clause; the state row's foreign key to it is checked at its end).
-_APPEND_ONE_POSTGRESQL = _upsert_state(postgresql.insert, "s_").add_cte(
-    insert(_ENTRIES).values({name: bindparam("e_" + name, type_=_ENTRIES.c[name].type)
-                             for name in _ENTRY_COLUMNS}).cte("entry"),
-    _SET_HEAD_HASH.cte("head"))
-
-
-def _latest_states(rows: list[dict[str, Any]],
-                   all_brand_ids: list[int] | None) -> list[dict[str, Any]]:
-    """The `consent_state` row each (number, brand) gets: what its newest entry says."""
-    latest: dict[tuple[str, int], dict[str, Any]] = {}
-    for row in rows:
-        brand_ids = all_brand_ids if row["scope"] == "all" and all_brand_ids is not None \
-            else [row["brand_id"]]
-        for brand_id in brand_ids:
-            latest[(row["number"], brand_id)] = {
-                "number": row["number"], "brand_id": brand_id, "action": row["action"],
-                "entry_id": row["id"], "updated_at": row["recorded_at"],
-            }
-    return list(latest.values())
-
-
-def _apply_to_state(connection: Connection, states: list[dict[str, Any]]) -> None:
-    """Make `consent_state` say what `states` says: an upsert where the database has one."""
-    upsert = _UPSERT_STATE.get(connection.dialect.name)
-    if upsert is not None:
-        for start in range(0, len(states), 1000):
-            connection.execute(upsert, states[start:start + 1000])
-        return
-    existing: set[tuple[str, int]] = set()
-    for start in range(0, len(states), 500):
-        numbers = {state["number"] for state in states[start:start + 500]}
-        existing.update(tuple(row) for row in connection.execute(
-            select(_STATE.c.number, _STATE.c.brand_id).where(_STATE.c.number.in_(numbers))))
-    new = [state for state in states if (state["number"], state["brand_id"]) not in existing]
-    changed = [state for state in states if (state["number"], state["brand_id"]) in existing]
-    if new:
-        connection.execute(insert(_STATE), new)
-    if changed:
-        connection.execute(update(_STATE).where(
-            _STATE.c.number == bindparam("b_number"), _STATE.c.brand_id == bindparam("b_brand_id"))
-            .values(action=bindparam("action"), entry_id=bindparam("entry_id"),
-                    updated_at=bindparam("updated_at")),
-            [{**state, "b_number": state["number"], "b_brand_id": state["brand_id"]}
-             for state in changed])
+_APPENDED = select(_ENTRIES).where(
+    _ENTRIES.c.id.between(bindparam("first_id", type_=_ENTRIES.c.id.type),
+                          bindparam("last_id", type_=_ENTRIES.c.id.type))).subquery("entry")
+_STATE_FROM_RANGE = {"postgresql": state_from_entries(postgresql.insert, _APPENDED),
+                     "sqlite": state_from_entries(sqlite.insert, _APPENDED)}
 
 
 @dataclass(frozen=True)
