@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.orm import Session
 
-from smsgate.errors import Unavailable
+from smsgate.errors import DatabaseUnavailable
 from smsgate.models import GENESIS_HASH, Brand, ConsentState, LedgerEntry, LedgerHead, utcnow
 
 HASHED_FIELDS = (
@@ -98,11 +98,9 @@ def append_many(session: Session, records: Sequence[ConsentRecord]) -> list[int]
     return [row["id"] for row in rows]
 
 
-class ChainHeadMissing(Unavailable):
+class ChainHeadMissing(DatabaseUnavailable):
     """The `ledger_head` row is gone (a broken restore, a truncated table): nothing can be
     appended until an operator restores it, so callers answer 503 and Twilio retries."""
-
-    code = "database_unavailable"
 
     def __init__(self) -> None:
         super().__init__("the consent ledger has no chain head; retry later")
