@@ -1,9 +1,9 @@
 """The export on PostgreSQL: the database writes the CSV (``COPY ... TO STDOUT``).
 
-Why: turning a million rows into Python tuples and back into CSV costs the web worker more
-than three times what PostgreSQL needs to send the same rows. With COPY the database quotes
-and neutralises the cells in C, on its own CPU; the worker reads whole rows as bytes and
-checks a batch of them at once with a few C-level scans.
+Why: rendering rows in Python (`cells.render_rows`) costs the web worker several times what
+PostgreSQL needs to send them (docs/benchmarks.md). With COPY the database quotes and
+neutralises the cells in C, on its own CPU; the worker reads whole rows as bytes and checks
+a batch of them at once with a few C-level scans.
 
 COPY's CSV and ours (`smsgate.audit.cells.format_row` + ``csv.writer``) agree on quoting
 (a cell is quoted when it holds ``,`` ``"`` CR or LF, with ``"`` doubled). The other rules are

@@ -49,7 +49,8 @@ def compute_signature(token: str, url: str, form: Mapping[str, str]) -> str:
 
 
 def url_with_port(url: ParseResult) -> str:
-    """`url` with a port: its own, else its scheme's default (443 for https, 80 otherwise)."""
+    """`url` with a port: its own, else its scheme's default (443 for https, 80 otherwise).
+    (`_replace` is the named tuple's public method; urllib's documentation uses it.)"""
     if url.port:
         return url.geturl()
     default = 443 if url.scheme == "https" else 80
