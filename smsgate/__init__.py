@@ -21,9 +21,6 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
                env: Mapping[str, str] | None = None) -> Flask:
     """Build the app from `settings`, or from the environment (and `.env`) when None."""
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    from smsgate.http.forms import GatewayRequest
-
-    app.request_class = GatewayRequest
     if settings is None:
         if env is None:
             load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)

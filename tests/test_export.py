@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 
 import pytest
 from audit_support import CSV_PATH, add_brand, append_at, bearer, csv_rows, ids_of, issue, record
+from sqlalchemy.exc import OperationalError
 
-from smsgate.audit.export import neutralise, open_export
+from smsgate.audit.cells import neutralise, render_rows
+from smsgate.audit.export import open_export
 from smsgate.audit.filters import ExportFilters
-from smsgate.audit.prefetch import prefetched
 from smsgate.consent import ledger
 from smsgate.extensions import db
 
@@ -136,6 +136,16 @@ def test_neutralise_is_reversible_by_dropping_one_leading_quote():
         cell = neutralise(stored)
         assert cell[0:1] not in ("=", "+", "-", "@", "\t", "\r")
         assert (cell.removeprefix("'")) == stored
+
+
+def test_an_ordinary_row_renders_as_written_out_by_hand():
+    row = ("7", "2026-01-05T10:00:00.000000+00:00", "+14155550123", "Acme", "1", "brand",
+           "opt_out", "sms", "STOP", "Stop please", "SM" + "a" * 32,
+           '{"opt_out_type":"STOP","to":"+14155550100"}', None, "a" * 64, "b" * 64)
+    assert render_rows([row]) == (
+        "7,2026-01-05T10:00:00.000000+00:00,+14155550123,Acme,1,brand,opt_out,sms,STOP,"
+        'Stop please,SM' + "a" * 32 + ',,,,,"{""opt_out_type"":""STOP"",""to"":'
+        '""+14155550100""}",,' + "a" * 64 + "," + "b" * 64 + "\r\n")
 
 
 def test_a_number_that_is_not_strict_e164_is_neutralised(clock, brand, client):
@@ -305,24 +315,16 @@ def test_export_streams_over_a_real_server_after_the_request_context_is_gone(bra
     assert data.endswith(b"\r\n") and ids_of(data)[-1] == total
 
 
-def test_closing_an_export_early_stops_its_prefetch_thread(brand):
+def test_closing_an_export_early_closes_its_cursor(brand):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL exports through COPY: test_pgcopy closes that early")
     ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(300)])
     db.session.commit()
     with db.engine.connect() as connection:
         chunks = open_export(connection, ExportFilters(), None, batch=100)
         assert next(chunks).startswith(b"entry_id,")
         assert next(chunks).count(b"\r\n") == 100
+        with pytest.raises(OperationalError, match="SQL statements in progress"):
+            connection.exec_driver_sql("VACUUM")  # SQLite refuses while a cursor is open
         chunks.close()  # the client hung up
-        assert not [thread for thread in threading.enumerate()
-                    if thread.name == "ledger-export-prefetch"]
-
-
-def test_a_database_error_while_streaming_reaches_the_consumer():
-    def failing():
-        yield [("row",)]
-        raise RuntimeError("connection lost")
-
-    batches = prefetched(failing())
-    assert next(batches) == [("row",)]
-    with pytest.raises(RuntimeError, match="connection lost"):
-        next(batches)
+        connection.exec_driver_sql("VACUUM")

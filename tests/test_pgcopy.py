@@ -1,4 +1,5 @@
-"""PostgreSQL's COPY renders the export exactly as the reference path (format_row + csv).
+"""PostgreSQL's COPY renders the export exactly as the reference path (`cells.render_rows`:
+format_row + csv.writer).
 
 The rows are handed to the COPY statement through `json_to_recordset` rather than stored,
 so hypothesis can try thousands of hostile rows (formula prefixes, quotes, line breaks,
@@ -15,10 +16,9 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fastcsv import reference
 
 from smsgate.audit import pgcopy
-from smsgate.audit.cells import EVIDENCE_KEYS, HEADER
+from smsgate.audit.cells import EVIDENCE_KEYS, HEADER_RECORD, render_rows
 from smsgate.consent.ledger import format_time
 from smsgate.extensions import db
 
@@ -74,11 +74,11 @@ def postgresql(ctx):
                                                                    HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, max_size=7))
 def test_copy_renders_exactly_the_reference_bytes(postgresql, rows):
-    assert copy_export(rows) == _with_header(reference(rows))
+    assert copy_export(rows) == _with_header(render_rows(rows))
 
 
 def _with_header(body: str) -> bytes:
-    return (",".join(HEADER) + "\r\n" + body).encode("utf-8")
+    return (HEADER_RECORD + body).encode("utf-8")
 
 
 def test_plain_rows_take_the_batch_path_and_odd_ones_the_row_path(postgresql):
@@ -89,7 +89,7 @@ def test_plain_rows_take_the_batch_path_and_odd_ones_the_row_path(postgresql):
     nested = (*plain[:11], '{"consent_text":{"lang":"en"}}', *plain[12:])
     multiline = (*plain[:9], "line one\nline two", *plain[10:])
     for rows in ([plain, plain], [plain, nested], [multiline, plain]):
-        assert copy_export(rows, batch=10) == _with_header(reference(rows))
+        assert copy_export(rows, batch=10) == _with_header(render_rows(rows))
     # The evidence columns of the plain row came from the database's jsonb, neutralised.
     assert b',Yes,"https://x.example/?a=1,2",\'=1,,' in copy_export([plain])
 
@@ -110,7 +110,7 @@ PLAIN = ("7", "2026-01-05T10:00:00.000000+00:00", "+14155550123", "Acme", "1", "
 def test_each_rule_holds_in_an_otherwise_plain_batch(postgresql, changes):
     odd = tuple(changes.get(i, cell) for i, cell in enumerate(PLAIN))
     rows = [PLAIN, odd, PLAIN]
-    assert copy_export(rows, batch=10) == _with_header(reference(rows))
+    assert copy_export(rows, batch=10) == _with_header(render_rows(rows))
 
 
 def test_every_evidence_key_contains_a_needle_the_query_looks_for():
@@ -141,7 +141,7 @@ def test_closing_an_export_early_cancels_the_copy_and_frees_the_connection(postg
         chunks = pgcopy.copy_chunks(connection, long, {}, 1000, None)
         next(chunks), next(chunks)  # the header, then the first rows: a client hangs up
         chunks.close()
-        assert connection.connection.driver_connection.pgconn.transaction_status != \
+        assert connection.connection.driver_connection.info.transaction_status != \
             psycopg.pq.TransactionStatus.ACTIVE  # the COPY is over, not still streaming
         connection.rollback()
         assert connection.exec_driver_sql("SELECT 42").scalar() == 42

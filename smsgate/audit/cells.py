@@ -20,15 +20,18 @@ come from the entry's evidence JSON object: for each, the first key present (not
 among `EVIDENCE_KEYS` (a non-string value is written as canonical JSON). ``evidence_json``
 is the stored evidence text exactly, so nothing is lost whatever keys a source used.
 
-`format_row` + `csv.writer` (QUOTE_MINIMAL, ``\\r\\n``) define the bytes of a row;
-`smsgate.audit.fastcsv` produces the same bytes faster for ordinary rows.
+**Bytes.** `format_row` + `csv.writer` (QUOTE_MINIMAL, ``\\r\\n``) define the bytes of a
+row: `render_rows` writes them, and is the export everywhere but PostgreSQL, whose COPY
+fast path (`smsgate.audit.pgcopy`) is pinned to it by a differential test.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from smsgate.consent.ledger import canonical_json
 
@@ -91,3 +94,19 @@ def format_row(row: Sequence[str | None]) -> list[str]:
         *evidence_cells(evidence), text_cell(evidence), text_cell(api_key_id),
         text_cell(entry_hash), text_cell(prev_hash),
     ]
+
+
+def csv_records(records: Iterable[Sequence[str]]) -> str:
+    """`records` (each a list of cells) as csv.writer writes them: QUOTE_MINIMAL, each
+    record ending ``\\r\\n``."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(records)
+    return buffer.getvalue()
+
+
+def render_rows(rows: Iterable[Sequence[str | None]]) -> str:
+    """The CSV records of `rows` of `EXPORT_COLUMNS`: the reference bytes of the export."""
+    return csv_records(format_row(row) for row in rows)
+
+
+HEADER_RECORD = csv_records([HEADER])

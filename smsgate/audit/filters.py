@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from smsgate.accounts.brands import get_brand
 from smsgate.errors import Forbidden, InvalidInput
-from smsgate.models import Brand
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.models import Brand
 
 FILTER_NAMES = ("brand", "number", "since", "until", "as_of")
 MAX_VALUE_CHARS = 64

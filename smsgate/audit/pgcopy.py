@@ -1,9 +1,9 @@
 """The export on PostgreSQL: the database writes the CSV (``COPY ... TO STDOUT``).
 
-Why: turning a million rows into Python tuples and back into CSV costs the web worker more
-than three times what PostgreSQL needs to send the same rows. With COPY the database quotes
-and neutralises the cells in C, on its own CPU; the worker reads whole rows as bytes and
-checks a batch of them at once with a few C-level scans.
+Why: rendering rows in Python (`cells.render_rows`) costs the web worker several times what
+PostgreSQL needs to send them (docs/benchmarks.md). With COPY the database quotes and
+neutralises the cells in C, on its own CPU; the worker reads whole rows as bytes and checks
+a batch of them at once with a few C-level scans.
 
 COPY's CSV and ours (`smsgate.audit.cells.format_row` + ``csv.writer``) agree on quoting
 (a cell is quoted when it holds ``,`` ``"`` CR or LF, with ``"`` doubled). The other rules are
@@ -19,7 +19,7 @@ mirrored in the query, each from its Python original:
   strings or nulls (no backslash, no control character: what consent evidence normally is)
   can be cast to jsonb safely, and its columns read with ``->>`` in `EVIDENCE_KEYS` order
   (jsonb keeps the last of duplicate keys, as ``json.loads`` does). Evidence that cannot
-  name a key has blank columns (`smsgate.audit.fastcsv` says why). Any other evidence
+  name a key (see `KEY_NEEDLES`) has blank columns. Any other evidence
   (escapes, numbers, nested values, not JSON at all: unusual API evidence, or tampering) is
   left to Python: the row is sent as `FALLBACK_MARK` and its raw columns as a JSON array,
   and rendered by the reference path.
@@ -33,8 +33,7 @@ more than a scan of the batch costs us:
 * **Line ends**: COPY ends a row with LF, ours with CRLF; an LF inside a cell stays. Each
   COPY message is exactly one row, so the row ends are known without parsing.
 
-The rows are read with libpq's ``PQgetCopyData`` directly (psycopg's `PGconn`): psycopg's
-own per-row iteration costs more than all the rest of the work here.
+The rows are read with psycopg's public `Copy` iteration, one COPY message (one row) each.
 Tests compare this path with the reference on random rows, byte for byte, on PostgreSQL.
 """
 
@@ -44,17 +43,22 @@ import csv
 import io
 import json
 import re
-import select
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, cast
 
-from psycopg import errors as pg_errors
-from psycopg.pq import ExecStatus
-from sqlalchemy import Connection, Select
+import psycopg
+from sqlalchemy import Connection
 
-from smsgate.audit.cells import E164, EVIDENCE_KEYS, HEADER, PREFIXED, neutralise
-from smsgate.audit.fastcsv import reference_record
-from smsgate.audit.query import entries
+from smsgate.audit.cells import (
+    E164,
+    EVIDENCE_KEYS,
+    HEADER_RECORD,
+    PREFIXED,
+    csv_records,
+    neutralise,
+    render_rows,
+)
+from smsgate.audit.query import AnySelect, entries
 
 # The export statement's columns, relabelled (the integer entry id is added as ``seq``).
 _RAW = [f"c{i}" for i in range(15)]
@@ -134,7 +138,7 @@ ORDER BY seq
 ) TO STDOUT (FORMAT csv)"""
 
 
-def open_copy(connection: Connection, statement: Select, *, batch: int,
+def open_copy(connection: Connection, statement: AnySelect, *, batch: int,
               on_rows: Callable[[int], None] | None) -> Iterator[bytes]:
     """Start the COPY for `statement` (the export statement) in `connection`'s transaction
     and return a generator of UTF-8 CSV chunks, header first. The COPY has started (and any
@@ -160,52 +164,30 @@ def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest  # closing this closes `rest`, which cancels an unfinished COPY
 
 
-def copy_chunks(connection: Connection, sql: str, params: dict, batch: int,
+def copy_chunks(connection: Connection, sql: str, params: Mapping[str, Any], batch: int,
                 on_rows: Callable[[int], None] | None) -> Iterator[bytes]:
-    """Run the COPY `sql` and yield the header, then each `batch` rows as one chunk."""
+    """Run the COPY `sql` and yield the header, then each `batch` rows as one chunk. A
+    database error mid-COPY is raised here; closing the generator early cancels the COPY."""
     if not connection.in_transaction():
         connection.begin()  # so that SQLAlchemy rolls back what the driver starts here
-    with ExitStack() as stack:
-        driver = connection.connection.driver_connection
-        cursor = stack.enter_context(driver.cursor())
-        # Leaving this block early (a client that hung up) cancels the COPY on the server.
-        stack.enter_context(cursor.copy(sql, params))
-        header = io.StringIO()
-        csv.writer(header, lineterminator="\r\n").writerow(HEADER)
-        yield header.getvalue().encode("utf-8")
-        for rows in _copy_rows(driver.pgconn, batch):
+    driver = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+    with driver.cursor() as cursor, cursor.copy(sql, params) as copy:
+        yield HEADER_RECORD.encode("utf-8")
+        rows: list[bytes] = []
+        for data in copy:  # one COPY message, one row
+            rows.append(bytes(data))  # bytes, unlike a memoryview, are not scanned by the GC
+            if len(rows) >= batch:
+                yield render_batch(rows)
+                if on_rows is not None:
+                    on_rows(len(rows))
+                rows = []
+        if rows:
             yield render_batch(rows)
             if on_rows is not None:
                 on_rows(len(rows))
 
 
-def _copy_rows(pgconn, batch: int) -> Iterator[list[bytes]]:
-    """The rows of the COPY in progress on `pgconn`, `batch` at a time, then its result
-    checked (a database error is raised)."""
-    rows: list[bytes] = []
-    while True:
-        size, data = pgconn.get_copy_data(1)  # 1: never block while holding the GIL
-        if size > 0:
-            rows.append(data)
-            if len(rows) >= batch:
-                yield rows
-                rows = []
-        elif size == 0:
-            select.select([pgconn.socket], [], [])
-            pgconn.consume_input()
-        else:  # -1: done; -2: failed. Either way the outcome is in the results.
-            break
-    results = []  # all of them, so that the connection is idle again before any raise
-    while (result := pgconn.get_result()) is not None:
-        results.append(result)
-    for result in results:
-        if result.status != ExecStatus.COMMAND_OK:
-            raise pg_errors.error_from_result(result, encoding="utf-8")
-    if rows:
-        yield rows
-
-
-def render_batch(rows: list) -> bytes:
+def render_batch(rows: list[bytes]) -> bytes:
     """COPY rows (bytes-like, each ending LF) as our CSV records (each ending CRLF)."""
     block = b"\n" + b"".join(rows)
     # With no LF inside a cell every LF starts a row, and a row matches at most once: as
@@ -213,7 +195,7 @@ def render_batch(rows: list) -> bytes:
     if (block.count(b"\n") == len(rows) + 1 and b"\n" + FALLBACK_MARK not in block
             and len(_E164_ROW_START.findall(block)) == len(rows)):
         return block[1:].replace(b"\n", b"\r\n")
-    return b"".join([_record(bytes(row)) for row in rows])
+    return b"".join([_record(row) for row in rows])
 
 
 def _record(row: bytes) -> bytes:
@@ -222,9 +204,7 @@ def _record(row: bytes) -> bytes:
         return row[:-1] + b"\r\n"
     cells = next(csv.reader(io.StringIO(row.decode("utf-8"), newline="")))
     if cells[0] == FALLBACK_MARK.decode():
-        return reference_record(json.loads(cells[1])).encode("utf-8", "replace")
+        return render_rows([json.loads(cells[1])]).encode("utf-8", "replace")
     if not E164.fullmatch(cells[NUMBER_CELL]):
         cells[NUMBER_CELL] = neutralise(cells[NUMBER_CELL])  # the one cell sent as stored
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+    return csv_records([cells]).encode("utf-8")

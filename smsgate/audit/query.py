@@ -22,9 +22,22 @@ deciding entries are listed.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from smsgate.audit.filters import ExportFilters
@@ -42,7 +55,11 @@ COLUMNS = (
 )
 
 
-class utc_iso(FunctionElement):
+# A select of any columns (the export's has 15, more than SQLAlchemy's typed overloads).
+AnySelect = Select[*tuple[Any, ...]]
+
+
+class utc_iso(FunctionElement[str]):
     """A UTC timestamp column as ``ledger.format_time`` writes it, rendered by the database
     (2026-01-31T12:00:00.000000+00:00): parsing and formatting a million datetimes in
     Python would cost more than the rest of an export row."""
@@ -52,13 +69,13 @@ class utc_iso(FunctionElement):
 
 
 @compiles(utc_iso, "postgresql")
-def _utc_iso_postgresql(element, compiler, **kw) -> str:
+def _utc_iso_postgresql(element: utc_iso, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
 
 
 @compiles(utc_iso, "sqlite")
-def _utc_iso_sqlite(element, compiler, **kw) -> str:
+def _utc_iso_sqlite(element: utc_iso, compiler: SQLCompiler, **kw: Any) -> str:
     # UTCDateTime stores naive UTC text, always with six fraction digits:
     # "2026-01-31 12:00:00.000000".
     return f"replace({compiler.process(element.clauses, **kw)}, ' ', 'T') || '+00:00'"
@@ -80,7 +97,7 @@ def brand_condition(brand_id: int) -> ColumnElement[bool]:
     return or_(entries.c.brand_id == brand_id, entries.c.scope == "all")
 
 
-def export_statement(filters: ExportFilters, brand_id: int | None) -> Select:
+def export_statement(filters: ExportFilters, brand_id: int | None) -> AnySelect:
     """The rows to export for `filters`, seen as `brand_id` (None: every brand), by id."""
     statement = select(*EXPORT_COLUMNS).join_from(entries, brands,
                                                   entries.c.brand_id == brands.c.id)
@@ -99,7 +116,8 @@ def export_statement(filters: ExportFilters, brand_id: int | None) -> Select:
     return statement.order_by(entries.c.id)
 
 
-def deciding_ids(before: datetime | None, number: str | None, brand_id: int | None):
+def deciding_ids(before: datetime | None, number: str | None,
+                 brand_id: int | None) -> CompoundSelect[*tuple[Any, ...]]:
     """A select of the ids of the deciding entries (see the module docstring).
 
     `before`: count only entries recorded before it (None: all of them, i.e. now).
@@ -107,11 +125,11 @@ def deciding_ids(before: datetime | None, number: str | None, brand_id: int | No
     seen = [] if before is None else [entries.c.recorded_at < before]
     if number is not None:
         seen.append(entries.c.number == number)
-    own = select(entries.c.number, entries.c.brand_id, func.max(entries.c.id).label("id")) \
-        .where(*seen, entries.c.scope != "all")
+    own_entries = select(entries.c.number, entries.c.brand_id,
+                         func.max(entries.c.id).label("id")).where(*seen, entries.c.scope != "all")
     if brand_id is not None:
-        own = own.where(entries.c.brand_id == brand_id)
-    own = own.group_by(entries.c.number, entries.c.brand_id).cte("own_latest")
+        own_entries = own_entries.where(entries.c.brand_id == brand_id)
+    own = own_entries.group_by(entries.c.number, entries.c.brand_id).cte("own_latest")
     stopall = select(entries.c.number, func.max(entries.c.id).label("id")) \
         .where(*seen, entries.c.scope == "all").group_by(entries.c.number).cte("stopall_latest")
 

@@ -28,7 +28,7 @@ def csv_response(key_brand_id: int | None, args: Mapping[str, Sequence[str]]) ->
     """A streamed `text/csv` attachment of the ledger for `args`, as seen by a key scoped to
     `key_brand_id` (None: every brand). Raises SmsgateError (4xx) for bad filters."""
     filters = parse_filters(args)
-    brand_id = visible_brand_id(db.session, filters, key_brand_id)
+    brand_id = visible_brand_id(db.session(), filters, key_brand_id)
     connection = db.engine.connect()
     try:
         chunks = open_export(connection, filters, brand_id)

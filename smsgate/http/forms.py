@@ -1,4 +1,4 @@
-"""Urlencoded form bodies parsed in one pass, with exactly werkzeug's result.
+"""Webhook form bodies, read through werkzeug's public API and parsed in one pass.
 
 Every Twilio webhook is a form of some twenty fields, parsed on the busiest path. werkzeug
 hands urlencoded bodies to `urllib.parse.parse_qsl`, which calls `unquote` twice per field
@@ -6,22 +6,17 @@ and replaces "+" in each name and value, escaped or not; most of Twilio's fields
 neither "%" nor "+". `parse_urlencoded` touches only those that do, the same way, so its
 pairs are parse_qsl's (a property test compares the two on arbitrary input).
 
-`GatewayRequest` uses it twice: for a urlencoded body of a declared length within the size
-limit (every webhook), read straight from the WSGI input; for any other urlencoded body, as
-werkzeug's form parser (`Request.form_data_parser_class`). Multipart bodies, the 413 for a
-body over the limit, and the empty form werkzeug gives for invalid UTF-8 stay werkzeug's.
+`read_form` gives what ``request.form`` gives, for any body: a urlencoded one is read with
+``request.get_data()`` and parsed with `parse_urlencoded`, anything else is werkzeug's.
 """
 
 from __future__ import annotations
 
-from io import BytesIO
-from typing import IO
 from urllib.parse import unquote
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler used below
 from flask import Request
-from werkzeug.exceptions import ClientDisconnected
-from werkzeug.formparser import FormDataParser
+from werkzeug.datastructures import MultiDict
 
 URLENCODED = "application/x-www-form-urlencoded"
 
@@ -41,58 +36,19 @@ def parse_urlencoded(body: str) -> list[tuple[str, str]]:
     return pairs
 
 
-class OnePassFormParser(FormDataParser):
-    """werkzeug's parser, with `parse_urlencoded` for urlencoded bodies."""
+def read_form(req: Request) -> MultiDict[str, str]:
+    """The form parameters of `req`: exactly what ``req.form`` holds, for any body.
 
-    def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
-              options: dict[str, str] | None = None):
-        if mimetype != URLENCODED:
-            return super().parse(stream, mimetype, content_length, options)
-        try:
-            # werkzeug's stream, limited to the request's size limit. (A body of declared
-            # length comes here only when `get_data` cached it: `GatewayRequest` reads the rest.)
-            fields = parse_urlencoded(stream.read().decode())
-        except ValueError:  # invalid UTF-8: werkzeug's parser is silent too, by default
-            if not self.silent:
-                raise
-            fields = []
-        return stream, self.cls(fields), self.cls()
-
-
-class GatewayRequest(Request):
-    """The app's request class (`create_app` sets it)."""
-
-    form_data_parser_class = OnePassFormParser
-
-    def _load_form_data(self) -> None:
-        """werkzeug's, less its plumbing for a urlencoded body of a declared length within
-        the size limit: that body is read straight from the WSGI input, at most its declared
-        length, which is all werkzeug's limited stream lets through. The plumbing (a parser,
-        a limited stream, the limit looked up twice) cost as much as parsing a webhook's
-        form. Any other body (multipart, no length, over the limit: a 413) goes werkzeug's
-        way. (`_load_form_data` is the hook Flask's own Request overrides.)"""
-        if "form" in self.__dict__:
-            return
-        length = self.content_length
-        limit = self.max_content_length
-        if (self.mimetype != URLENCODED or length is None
-                or (limit is not None and length > limit)
-                or getattr(self, "_cached_data", None) is not None):
-            super()._load_form_data()
-            return
-        source, chunks, missing = self.environ["wsgi.input"], [], length
-        while missing > 0:
-            chunk = source.read(missing)
-            if not chunk:  # the client sent less than it declared: werkzeug's 400 too
-                raise ClientDisconnected()
-            chunks.append(chunk)
-            missing -= len(chunk)
-        try:
-            fields = parse_urlencoded(b"".join(chunks).decode())
-        except ValueError:  # invalid UTF-8: an empty form, as werkzeug's parser gives
-            fields = []
-        d = self.__dict__
-        # The body is consumed, as werkzeug leaves it: reading the stream gives nothing.
-        d["stream"] = BytesIO()
-        d["form"] = self.parameter_storage_class(fields)
-        d["files"] = self.parameter_storage_class()
+    A urlencoded body is read whole with ``req.get_data()``, werkzeug's size-checked stream:
+    over MAX_CONTENT_LENGTH is a 413, shorter than its Content-Length a 400, and a chunked
+    body is read to its end. The body stays cached, so ``req.form`` and ``req.get_data()``
+    still give it afterwards. Invalid UTF-8 is an empty form, as werkzeug's parser gives.
+    Any other body (multipart, say) is werkzeug's ``req.form``.
+    """
+    if req.mimetype != URLENCODED:
+        return req.form
+    try:
+        fields = parse_urlencoded(req.get_data().decode())
+    except UnicodeDecodeError:
+        fields = []
+    return req.parameter_storage_class(fields)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import hmac
+from collections.abc import Iterable, Mapping
 from hashlib import sha1
 from operator import itemgetter
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 from flask import Request, current_app, request
-from twilio.request_validator import add_port, remove_port
 from werkzeug.datastructures import MultiDict
 
 from smsgate.errors import Forbidden
+from smsgate.http.forms import read_form
 
 
 def signed_url(public_base_url: str, req: Request) -> str:
@@ -23,7 +24,7 @@ def signed_url(public_base_url: str, req: Request) -> str:
     return public_base_url + req.path + (f"?{query}" if query else "")
 
 
-def compute_signature(token: str, url: str, form) -> str:
+def compute_signature(token: str, url: str, form: Mapping[str, str]) -> str:
     """What twilio's `RequestValidator.compute_signature` computes (HMAC-SHA1), faster.
 
     The same input: the URL, then each parameter name (sorted, once) followed by each of its
@@ -31,7 +32,8 @@ def compute_signature(token: str, url: str, form) -> str:
     first and gets there through an AttributeError per parameter, on every request; here a
     MultiDict's `lists()` gives each name with its values in one pass.
     """
-    if hasattr(form, "lists"):
+    named_values: Iterable[tuple[str, list[str]]]
+    if isinstance(form, MultiDict):
         named_values = form.lists()
     else:
         named_values = ((name, [value]) for name, value in form.items())
@@ -46,15 +48,36 @@ def compute_signature(token: str, url: str, form) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def _valid(token: str, url: str, form, signature: str) -> bool:
+def url_with_port(url: ParseResult) -> str:
+    """`url` with a port: its own, else its scheme's default (443 for https, 80 otherwise).
+    (`_replace` is the named tuple's public method; urllib's documentation uses it.)"""
+    if url.port:
+        return url.geturl()
+    default = 443 if url.scheme == "https" else 80
+    return url._replace(netloc=f"{url.netloc}:{default}").geturl()
+
+
+def url_without_port(url: ParseResult) -> str:
+    """`url` without its port: its network location cut at the first colon, as twilio's
+    validator cuts it."""
+    if not url.port:
+        return url.geturl()
+    return url._replace(netloc=url.netloc.split(":", 1)[0]).geturl()
+
+
+def _valid(token: str, url: str, form: Mapping[str, str], signature: str) -> bool:
     """twilio's `RequestValidator.validate`, accepting exactly what it accepts.
 
-    validate always computes two HMACs: over the URL without its port and with it (the
-    default port added when it has none). Here the URL as requested is tried first, which is
-    one of the two and the one Twilio signed in practice, and the other only on a mismatch.
-    A port that is not a number (a forged Host header) matches nothing.
+    validate computes two HMACs: over the URL without its port and with it (the default port
+    added when it has none). Here the URL as requested is tried first, which is one of the
+    two and the one Twilio signed in practice, and the other only on a mismatch. A port that
+    is not a number or out of range (a forged Host header) matches nothing (validate raises).
     """
     parsed = urlparse(url)
+    try:
+        port = parsed.port
+    except ValueError:  # urllib: "Port could not be cast to integer value", out of range
+        return False
     expected = signature.encode("utf-8")
 
     def signs(candidate: str) -> bool:
@@ -63,19 +86,18 @@ def _valid(token: str, url: str, form, signature: str) -> bool:
 
     if signs(parsed.geturl()):
         return True
-    try:
-        return signs(remove_port(parsed) if parsed.port else add_port(parsed))
-    except ValueError:  # urllib: "Port could not be cast to integer value", out of range
-        return False
+    return signs(url_without_port(parsed) if port else url_with_port(parsed))
 
 
 def verified_form() -> MultiDict[str, str]:
     """The request's form parameters, once `X-Twilio-Signature` proves that Twilio sent them
     to this URL; raise Forbidden otherwise."""
-    req = request._get_current_object()  # one context lookup, not one per attribute
+    # One context lookup, not one per attribute. `_get_current_object` is LocalProxy's
+    # documented accessor; flask types `request` as the Request it proxies.
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
     signature = req.headers.get("X-Twilio-Signature", "")
     settings = current_app.config["SMSGATE"]
-    form = req.form
+    form = read_form(req)
     if not signature or not _valid(settings.twilio_auth_token,
                                    signed_url(settings.public_base_url, req), form, signature):
         raise Forbidden("missing or invalid X-Twilio-Signature", code="bad_signature")
