@@ -16,8 +16,9 @@ TRICKY = st.text(alphabet=st.sampled_from(list(',"\r\n=+-@\t\'\\ {}:aZ09é') + [
                  max_size=12)
 TEXT = st.one_of(TRICKY, st.text(max_size=20))
 MAYBE = st.one_of(st.none(), TEXT)
+ODD_NUMBERS = ["+0123", "+1", "+١٢٣٤٥", "+1234567890123456", "+15551234567\n"]
 NUMBER = st.one_of(st.from_regex(r"\+[1-9][0-9]{1,14}", fullmatch=True), MAYBE,
-                   st.sampled_from(["+0123", "+1", "+١٢٣٤٥", "+1234567890123456", "+15551234567\n"]))
+                   st.sampled_from(ODD_NUMBERS))
 KEYS = ["consent_text", "url", "ip", "user_agent", "ua", "form", "to", "terms", "remote_addr"]
 EVIDENCE = st.one_of(
     MAYBE,

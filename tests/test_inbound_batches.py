@@ -232,8 +232,8 @@ def test_one_bad_text_fails_alone_and_the_rest_of_its_batch_is_recorded(ctx, bra
 
 def test_texts_from_many_threads_share_group_commits_and_keep_one_chain(app, brand):
     """Concurrent webhooks, one process: fewer writes than texts, all recorded, one chain."""
-    from smsgate.infra import counters
     from smsgate.extensions import redis_connection
+    from smsgate.infra import counters
 
     post_from_threads(app, 12, ["STOP", "START"] * 5)
     with app.app_context():
