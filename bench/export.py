@@ -47,8 +47,9 @@ import psycopg
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from smsgate.consent.ledger import canonical_json, compute_hash
-from smsgate.models import GENESIS_HASH
+# smsgate is imported from this checkout, so only after ROOT is on the path.
+from smsgate.consent.ledger import canonical_json, compute_hash  # noqa: E402
+from smsgate.models import GENESIS_HASH  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 COPY_COLUMNS = ("id", "recorded_at", "number", "brand_id", "scope", "action", "source",
@@ -316,7 +317,7 @@ def main() -> None:
         verdict, cli_verify, verify_peak = time_cli_verify(env, args.timeout)
 
         export, psql = statistics.median(exports), statistics.median(psqls)
-        ratios = [e / p for e, p in zip(exports, psqls)]
+        ratios = [e / p for e, p in zip(exports, psqls, strict=True)]
         print(f"entries: {args.entries:,}; rounds: {args.rounds} (medians)")
         print(f"export over HTTP (gunicorn, 1 sync worker): {export:.2f} s "
               f"= {args.entries / export:,.0f} rows/s")

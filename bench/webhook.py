@@ -310,7 +310,8 @@ def describe(r: dict) -> str:
             f" | ratio {r['ratio']:.1%} | texts/batch {r['texts_per_batch']:.1f}"
             f" | connections per worker {'/'.join(map(str, s['split'])) or '?'}"
             f" | CPU ms per text: gunicorn "
-            f"{r['cpu_ms_per_text']['gunicorn']:.2f}, PostgreSQL {r['cpu_ms_per_text']['postgres']:.2f}, "
+            f"{r['cpu_ms_per_text']['gunicorn']:.2f}, "
+            f"PostgreSQL {r['cpu_ms_per_text']['postgres']:.2f}, "
             f"Redis {r['cpu_ms_per_text']['redis']:.2f}; bare {r['bare_cpu_ms_per_request']:.2f}"
             f" | verify: {r['verify']}")
 

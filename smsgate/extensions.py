@@ -32,7 +32,7 @@ _embedded_servers: list[Redis] = []
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     """WAL and a busy timeout let the web workers and RQ workers write one SQLite file."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -88,7 +88,7 @@ def queue(name: str) -> Queue:
     if name not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {name!r}")
     connection = redis_connection()
-    queues = current_app.extensions.setdefault("smsgate_queues", {})
+    queues: dict[str, Queue] = current_app.extensions.setdefault("smsgate_queues", {})
     found = queues.get(name)
     if found is None or found.connection is not connection:
         found = queues[name] = Queue(name, connection=connection)

@@ -20,8 +20,10 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import cast
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, Request, Response, g, has_request_context, request
+from werkzeug.local import LocalProxy
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)  # built once: every line uses it
@@ -105,15 +107,16 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
         context.started = time.perf_counter()
 
     @app.after_request
-    def _log_request(response):
+    def _log_request(response: Response) -> Response:
         # Our own access log (gunicorn's would print paths like /api/v1/consents/+1415...
         # and query strings with numbers in them, unmasked).
         context = g._get_current_object()  # one proxy lookup instead of one per use
         elapsed = (time.perf_counter() - getattr(context, "started", time.perf_counter())) * 1000
         request_id = getattr(context, "request_id", "")
         if logger.isEnabledFor(logging.INFO):
-            event, fields = getattr(context, "request_event", ("request", {}))
-            req = request._get_current_object()
+            untagged: tuple[str, dict[str, object]] = ("request", {})
+            event, fields = getattr(context, "request_event", untagged)
+            req = cast("LocalProxy[Request]", request)._get_current_object()
             # makeRecord + handle is what logger.info does, less the search of the stack for
             # the caller's file and line, which no line shows (once per request).
             logger.handle(logger.makeRecord(

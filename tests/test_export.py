@@ -1,4 +1,5 @@
-"""The ledger CSV export: exact bytes, spreadsheet safety, filters, roles, brand scope, streaming."""
+"""The ledger CSV export: exact bytes, spreadsheet safety, filters, roles, brand scope,
+streaming."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def test_every_formula_prefix_is_neutralised_in_text_and_evidence(clock, brand, 
         message_sid=prefix + "SM1", evidence={"consent_text": payload, "url": payload,
                                               "ip": payload, "user_agent": payload}))
     rows = csv_rows(client.get(CSV_PATH, headers=bearer(issue("auditor"))).get_data())
-    header, row = rows[0], dict(zip(rows[0], rows[1]))
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
     assert len(rows) == 2 and len(rows[1]) == len(header)
     for column in ("raw_text", "consent_text", "consent_url", "ip_address", "user_agent"):
         assert row[column] == "'" + payload, column

@@ -109,7 +109,7 @@ def test_a_result_that_is_an_exception_is_raised_in_its_own_caller_only():
     group = GroupCommit(write)
     with ThreadPoolExecutor(4) as pool:
         first, rest = pile_up(pool, group, recorder, (2, 3, 4))
-        futures = dict(zip((2, 3, 4), rest))
+        futures = dict(zip((2, 3, 4), rest, strict=True))
         assert first.result(5) == 0
         assert futures[2].result(5) == 2 and futures[4].result(5) == 4
         with pytest.raises(ValueError, match="bad 3"):

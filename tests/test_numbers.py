@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, mask_number, normalize_number
+from smsgate.messaging.numbers import (
+    MAX_INPUT_CHARS,
+    InvalidNumberError,
+    mask_number,
+    normalize_number,
+)
 
 ACCEPTED = [
     ("us-parenthesised", "(415) 555-2671", "+14155552671"),

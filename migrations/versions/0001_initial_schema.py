@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:10:01.056679
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -45,7 +44,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_status_events'))
     )
     with op.batch_alter_table('status_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_status_events_message_sid'), ['message_sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_status_events_message_sid'),
+                              ['message_sid'], unique=False)
 
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -64,7 +64,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_brand_numbers_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'],
+        name=op.f('fk_brand_numbers_brand_id_brands'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brand_numbers')),
     sa.UniqueConstraint('number', name=op.f('uq_brand_numbers_number'))
     )
@@ -81,12 +82,14 @@ def upgrade():
     sa.Column('intent', sa.String(length=8), nullable=False),
     sa.Column('keyword', sa.String(length=64), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_inbound_messages_brand_id_brands')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'],
+        name=op.f('fk_inbound_messages_brand_id_brands')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_messages')),
     sa.UniqueConstraint('message_sid', name=op.f('uq_inbound_messages_message_sid'))
     )
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_inbound_messages_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_messages_brand_id'),
+                              ['brand_id'], unique=False)
 
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -98,7 +101,8 @@ def upgrade():
     sa.Column('segments', sa.Integer(), nullable=False),
     sa.Column('refused_at_request', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'], name=op.f('fk_campaigns_api_key_id_api_keys')),
+    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'],
+        name=op.f('fk_campaigns_api_key_id_api_keys')),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_campaigns_brand_id_brands')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns'))
     )
@@ -106,7 +110,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_campaigns_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('ledger_entries',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+              autoincrement=False, nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('number', sa.String(length=16), nullable=False),
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -120,15 +125,19 @@ def upgrade():
     sa.Column('api_key_id', sa.Integer(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'], name=op.f('fk_ledger_entries_api_key_id_api_keys')),
-    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_ledger_entries_brand_id_brands')),
+    sa.ForeignKeyConstraint(['api_key_id'], ['api_keys.id'],
+        name=op.f('fk_ledger_entries_api_key_id_api_keys')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'],
+        name=op.f('fk_ledger_entries_brand_id_brands')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries')),
     sa.UniqueConstraint('entry_hash', name=op.f('uq_ledger_entries_entry_hash'))
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entries_brand_id'), ['brand_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ledger_entries_message_sid'), ['message_sid'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ledger_entries_recorded_at'), ['recorded_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_message_sid'),
+                              ['message_sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_recorded_at'),
+                              ['recorded_at'], unique=False)
         batch_op.create_index('ix_ledger_number_brand', ['number', 'brand_id'], unique=False)
 
     op.create_table('outbox',
@@ -149,7 +158,8 @@ def upgrade():
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_outbox_brand_id_brands')),
-    sa.ForeignKeyConstraint(['inbound_id'], ['inbound_messages.id'], name=op.f('fk_outbox_inbound_id_inbound_messages')),
+    sa.ForeignKeyConstraint(['inbound_id'], ['inbound_messages.id'],
+        name=op.f('fk_outbox_inbound_id_inbound_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('inbound_id', name=op.f('uq_outbox_inbound_id')),
     sa.UniqueConstraint('provider_sid', name=op.f('uq_outbox_provider_sid'))
@@ -170,13 +180,16 @@ def upgrade():
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_recipients_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'],
+        name=op.f('fk_campaign_recipients_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_recipients')),
-    sa.UniqueConstraint('campaign_id', 'number', name=op.f('uq_campaign_recipients_campaign_id_number')),
+    sa.UniqueConstraint('campaign_id', 'number',
+        name=op.f('uq_campaign_recipients_campaign_id_number')),
     sa.UniqueConstraint('provider_sid', name=op.f('uq_campaign_recipients_provider_sid'))
     )
     with op.batch_alter_table('campaign_recipients', schema=None) as batch_op:
-        batch_op.create_index('ix_campaign_recipients_campaign_status', ['campaign_id', 'status'], unique=False)
+        batch_op.create_index('ix_campaign_recipients_campaign_status',
+                              ['campaign_id', 'status'], unique=False)
 
     op.create_table('consent_state',
     sa.Column('number', sa.String(length=16), nullable=False),
@@ -184,13 +197,17 @@ def upgrade():
     sa.Column('action', sa.String(length=8), nullable=False),
     sa.Column('entry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_consent_state_brand_id_brands')),
-    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_consent_state_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'],
+        name=op.f('fk_consent_state_brand_id_brands')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'],
+        name=op.f('fk_consent_state_entry_id_ledger_entries')),
     sa.PrimaryKeyConstraint('number', 'brand_id', name=op.f('pk_consent_state'))
     )
     # ### end Alembic commands ###
     # The chain starts from one head row; appends lock and advance it.
-    op.bulk_insert(sa.table('ledger_head', sa.column('id', sa.Integer), sa.column('last_id', sa.BigInteger), sa.column('last_hash', sa.String)), [{'id': 1, 'last_id': 0, 'last_hash': '0' * 64}])
+    ledger_head = sa.table('ledger_head', sa.column('id', sa.Integer),
+                           sa.column('last_id', sa.BigInteger), sa.column('last_hash', sa.String))
+    op.bulk_insert(ledger_head, [{'id': 1, 'last_id': 0, 'last_hash': '0' * 64}])
 
 
 def downgrade():

@@ -6,6 +6,7 @@ Each command is an edge: it opens the app context, calls domain code, commits on
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
 from smsgate.cli import brands, keys, ledger, simulate, worker
@@ -16,7 +17,7 @@ for module in (brands, keys, ledger, simulate, worker):
         smsgate_group.add_command(command)
 
 
-def _create_app():
+def _create_app() -> Flask:
     from smsgate import create_app
 
     return create_app()

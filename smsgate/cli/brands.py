@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -10,6 +13,8 @@ from smsgate.accounts.brands import create_brand, update_brand
 from smsgate.cli.errors import cli_errors
 from smsgate.extensions import db
 from smsgate.models import Brand
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 brand = click.Group("brand", help="Manage brands and their sender numbers.")
 
@@ -22,7 +27,8 @@ _options = [
 ]
 
 
-def _with_options(command):
+def _with_options(command: F) -> F:
+    """Apply the options `create` and `update` share, in the order they are listed."""
     for option in reversed(_options):
         command = option(command)
     return command
@@ -39,11 +45,13 @@ def _describe(b: Brand) -> str:
 @_with_options
 @with_appcontext
 @cli_errors
-def create(name, numbers, messaging_service_sid, help_text, mps, frequency):
+def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
+           help_text: str | None, mps: int | None, frequency: str | None) -> None:
     """Create a brand."""
-    created = create_brand(db.session, name, numbers, messaging_service_sid=messaging_service_sid,
+    session = db.session()
+    created = create_brand(session, name, numbers, messaging_service_sid=messaging_service_sid,
                            help_text=help_text, messages_per_second=mps, frequency_text=frequency)
-    db.session.commit()
+    session.commit()
     click.echo(_describe(created))
 
 
@@ -52,18 +60,20 @@ def create(name, numbers, messaging_service_sid, help_text, mps, frequency):
 @_with_options
 @with_appcontext
 @cli_errors
-def update(name, numbers, messaging_service_sid, help_text, mps, frequency):
+def update(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
+           help_text: str | None, mps: int | None, frequency: str | None) -> None:
     """Change a brand; --number adds sender numbers."""
-    changed = update_brand(db.session, name, add_numbers=numbers,
+    session = db.session()
+    changed = update_brand(session, name, add_numbers=numbers,
                            messaging_service_sid=messaging_service_sid, help_text=help_text,
                            messages_per_second=mps, frequency_text=frequency)
-    db.session.commit()
+    session.commit()
     click.echo(_describe(changed))
 
 
 @brand.command("list")
 @with_appcontext
-def list_brands():
+def list_brands() -> None:
     """List brands with their numbers and rate caps."""
     for b in db.session.scalars(select(Brand).order_by(Brand.name)):
         click.echo(_describe(b))

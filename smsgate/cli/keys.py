@@ -20,10 +20,11 @@ key = click.Group("key", help="Manage API keys (only their hashes are stored).")
 @click.option("--label", help="A note saying who holds the key.")
 @with_appcontext
 @cli_errors
-def create(role, brand_name, label):
+def create(role: str, brand_name: str | None, label: str | None) -> None:
     """Create a key and print it once."""
-    issued = issue_key(db.session, role, brand_name, label)
-    db.session.commit()
+    session = db.session()
+    issued = issue_key(session, role, brand_name, label)
+    session.commit()
     click.echo(issued.secret)
     click.echo(f"key id {issued.id}, role {role}, brand {brand_name or 'all'}: "
                "store it now, it is not shown again", err=True)
@@ -32,17 +33,18 @@ def create(role, brand_name, label):
 @key.command("revoke")
 @click.argument("key_id", type=int)
 @with_appcontext
-def revoke(key_id):
+def revoke(key_id: int) -> None:
     """Revoke a key by id (see `key list`)."""
-    if not revoke_key(db.session, key_id):
+    session = db.session()
+    if not revoke_key(session, key_id):
         raise click.ClickException(f"no live key with id {key_id}")
-    db.session.commit()
+    session.commit()
     click.echo(f"revoked key {key_id}")
 
 
 @key.command("list")
 @with_appcontext
-def list_keys():
+def list_keys() -> None:
     """List keys (never their secrets)."""
     rows = db.session.execute(select(ApiKey, Brand.name).outerjoin(Brand).order_by(ApiKey.id))
     for api_key, brand_name in rows:

@@ -19,12 +19,13 @@ ledger = click.Group("ledger", help="Read and check the consent ledger.")
 
 @ledger.command("verify")
 @with_appcontext
-def verify_command():
+def verify_command() -> None:
     """Walk the hash chain; exit 0 when intact, 1 naming the first broken entry."""
-    total = count_entries(db.session)
+    session = db.session()
+    total = count_entries(session)
     with click.progressbar(length=total, label="Verifying", file=sys.stderr,
                            show_pos=True) as bar:
-        result = verify(db.session, on_progress=bar.update)
+        result = verify(session, on_progress=bar.update)
     if result.ok:
         click.echo(f"ok: {result.entries} entries, head {result.head_hash}")
         return
@@ -42,16 +43,18 @@ def verify_command():
 @click.option("-o", "--output", required=True, help="File to write, or - for stdout.")
 @with_appcontext
 @cli_errors
-def export_command(brand, number, since, until, as_of, output):
+def export_command(brand: str | None, number: str | None, since: str | None,
+                   until: str | None, as_of: str | None, output: str) -> None:
     """Write the ledger as CSV: the same bytes as GET /api/v1/ledger.csv."""
-    filters = parse_filters({"brand": brand, "number": number, "since": since,
-                             "until": until, "as_of": as_of})
-    brand_id = visible_brand_id(db.session, filters, None)  # the operator sees every brand
+    given = {"brand": brand, "number": number, "since": since, "until": until, "as_of": as_of}
+    filters = parse_filters({name: value for name, value in given.items() if value is not None})
+    session = db.session()
+    brand_id = visible_brand_id(session, filters, None)  # the operator sees every brand
     show_progress = sys.stderr.isatty()
-    total = count_rows(db.session, filters, brand_id) if show_progress else 0
+    total = count_rows(session, filters, brand_id) if show_progress else 0
     with click.progressbar(length=total, label="Exporting", file=sys.stderr, show_pos=True,
                            hidden=not show_progress) as bar:
-        chunks = open_export(db.session, filters, brand_id, on_rows=bar.update)
+        chunks = open_export(session, filters, brand_id, on_rows=bar.update)
         if output == "-":
             with click.open_file("-", "wb") as stdout:
                 for chunk in chunks:
@@ -69,7 +72,7 @@ def export_command(brand, number, since, until, as_of, output):
             finally:
                 if os.path.exists(partial):
                     os.remove(partial)
-    db.session.rollback()
+    session.rollback()
 
 
 COMMANDS = [ledger]

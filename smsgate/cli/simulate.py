@@ -19,7 +19,7 @@ DEFAULT_URL = "http://127.0.0.1:5000/webhooks/twilio/inbound"
 @click.option("--body", required=True, help="The text, e.g. STOP.")
 @click.option("--url", default=DEFAULT_URL, show_default=True, help="The gateway's inbound URL.")
 @with_appcontext
-def simulate(from_number, to_number, body, url):
+def simulate(from_number: str, to_number: str, body: str, url: str) -> None:
     """Send a signed inbound text, as Twilio would, without a phone."""
     settings = current_app.config["SMSGATE"]
     params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": settings.twilio_account_sid,

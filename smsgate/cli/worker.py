@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 @click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUE_NAMES),
               help="Queues to serve (default: all).")
 @with_appcontext
-def worker(burst, queue_names):
+def worker(burst: bool, queue_names: tuple[str, ...]) -> None:
     """Run an RQ worker whose jobs run inside this app's context."""
     # SimpleWorker runs jobs in this process, which already holds the app, its database
     # pool and its Twilio session; a forking worker would share pooled sockets with its child.
@@ -34,7 +34,7 @@ def worker(burst, queue_names):
 @click.option("--every", type=click.IntRange(min=0), default=0,
               help="Repeat every N seconds (default: run once).")
 @with_appcontext
-def sweep(every):
+def sweep(every: int) -> None:
     """Re-queue replies Redis never got and settle sends a crash interrupted."""
     while True:
         if not every:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 __all__ = ["Classification", "Intent", "classify"]
 
 
-class Intent(str, enum.Enum):
+class Intent(enum.StrEnum):
     """What the sender asked for."""
 
     OPT_OUT = "opt_out"
@@ -127,9 +127,10 @@ def _keyword_of(body: str) -> str | None:
     """The normalised keyword the whole of `body` is, or None."""
     body = _INVISIBLE.sub("", body)
     first = _ALNUM.search(body)
-    if first is None:
+    last_reversed = _ALNUM.search(body[::-1]) if first is not None else None
+    if first is None or last_reversed is None:
         return None
-    last = len(body) - _ALNUM.search(body[::-1]).start()
+    last = len(body) - last_reversed.start()
     # Everything outside the first..last letter/digit must be ignorable. Checking the *set*
     # of those characters keeps this cheap even for a megabyte of padding.
     outside = set(body[: first.start()]) | set(body[last:])

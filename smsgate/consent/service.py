@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
 from smsgate.errors import InvalidInput
+from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, ConsentState, LedgerEntry, utcnow
 from smsgate.models.ledger import ACTIONS
-from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 
 API_SOURCES = ("api", "import")
 MAX_EVIDENCE_CHARS = 4096

@@ -47,9 +47,9 @@ def render(redis: Redis, gauges: Iterable[tuple[str, str, dict[str, str], float]
         name = f"smsgate_{counter}"
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
         values = redis.hgetall(PREFIX + counter)
-        for label, value in sorted(values.items()):
-            label = label.decode() if isinstance(label, bytes) else label
-            lines.append(f'{name}{{{label_name}="{_escape(label)}"}} {int(value)}')
+        for raw_label, count in sorted(values.items()):
+            label = raw_label.decode() if isinstance(raw_label, bytes) else raw_label
+            lines.append(f'{name}{{{label_name}="{_escape(label)}"}} {int(count)}')
     seen: set[str] = set()
     for name, help_text, labels, value in gauges:
         full = f"smsgate_{name}"

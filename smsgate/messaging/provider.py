@@ -10,7 +10,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -57,14 +57,15 @@ class Provider(Protocol):
         """The SID of a text already sent to `to` with this body since `since`, if any."""
 
 
-class _RebasedHttpClient(TwilioHttpClient):
+class _RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
     """Twilio's HTTP client, its host swappable (TWILIO_API_BASE_URL) for tests and benchmarks."""
 
-    def __init__(self, base_url: str, **kwargs) -> None:
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._base_url = base_url.rstrip("/")
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Send to TWILIO_API_BASE_URL what twilio addresses to its own host."""
         if url.startswith(TWILIO_HOST):
             url = self._base_url + url[len(TWILIO_HOST):]
         return super().request(method, url, *args, **kwargs)
@@ -105,7 +106,8 @@ class TwilioProvider:
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
         try:
-            return self.client.messages.create(**kwargs).sid
+            sid: str = self.client.messages.create(**kwargs).sid
+            return sid
         except TwilioRestException as exc:
             raise classify_error(exc) from exc
         except OSError as exc:  # connection refused, timeouts: requests' errors subclass it
@@ -125,7 +127,8 @@ class TwilioProvider:
         for message in listed:
             created = message.date_created
             if message.body == body and (created is None or created >= since):
-                return message.sid
+                found: str = message.sid
+                return found
         return None
 
 
