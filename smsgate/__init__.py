@@ -6,9 +6,10 @@ import contextlib
 import logging
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
     return app
 
 
-def _engine_options(url: str) -> dict:
+def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_timeout": 5}
@@ -75,13 +76,13 @@ def _register_error_handlers(app: Flask) -> None:
     """Every error leaves as `{"error": {"code", "message"}}`; none as an HTML page."""
 
     @app.errorhandler(SmsgateError)
-    def _smsgate_error(exc: SmsgateError):
+    def _smsgate_error(exc: SmsgateError) -> tuple[Response, int]:
         return jsonify(exc.to_dict()), exc.status
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify({"error": {"code": code, "message": exc.description}}), exc.code
+        return jsonify({"error": {"code": code, "message": exc.description}}), exc.code or 500
 
     # The one place a database failure becomes 503 `database_unavailable`: the server is down
     # or out of reach, a statement failed (nothing was committed: the request's transaction is
@@ -90,7 +91,7 @@ def _register_error_handlers(app: Flask) -> None:
     # retry; the unique MessageSid makes a retried webhook safe.
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
-    def _database_unavailable(exc: Exception):
+    def _database_unavailable(exc: Exception) -> tuple[Response, int]:
         from smsgate.extensions import db
 
         with contextlib.suppress(Exception):  # the connection may be as dead as the server
@@ -104,7 +105,7 @@ def _register_error_handlers(app: Flask) -> None:
     # request is at fault, so 422 and nothing written. A webhook still answers 503, so that
     # Twilio retries: a STOP must never be dropped for a failure that may be ours.
     @app.errorhandler(DataError)
-    def _data_error(exc: DataError):
+    def _data_error(exc: DataError) -> tuple[Response, int]:
         if request.blueprint == "webhooks":
             return _database_unavailable(exc)
         from smsgate.extensions import db
@@ -116,7 +117,7 @@ def _register_error_handlers(app: Flask) -> None:
         return jsonify(body.to_dict()), body.status
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
         app.logger.exception("unhandled_error")
         return jsonify({"error": {"code": "internal_error",
                                   "message": "internal error"}}), 500

@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy.orm import sessionmaker
@@ -31,14 +31,15 @@ T = TypeVar("T")
 
 def provider() -> Provider:
     """The app's SMS provider (Twilio, or the logging one in development)."""
-    return current_app.extensions["smsgate_provider"]
+    provider: Provider = current_app.extensions["smsgate_provider"]
+    return provider
 
 
 def _fresh_session(job: Callable[..., T]) -> Callable[..., T]:
     """Roll back what a failed job left and drop the session, so jobs never share state."""
 
     @functools.wraps(job)
-    def run(*args, **kwargs) -> T:
+    def run(*args: Any, **kwargs: Any) -> T:
         try:
             return job(*args, **kwargs)
         except BaseException:
@@ -87,12 +88,12 @@ def send_reply(outbox_id: int) -> str:
 
     Jobs queued by earlier versions (one per reply) still call this; `send_replies` does too.
     """
-    message = outbox.claim(db.session, outbox_id)
+    message = outbox.claim(db.session(), outbox_id)
     db.session.commit()  # the claim is durable before the provider is called
     if message is None:
         return "skipped"
     try:
-        outbox.deliver(db.session, message, provider())
+        outbox.deliver(db.session(), message, provider())
     except ProviderError:
         db.session.commit()  # back to pending with the error recorded, then RQ retries
         raise
@@ -109,11 +110,11 @@ def sweep() -> dict[str, int]:
     """Settle crashed sends and re-queue replies Redis never got. Safe to run any time."""
     settings = current_app.config["SMSGATE"]
     replies = queue("replies")
-    stale = outbox.resolve_stale(db.session, provider(),
+    stale = outbox.resolve_stale(db.session(), provider(),
                                  timedelta(seconds=settings.stale_sending_seconds))
     db.session.commit()
     outbox.forget_jobs(replies.connection, stale.found_sent)
-    missing = outbox.pending_without_job(db.session, replies, timedelta(seconds=5))
+    missing = outbox.pending_without_job(db.session(), replies, timedelta(seconds=5))
     requeue = sorted(set(stale.requeue) | set(missing))
     requeued = len(requeue) if outbox.enqueue_replies(replies, requeue) else 0
     counts = {"stale": len(stale.requeue), "requeued": requeued}
@@ -139,10 +140,10 @@ def send_campaign_batch(campaign_id: int, recipient_ids: list[int]) -> dict[str,
 def _sweep_campaigns(settings: Settings) -> dict[str, int]:
     """Settle campaign texts a dead worker left `sending`, then re-queue batches whose job is
     gone; commits between the two so nothing is queued before its rows say `queued`."""
-    settled = queueing.settle_stale(db.session, provider(),
+    settled = queueing.settle_stale(db.session(), provider(),
                                     timedelta(seconds=settings.stale_sending_seconds))
     db.session.commit()
-    jobs = queueing.requeue_orphans(db.session, queue("campaigns"), settings.recipients_per_job)
+    jobs = queueing.requeue_orphans(db.session(), queue("campaigns"), settings.recipients_per_job)
     db.session.commit()
     counts = {"found_sent": settled.found, "stale_requeued": settled.requeued,
               "failed": settled.failed, "unsettled": settled.unsettled, "jobs_requeued": jobs}

@@ -106,8 +106,8 @@ class ReplyBrand(NamedTuple):
     frequency_text: str
 
 
-def reply_brand_select(to_number: ColumnElement[Any],
-                       messaging_service_sid: ColumnElement[Any]) -> CompoundSelect[*tuple[Any, ...]]:
+def reply_brand_select(to_number: ColumnElement[Any], messaging_service_sid: ColumnElement[Any]
+                       ) -> CompoundSelect[*tuple[Any, ...]]:
     """The reply-brand rule, written once: the brand owning the number texted wins, else the
     brand of the Messaging Service the text came through (a NULL matches no brand).
 

@@ -8,9 +8,9 @@ catches up).
 
 Batches are written on one database connection, kept from a batch to the next while texts
 keep arriving and returned to the pool as soon as none waits. (On PostgreSQL the brand
-lookups are kept too, and checked by the statement that writes each batch.) Under load that spares each
-batch the pool's checkout (its liveness ping, the switch to autocommit and back, the reset
-on return: six calls into the driver, one of them a round trip). A kept connection that
+lookups are kept too, and checked by the statement that writes each batch.) Under load
+that spares each batch the pool's checkout (its liveness ping, the switch to autocommit and
+back, the reset on return). A kept connection that
 died meanwhile (the database restarted) is what the ping would have caught: the batch is
 written once more on a fresh connection, which the unique MessageSids make safe.
 """
@@ -26,8 +26,8 @@ from rq import Queue
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-from smsgate.infra import counters
 from smsgate.consent.inbound import BrandCache, InboundOutcome, InboundText, record_inbound_batch
+from smsgate.infra import counters
 from smsgate.infra.groupcommit import GroupCommit
 from smsgate.messaging.outbox import enqueue_replies
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from smsgate.accounts.brands import get_brand
 from smsgate.campaigns import queueing
@@ -20,8 +21,8 @@ from smsgate.errors import Forbidden, InvalidInput, PayloadTooLarge
 from smsgate.extensions import db, queue
 from smsgate.http import params
 from smsgate.http.auth import require_key
-from smsgate.models import ApiKey, Brand
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.models import ApiKey, Brand
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,17 +30,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def _brand(key: ApiKey, payload: dict[str, Any]) -> Brand:
     """The brand the body names: 403 when the key serves another (decided before any look-up,
     so a scoped key cannot probe which brands exist), else 404 when unknown."""
-    name = params.string(payload, "brand", max_length=64)
+    name = params.required_string(payload, "brand", max_length=64)
     if key.brand_id is not None:
         own = db.session.get(Brand, key.brand_id)
         if own is None or own.name != name:
             raise Forbidden("this key is limited to another brand", code="wrong_brand")
         return own
-    return get_brand(db.session, name)
+    return get_brand(db.session(), name)
 
 
 @bp.post("/consents")
-def record_consents():
+def record_consents() -> ResponseReturnValue:
     """Record one consent (`number`, `action`, `evidence`) or a batch (`consents`): 201."""
     key = require_key("marketer")
     payload = params.json_object()
@@ -60,7 +61,7 @@ def record_consents():
                                field="consents")
     else:
         entries = [{name: payload.get(name) for name in ("number", "action", "evidence")}]
-    ids = consents.record_consents(db.session, brand, entries, default_source=source,
+    ids = consents.record_consents(db.session(), brand, entries, default_source=source,
                                    api_key_id=key.id)
     db.session.commit()
     if bulk:
@@ -69,30 +70,30 @@ def record_consents():
 
 
 @bp.get("/consents/<number>")
-def consent_report(number: str):
+def consent_report(number: str) -> ResponseReturnValue:
     """A number's consent per brand and its ledger entries (a scoped key: its brand only)."""
     key = require_key("marketer", "auditor")
     try:
         e164 = normalize_number(number)
     except InvalidNumberError as exc:
         raise InvalidInput(str(exc), code="invalid_number") from None
-    return jsonify(consents.consent_report(db.session, e164, key.brand_id))
+    return jsonify(consents.consent_report(db.session(), e164, key.brand_id))
 
 
 @bp.post("/campaigns")
-def create_campaign():
+def create_campaign() -> ResponseReturnValue:
     """Compose and store a campaign, refuse who may not be texted, queue the rest: 202."""
     key = require_key("marketer")
     settings = current_app.config["SMSGATE"]
     payload = params.json_object()
-    body = params.string(payload, "body", max_length=campaigns.MAX_BODY_CHARS)
+    body = params.required_string(payload, "body", max_length=campaigns.MAX_BODY_CHARS)
     recipients = params.string_array(payload, "recipients",
                                      max_items=settings.max_campaign_recipients)
     if not recipients:
         raise InvalidInput("recipients must not be empty", code="invalid_field",
                            field="recipients")
     brand = _brand(key, payload)
-    created = campaigns.create_campaign(db.session, brand, body, recipients, api_key_id=key.id)
+    created = campaigns.create_campaign(db.session(), brand, body, recipients, api_key_id=key.id)
     db.session.commit()
     campaign = created.campaign
     queueing.enqueue_campaign(queue("campaigns"), campaign.id, created.recipient_ids,
@@ -105,8 +106,8 @@ def create_campaign():
 
 
 @bp.get("/campaigns/<int:campaign_id>")
-def campaign_status(campaign_id: int):
+def campaign_status(campaign_id: int) -> ResponseReturnValue:
     """The campaign's progress: status and counts per outcome."""
     key = require_key("marketer")
-    campaign = campaigns.get_campaign(db.session, campaign_id, key.brand_id)
-    return jsonify(campaigns.campaign_progress(db.session, campaign))
+    campaign = campaigns.get_campaign(db.session(), campaign_id, key.brand_id)
+    return jsonify(campaigns.campaign_progress(db.session(), campaign))

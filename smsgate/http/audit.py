@@ -3,7 +3,8 @@
 | route | role | answer |
 |---|---|---|
 | `GET /api/v1/ledger.csv` | auditor (admin) | CSV; filters in `smsgate.audit.filters` |
-| `GET /api/v1/ledger/verify` | auditor (admin) | `{"ok", "entries", "first_bad", "reason", "head_hash"}` |
+| `GET /api/v1/ledger/verify` | auditor (admin) | `{"ok", "entries", "first_bad", "reason",
+  "head_hash"}` |
 
 A key scoped to a brand exports only that brand's entries and the STOPALLs; verification
 always covers the whole chain (a chain cannot be checked in part), so it also tells a scoped
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from smsgate.consent.ledger import Verification, verify
 from smsgate.extensions import db
@@ -28,17 +30,17 @@ bp.register_blueprint(audit_page.bp)
 
 
 @bp.get("/api/v1/ledger.csv")
-def ledger_csv():
+def ledger_csv() -> ResponseReturnValue:
     """Stream the ledger (or the filtered part of it this key may see) as CSV."""
     key = require_key("auditor")
     return csv_response(key.brand_id, request.args.to_dict(flat=False))
 
 
 @bp.get("/api/v1/ledger/verify")
-def ledger_verify():
+def ledger_verify() -> ResponseReturnValue:
     """Walk the whole hash chain and say whether it is intact, and where not."""
     require_key("auditor")
-    result = verify(db.session)
+    result = verify(db.session())
     db.session.rollback()  # end the read transaction the walk held open
     return jsonify(verification_json(result)), 200, {"Cache-Control": "no-store"}
 

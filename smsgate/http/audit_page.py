@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from smsgate.accounts.apikeys import find_key
 from smsgate.audit.lookup import number_report, visible_brands
@@ -35,8 +36,8 @@ from smsgate.errors import Forbidden, SmsgateError
 from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
 from smsgate.http.params import require_text
-from smsgate.models import ApiKey
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.models import ApiKey
 
 bp = Blueprint("page", __name__, url_prefix="/audit")
 
@@ -67,13 +68,13 @@ def _security_headers(response: Response) -> Response:
 def _signed_in() -> ApiKey | None:
     """The live auditor (or admin) key held in the cookie, else None."""
     secret = request.cookies.get(COOKIE, "")
-    key = find_key(db.session, secret) if secret else None
+    key = find_key(db.session(), secret) if secret else None
     return key if key is not None and key.role in PAGE_ROLES else None
 
 
 def _render(key: ApiKey | None, status: int = 200, **context: Any) -> tuple[str, int]:
     if key is not None:
-        context.setdefault("brands", [name for _, name in visible_brands(db.session,
+        context.setdefault("brands", [name for _, name in visible_brands(db.session(),
                                                                           key.brand_id)])
         context.setdefault("scope", context["brands"][0] if key.brand_id else None)
     return render_template("audit.html", key=key, nonce=g.csp_nonce, fmt=format_time,
@@ -101,7 +102,7 @@ def _secure() -> bool:
 
 
 @bp.get("")
-def page():
+def page() -> ResponseReturnValue:
     """The page: a sign-in form, or the auditor's tools (and a number's report if asked)."""
     key = _signed_in()
     if key is None:
@@ -119,15 +120,15 @@ def _lookup(key: ApiKey) -> dict[str, Any]:
         number = normalize_number(raw)
     except InvalidNumberError as exc:
         return {"lookup_error": str(exc), "asked": raw}
-    return {"report": number_report(db.session, number, key.brand_id), "asked": raw}
+    return {"report": number_report(db.session(), number, key.brand_id), "asked": raw}
 
 
 @bp.post("/session")
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     """Check the key and keep it in the browser's cookie (see the module docstring)."""
     _same_site_only()
     secret = require_text(request.form.get("key", ""), "key").strip()
-    key = find_key(db.session, secret) if secret else None
+    key = find_key(db.session(), secret) if secret else None
     if key is None:
         return _render(None, 401, sign_in_error="Unknown or revoked key.")
     if key.role not in PAGE_ROLES:
@@ -139,7 +140,7 @@ def sign_in():
 
 
 @bp.post("/session/end")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     """Forget the key."""
     _same_site_only()
     response = redirect(url_for(".page"), code=303)
@@ -149,7 +150,7 @@ def sign_out():
 
 
 @bp.get("/ledger.csv")
-def download():
+def download() -> ResponseReturnValue:
     """The CSV export for the form's filters, streamed as a download."""
     key = _signed_in()
     if key is None:
@@ -161,12 +162,12 @@ def download():
 
 
 @bp.get("/verify")
-def verify_ledger():
+def verify_ledger() -> ResponseReturnValue:
     """Walk the whole chain and show the outcome (and the number looked up, if any)."""
     key = _signed_in()
     if key is None:
         return _render(None, 401, sign_in_error="Sign in to verify the ledger.")
-    result = verify(db.session)
+    result = verify(db.session())
     db.session.rollback()
     context = _lookup(key)  # keep the number on screen that was being looked at
     return _render(key, verification=result, **context)

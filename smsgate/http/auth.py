@@ -19,7 +19,7 @@ def require_key(*roles: str) -> ApiKey:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("an API key is required: Authorization: Bearer <key>")
-    key = find_key(db.session, secret.strip())
+    key = find_key(db.session(), secret.strip())
     if key is None:
         raise Unauthorized("invalid or revoked API key", code="invalid_key")
     if key.role != "admin" and key.role not in roles:

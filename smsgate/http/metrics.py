@@ -6,20 +6,22 @@ restrict it to the monitoring network at the proxy (docs/deploying.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, Response
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from smsgate.infra import counters
 from smsgate.errors import Unavailable
 from smsgate.extensions import QUEUE_NAMES, db, queue, redis_connection
+from smsgate.infra import counters
 from smsgate.models import LedgerHead, OutboxMessage, utcnow
 
 bp = Blueprint("metrics", __name__)
 
 
-def _gauges():
+def _gauges() -> Iterator[tuple[str, str, dict[str, str], float]]:
     for name in QUEUE_NAMES:
         yield ("queue_depth", "Jobs waiting in an RQ queue.", {"queue": name},
                float(queue(name).count))

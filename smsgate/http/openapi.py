@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 bp = Blueprint("openapi", __name__)
 
@@ -26,10 +26,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {400: "Malformed request (also: a NUL or lone surrogate in the query or a cookie)", 401: "No valid API key", 403: "Wrong role or brand",
-               404: "Not found", 413: "Too large (body, recipients or consents)",
-               415: "Body not JSON",
-               422: "Invalid input (also: a NUL or lone surrogate in any JSON string)", 503: "Database or Redis down"}
+    reasons = {400: "Malformed request (also: a NUL or lone surrogate in the query or a cookie)",
+               401: "No valid API key", 403: "Wrong role or brand", 404: "Not found",
+               413: "Too large (body, recipients or consents)", 415: "Body not JSON",
+               422: "Invalid input (also: a NUL or lone surrogate in any JSON string)",
+               503: "Database down"}
     return {str(s): _json(_ref("Error"), reasons[s]) for s in statuses}
 
 
@@ -138,7 +139,7 @@ _LEDGER_FILTERS = [
      "description": "Consent as it stood at this moment: the latest entry per number and "
                     "brand recorded at or before it"},
 ]
-_BEARER = [{"apiKey": []}]
+_BEARER: list[dict[str, list[str]]] = [{"apiKey": []}]
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -204,6 +205,6 @@ SPEC: dict[str, Any] = {
 
 
 @bp.get("/api/v1/openapi.json")
-def openapi_json():
+def openapi_json() -> Response:
     """The OpenAPI description, for clients and for contract tests."""
     return jsonify(SPEC)

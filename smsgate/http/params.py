@@ -125,6 +125,13 @@ def array(payload: dict[str, Any], name: str) -> list[Any]:
     return value
 
 
+def required_string(payload: dict[str, Any], name: str, *, max_length: int = 256) -> str:
+    """`payload[name]`, which must be present: see `string`."""
+    value = string(payload, name, max_length=max_length)
+    assert value is not None  # required: `string` raised instead of returning None
+    return value
+
+
 def string_array(payload: dict[str, Any], name: str, *, max_items: int) -> list[str]:
     """`payload[name]` as a list of strings, checked for length before its items.
 

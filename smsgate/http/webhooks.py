@@ -14,13 +14,13 @@ from flask import Blueprint, Response, current_app
 from werkzeug.datastructures import MultiDict
 
 from smsgate.consent.inbound import InboundText
+from smsgate.consent.inbound_writer import InboundWriter
+from smsgate.consent.status import StatusCallback, record_status
 from smsgate.errors import BadRequest
 from smsgate.extensions import db, queue
-from smsgate.consent.inbound_writer import InboundWriter
 from smsgate.http.params import text_problem
 from smsgate.http.signature import verified_form
 from smsgate.logs import describe_request
-from smsgate.consent.status import StatusCallback, record_status
 from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ MAX_LENGTHS = {"MessageSid": 64, "From": 32, "To": 32, "MessagingServiceSid": 34
 def inbound_writer() -> InboundWriter:
     """The current app's writer, shared by the requests of this process (created on first
     use, in the worker process: gunicorn forks before any request)."""
-    writer = current_app.extensions.get("smsgate_inbound_writer")
+    writer: InboundWriter | None = current_app.extensions.get("smsgate_inbound_writer")
     if writer is None:
         writer = current_app.extensions.setdefault(
             "smsgate_inbound_writer", InboundWriter(db.engine, lambda: queue("replies")))
@@ -46,7 +46,14 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 
-def _field(form: MultiDict[str, str], name: str, required: bool = True) -> str | None:
+def _required(form: MultiDict[str, str], name: str) -> str:
+    """A field the webhook cannot do without: 400 when absent or blank."""
+    value = _field(form, name, required=True)
+    assert value is not None  # _field raised for a blank required field
+    return value
+
+
+def _field(form: MultiDict[str, str], name: str, required: bool = False) -> str | None:
     value = form.get(name, "")
     if len(value) > MAX_LENGTHS.get(name, MAX_FIELD * 4):
         raise BadRequest(f"field {name} is too long", code="field_too_long")
@@ -62,10 +69,10 @@ def inbound() -> Response:
     """Record an inbound text, its consent change and its reply; answer empty TwiML."""
     form = verified_form()
     text = InboundText(
-        message_sid=_field(form, "MessageSid"), from_number=_field(form, "From"),
-        to_number=_field(form, "To"), body=_field(form, "Body", required=False) or "",
-        messaging_service_sid=_field(form, "MessagingServiceSid", required=False),
-        opt_out_type=_field(form, "OptOutType", required=False))
+        message_sid=_required(form, "MessageSid"), from_number=_required(form, "From"),
+        to_number=_required(form, "To"), body=_field(form, "Body") or "",
+        messaging_service_sid=_field(form, "MessagingServiceSid"),
+        opt_out_type=_field(form, "OptOutType"))
     outcome = inbound_writer().submit(text)  # a database failure: 503 (create_app's handler)
     if outcome.duplicate:
         describe_request("inbound_duplicate", message_sid=text.message_sid)
@@ -83,12 +90,12 @@ def status() -> Response:
     """Record a delivery status; error 21610 becomes a provider opt-out."""
     form = verified_form()
     callback = StatusCallback(
-        message_sid=_field(form, "MessageSid"), status=_field(form, "MessageStatus").lower(),
-        error_code=_field(form, "ErrorCode", required=False),
-        to_number=_field(form, "To", required=False),
-        from_number=_field(form, "From", required=False),
-        messaging_service_sid=_field(form, "MessagingServiceSid", required=False))
-    entry_id = record_status(db.session, callback)
+        message_sid=_required(form, "MessageSid"), status=_required(form, "MessageStatus").lower(),
+        error_code=_field(form, "ErrorCode"),
+        to_number=_field(form, "To"),
+        from_number=_field(form, "From"),
+        messaging_service_sid=_field(form, "MessagingServiceSid"))
+    entry_id = record_status(db.session(), callback)
     db.session.commit()
     if entry_id is not None:
         log.info("provider_opt_out", extra={"message_sid": callback.message_sid,

@@ -16,21 +16,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import NamedTuple
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, cast
 
 from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from smsgate.infra.jobqueue import alive, job_function
+from smsgate.messaging.numbers import mask_number
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import OutboxMessage, utcnow
-from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def enqueue_replies(replies: Queue, outbox_ids: Sequence[int],
         own = pipeline if pipeline is not None else replies.connection.pipeline()
         for start in range(0, len(outbox_ids), REPLIES_PER_JOB):
             ids = list(outbox_ids[start:start + REPLIES_PER_JOB])
-            job = replies.enqueue(job_function(SEND_REPLIES_JOB), ids, retry=RETRY, failure_ttl=7 * 24 * 3600,
+            job = replies.enqueue(job_function(SEND_REPLIES_JOB), ids, retry=RETRY,
+                                  failure_ttl=7 * 24 * 3600,
                                   pipeline=own)  # first: RQ starts the pipeline's MULTI itself
             own.hset(REPLY_JOBS, mapping=dict.fromkeys(ids, job.id))
         if pipeline is None:
@@ -85,11 +86,11 @@ def forget_jobs(connection: Redis, outbox_ids: Sequence[int]) -> None:
 
 def claim(session: Session, outbox_id: int) -> OutboxMessage | None:
     """Move the row pending -> sending; None if another worker or an earlier run has it."""
-    claimed = session.execute(
+    result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending")
-        .values(status="sending", claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1)
-    ).rowcount
+        .values(status="sending", claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1))
+    claimed = cast("CursorResult[Any]", result).rowcount
     if claimed != 1:
         return None
     return session.get(OutboxMessage, outbox_id)
@@ -115,14 +116,14 @@ def deliver(session: Session, message: OutboxMessage, provider: Provider) -> Non
             return
         if exc.status != 429:
             try:
-                sid = provider.find_sent(message.to_number, message.from_number,
-                                         message.claimed_at - FIND_SENT_MARGIN, message.body)
+                found = provider.find_sent(message.to_number, message.from_number,
+                                           _claimed_at(message) - FIND_SENT_MARGIN, message.body)
             except ProviderError as listing:  # its text may name the number: not logged
                 log.warning("reply_unsettled", extra={
                     "outbox_id": message.id, "error_code": listing.code or listing.status})
                 return
-            if sid:
-                _record_sent(message, sid)
+            if found:
+                _record_sent(message, found)
                 return
         if message.attempts >= MAX_CALLS_PER_REPLY:
             _fail(message, exc)
@@ -130,6 +131,11 @@ def deliver(session: Session, message: OutboxMessage, provider: Provider) -> Non
         message.status = "pending"
         raise
     _record_sent(message, sid)
+
+
+def _claimed_at(message: OutboxMessage) -> datetime:
+    """When the row was claimed; every `sending` row has that time (`claim` sets it)."""
+    return message.claimed_at if message.claimed_at is not None else utcnow()
 
 
 def _record_sent(message: OutboxMessage, sid: str) -> None:
@@ -160,7 +166,7 @@ def resolve_stale(session: Session, provider: Provider, older_than: timedelta) -
         OutboxMessage.status == "sending", OutboxMessage.claimed_at < cutoff)).all()
     for message in stale:
         sid = provider.find_sent(message.to_number, message.from_number,
-                                 message.claimed_at - FIND_SENT_MARGIN, message.body)
+                                 _claimed_at(message) - FIND_SENT_MARGIN, message.body)
         if sid:
             message.status, message.provider_sid, message.sent_at = "sent", sid, utcnow()
             found_sent.append(message.id)
@@ -180,8 +186,13 @@ def pending_without_job(session: Session, replies: Queue, older_than: timedelta)
     if not ids:
         return []
     connection = replies.connection
-    job_ids = [raw.decode() if raw else None for raw in connection.hmget(REPLY_JOBS, ids)]
+    job_ids = [raw.decode() if isinstance(raw, bytes) else raw
+               for raw in connection.hmget(REPLY_JOBS, ids)]
     wanted = sorted({job_id for job_id in job_ids if job_id})
     jobs = dict(zip(wanted, Job.fetch_many(wanted, connection=connection), strict=True))
     return [outbox_id for outbox_id, job_id in zip(ids, job_ids, strict=True)
-            if job_id is None or jobs[job_id] is None or not alive(jobs[job_id], connection)]
+            if not _job_alive(jobs.get(job_id) if job_id else None, connection)]
+
+
+def _job_alive(job: Job | None, connection: Redis) -> bool:
+    return job is not None and alive(job, connection)
