@@ -148,3 +148,92 @@ def _finishes(future, seconds: float = 2) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+# --- submit_nowait: items no caller waits for ---------------------------------------------
+
+def test_a_lone_nowait_item_is_written_before_submit_nowait_returns():
+    recorder = Recorder()
+    group = GroupCommit(recorder.write, after=recorder.after_batch)
+    group.submit_nowait(4)
+    assert recorder.batches == [[4]] and recorder.after == [[4]]
+    group.flush()
+
+
+def test_nowait_items_during_a_write_return_at_once_and_the_leader_writes_them():
+    recorder = Recorder(hold_first=True)
+    group = GroupCommit(recorder.write)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        for item in (1, 2, 3):
+            group.submit_nowait(item)  # returns while batch [0] is still being written
+        assert recorder.batches == [[0]]
+        recorder.release.set()
+        assert first.result(5) == 0  # its leader wrote the nowait items before returning
+        assert sorted(item for batch in recorder.batches[1:] for item in batch) == [1, 2, 3]
+    group.flush()
+    assert group.waiting() == 0
+
+
+def test_flush_waits_for_nowait_items_still_being_written():
+    recorder = Recorder(hold_first=True)
+    group = GroupCommit(recorder.write)
+    with ThreadPoolExecutor(2) as pool:
+        leading = pool.submit(group.submit_nowait, 0)  # leads, and its write is held open
+        assert recorder.entered.wait(5)
+        group.submit_nowait(1)
+        flushed = pool.submit(group.flush)
+        assert not _finishes(flushed, 0.2)
+        recorder.release.set()
+        flushed.result(5)
+        leading.result(5)
+    assert sorted(item for batch in recorder.batches for item in batch) == [0, 1]
+
+
+def test_flush_raises_a_failed_nowait_item_once_and_waiting_callers_keep_their_results():
+    recorder = Recorder(hold_first=True)
+
+    def write(items):
+        recorder.write(items)
+        return [ValueError(f"bad {item}") if item == 3 else item for item in items]
+
+    group = GroupCommit(write)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        group.submit_nowait(3)
+        second = pool.submit(group.submit, 4)
+        wait_for_waiters(group, 2)
+        recorder.release.set()
+        assert (first.result(5), second.result(5)) == (0, 4)
+    with pytest.raises(ValueError, match="bad 3"):
+        group.flush()
+    group.flush()  # reported once
+
+
+def test_a_failed_batch_fails_its_nowait_items_too():
+    def write(items):
+        raise ConnectionError("database went away")
+
+    group = GroupCommit(write)
+    group.submit_nowait(1)  # nobody else was writing: this caller led the failed batch
+    with pytest.raises(ConnectionError):
+        group.flush()
+
+
+def test_a_caller_behind_more_nowait_items_than_a_batch_holds_still_gets_its_result():
+    recorder = Recorder(hold_first=True)
+    group = GroupCommit(recorder.write, max_batch=2)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(group.submit, 0)
+        assert recorder.entered.wait(5)
+        for item in range(1, 6):
+            group.submit_nowait(item)
+        last = pool.submit(group.submit, 6)
+        wait_for_waiters(group, 6)
+        recorder.release.set()
+        assert (first.result(5), last.result(5)) == (0, 60)
+    group.flush()
+    assert [item for batch in recorder.batches for item in batch] == list(range(7))
+    assert max(len(batch) for batch in recorder.batches) == 2

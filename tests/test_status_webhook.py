@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from conftest import run_worker
+from factories import assert_provider_opt_out, consent, key_header, post_json
 from sqlalchemy import select
 from test_inbound_webhook import PATH, inbound
 
 from smsgate.extensions import db
-from smsgate.models import ConsentState, LedgerEntry, OutboxMessage, StatusEvent
+from smsgate.models import (
+    CampaignRecipient,
+    ConsentState,
+    LedgerEntry,
+    OutboxMessage,
+    StatusEvent,
+)
 
 STATUS = "/webhooks/twilio/status"
 
@@ -49,10 +56,28 @@ def test_21610_on_a_reply_is_attributed_through_the_outbox(app, brand, post_sign
     run_worker(app, "replies")
     sid = db.session.scalars(select(OutboxMessage.provider_sid)).one()
     post_signed(STATUS, callback(sid, "undelivered", "21610", To="", From=""))
-    entry = db.session.scalars(select(LedgerEntry)).one()
-    assert (entry.number, entry.source) == ("+14155550188", "provider")
+    entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.source == "provider")).one()
+    reply_id = db.session.scalars(select(OutboxMessage.id)).one()
+    assert_provider_opt_out(entry, "+14155550188", brand.id, sid, reply_id=reply_id)
     db.session.expire_all()
     assert db.session.scalars(select(OutboxMessage.status)).one() == "failed"
+
+
+def test_21610_for_a_sent_campaign_text_keeps_its_message_sid_and_campaign(
+        app, client, brand, post_signed, twilio):
+    number = "+14155550177"
+    consent(brand.id, [number])
+    created = post_json(client, "/api/v1/campaigns", {"brand": "Acme", "body": "Sale",
+                                                      "recipients": [number]}, key_header())
+    run_worker(app, "campaigns")
+    sid = db.session.scalars(select(CampaignRecipient.provider_sid)).one()
+    assert sid is not None
+    for _ in range(2):  # a repeated callback adds nothing
+        post_signed(STATUS, callback(sid, "undelivered", "21610", To="", From=""))
+    entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.source == "provider")).one()
+    assert_provider_opt_out(entry, number, brand.id, sid,
+                            campaign_id=created.get_json()["id"])
+    assert db.session.get(ConsentState, (number, brand.id)).action == "opt_out"
 
 
 def test_other_errors_change_no_consent(brand, post_signed):
