@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsgate.infra.groupcommit import GroupCommit
 
@@ -237,3 +240,72 @@ def test_a_caller_behind_more_nowait_items_than_a_batch_holds_still_gets_its_res
     group.flush()
     assert [item for batch in recorder.batches for item in batch] == list(range(7))
     assert max(len(batch) for batch in recorder.batches) == 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 3)), min_size=1, max_size=24),
+       st.integers(1, 4))
+def test_mixed_callers_get_their_own_results_and_every_item_is_written_once(plan, max_batch):
+    """Any mix of waiting and nowait callers (some failing): each item is written exactly
+    once, each waiting caller gets its own result or error, and flush reports the rest."""
+    written: list[int] = []
+
+    def write(items):
+        written.extend(items)
+        return [ValueError(item) if item % 5 == 4 else item * 10 for item in items]
+
+    group = GroupCommit(write, max_batch=max_batch)
+    results: dict[int, object] = {}
+    barrier = threading.Barrier(len(plan))
+
+    def call(item: int, waits: bool, pause: int) -> None:
+        barrier.wait(5)
+        for _ in range(pause):
+            time.sleep(0)
+        if not waits:
+            group.submit_nowait(item)
+            return
+        try:
+            results[item] = group.submit(item)
+        except ValueError as exc:
+            results[item] = exc
+
+    threads = [threading.Thread(target=call, args=(item, waits, pause))
+               for item, (waits, pause) in enumerate(plan)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    nowait_failures = sum(1 for item, (waits, _) in enumerate(plan)
+                          if not waits and item % 5 == 4)
+    if nowait_failures:
+        assert isinstance(_flush_within(group, 5), ValueError)
+    assert _flush_within(group, 5) is None
+    assert sorted(written) == list(range(len(plan)))
+    for item, (waits, _) in enumerate(plan):
+        if waits:
+            outcome = results[item]
+            if item % 5 == 4:
+                assert isinstance(outcome, ValueError) and outcome.args == (item,)
+            else:
+                assert outcome == item * 10
+    assert group.waiting() == 0
+
+
+def _flush_within(group: GroupCommit, seconds: float) -> BaseException | None:
+    """`group.flush()`'s error, or None; fails the test if flush still waits after `seconds`
+    (an item left without a leader), without hanging it."""
+    outcome: list[BaseException | None] = []
+
+    def flush() -> None:
+        try:
+            group.flush()
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=flush, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, "flush still waiting: an item was left without a leader"
+    return outcome[0]
