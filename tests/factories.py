@@ -135,3 +135,14 @@ class MessageList:
 
 def long_ago(minutes: int = 30) -> datetime:
     return datetime.now(UTC) - timedelta(minutes=minutes)
+
+
+def assert_provider_opt_out(entry, number: str, brand_id: int, message_sid: str | None,
+                            **text) -> None:
+    """`entry` is a carrier's 21610 opt-out in the one shape both of its writers produce;
+    `text` names what was texted (`campaign_id=` or `reply_id=`), when it is known."""
+    assert (entry.number, entry.brand_id, entry.action, entry.source, entry.keyword,
+            entry.message_sid) == (number, brand_id, "opt_out", "provider", "error:21610",
+                                   message_sid)
+    assert json.loads(entry.evidence) == {"error_code": 21610, "campaign_id": None,
+                                          "reply_id": None, **text}

@@ -3,7 +3,6 @@ crashes recovered by the sweeper, and the per-brand rate cap held across workers
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -12,6 +11,7 @@ import pytest
 from conftest import run_worker
 from factories import (
     MessageList,
+    assert_provider_opt_out,
     consent,
     key_header,
     numbers,
@@ -266,9 +266,8 @@ def test_21610_becomes_a_provider_opt_out_and_later_campaigns_refuse_the_number(
     row = rows()[gone]
     assert (row.status, row.error_code) == ("failed", "21610")
     entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.source == "provider")).one()
-    assert (entry.number, entry.brand_id, entry.action, entry.keyword, entry.message_sid) == (
-        gone, brand.id, "opt_out", "error:21610", None)
-    assert json.loads(entry.evidence) == {"campaign_id": cid, "error_code": 21610}
+    # Twilio refused the create: there is no message, so no MessageSid to keep.
+    assert_provider_opt_out(entry, gone, brand.id, None, campaign_id=cid)
     assert db.session.get(ConsentState, (gone, brand.id)).action == "opt_out"
     again = post_json(client, CAMPAIGNS, {"brand": "Acme", "body": "Again",
                                           "recipients": [gone]}, key_header()).get_json()
@@ -329,14 +328,14 @@ def test_persistent_429_and_500_are_retried_then_failed_after_max_attempts(
     target = numbers(1)[0]
     consent(brand.id, [target])
     MessageList(twilio)
-    for attempt in range(dispatch.MAX_ATTEMPTS):
+    for attempt in range(dispatch.MAX_PROVIDER_CALLS):
         twilio.fail_next(*((429, 20429) if attempt % 2 else (500, None)))
     start_campaign(client, [target])
     run_worker(app, "campaigns")  # three runs of the batch: RQ retries it twice
     row = rows()[target]
-    assert (row.status, row.attempts) == ("failed", dispatch.MAX_ATTEMPTS)
+    assert (row.status, row.attempts) == ("failed", dispatch.MAX_PROVIDER_CALLS)
     assert row.error_code in ("20429", "500")
-    assert posts(twilio) == dispatch.MAX_ATTEMPTS
+    assert posts(twilio) == dispatch.MAX_PROVIDER_CALLS
     assert twilio.sent == []
 
 

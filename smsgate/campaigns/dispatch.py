@@ -9,16 +9,15 @@ Per recipient, in a pool of threads sharing one provider (its HTTP session is po
 3. call the provider; record the SID (`sent`) in a second short transaction.
 
 A STOP committed before step 2 therefore stops the text; one committed after it may not.
-The transactions of steps 2 and 3 are group-committed by the batch's writer thread
-(campaigns.writes): concurrent claims share one commit, each still committed before its
-own provider call.
+The transactions of steps 2 and 3 are group-committed (campaigns.claims): concurrent claims
+share one commit, each still committed before its own provider call.
 
 Errors: permanent ones (21211, 21610, 21614, ...) fail the recipient, and 21610 also records
 an opt-out (source `provider`). Transient ones are retried in-process with backoff, each retry
 re-claiming (and so re-checking consent) first; a 5xx or transport error may hide a text
 that did go, so the provider's message list is asked before any retry. When the tries run
 out the row goes back to `queued` and the batch raises RetryLater for RQ's delayed retry;
-after MAX_ATTEMPTS provider calls it is `failed`. A worker killed between claim and record
+after MAX_PROVIDER_CALLS provider calls it is `failed`. A worker killed between claim and record
 leaves `sending`: the sweeper (campaigns.queueing.settle_stale) settles it, never a resend.
 """
 
@@ -35,22 +34,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from smsgate.campaigns.claims import Claim, RecipientClaims, refuse_unconsented
 from smsgate.campaigns.ratelimit import RateLimiter
-from smsgate.campaigns.writes import (
-    Claim,
-    ClaimRequest,
-    ErrorRequest,
-    GroupWriter,
-    SentRequest,
-    refuse_unconsented,
-)
+from smsgate.messaging.numbers import mask_number
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import Brand, BrandNumber, Campaign
-from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8  # provider calls per recipient, over every run, before it is failed
+MAX_PROVIDER_CALLS = 8  # per recipient, over every run of its batch, before it is failed
 TRIES_PER_RUN = 3  # provider calls per recipient within one job run
 BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd call of a run
 FIND_SENT_MARGIN = timedelta(minutes=1)  # clock skew between us and Twilio
@@ -90,21 +82,17 @@ def load_sender(session: Session, campaign_id: int) -> Sender | None:
 class BatchSender:
     """Sends one batch; `send_one` runs in many threads at once."""
 
-    def __init__(self, writer: GroupWriter, provider: Provider, limiter: RateLimiter,
+    def __init__(self, claims: RecipientClaims, provider: Provider, limiter: RateLimiter,
                  sender: Sender, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.writer = writer
+        self.claims = claims
         self.provider = provider
         self.limiter = limiter
         self.sender = sender
         self.sleep = sleep
 
-    def claim(self, recipient_id: int, from_status: str) -> Claim | str:
-        """The Claim, or why not: "refused" (consent gone) or "skipped" (not ours)."""
-        return self.writer.ask(ClaimRequest(recipient_id, from_status))
-
     def settle_error(self, claim: Claim, error: ProviderError, status: str) -> None:
         """Record the error and move the row to `failed` or back to `queued`."""
-        self.writer.ask(ErrorRequest(claim, error, status))
+        self.claims.record_error(claim, error, status)
         if status == "failed":
             log.warning("campaign_text_failed", extra={
                 "campaign_id": self.sender.campaign_id, "recipient_id": claim.recipient_id,
@@ -114,7 +102,7 @@ class BatchSender:
         """Text one recipient at most once; return what happened to it."""
         sender = self.sender
         self.limiter.acquire(sender.brand_id, sender.messages_per_second)
-        claim = self.claim(recipient_id, "queued")
+        claim = self.claims.claim(recipient_id, "queued")
         for tried in range(1, TRIES_PER_RUN + 1):
             if isinstance(claim, str):
                 return claim
@@ -130,11 +118,11 @@ class BatchSender:
                     return outcome
                 self.sleep(BACKOFF[tried - 1])
                 self.limiter.acquire(sender.brand_id, sender.messages_per_second)
-                claim = self.claim(recipient_id, "sending")  # re-checks consent first
+                claim = self.claims.claim(recipient_id, "sending")  # re-checks consent first
                 continue
             # Not waited for: the thread moves on to its next recipient. Should the write
             # fail, the batch fails and the row stays `sending` for the sweeper.
-            self.writer.tell(SentRequest(claim, sid))
+            self.claims.record_sent_nowait(claim, sid)
             return "sent"
         raise AssertionError("unreachable: the last try always returns")
 
@@ -150,9 +138,9 @@ class BatchSender:
             except ProviderError:
                 return "unsettled"
             if sid:
-                self.writer.ask(SentRequest(claim, sid))
+                self.claims.record_sent(claim, sid)
                 return "sent"
-        if claim.attempts >= MAX_ATTEMPTS:
+        if claim.attempts >= MAX_PROVIDER_CALLS:
             self.settle_error(claim, exc, "failed")
             return "failed"
         if last:
@@ -179,15 +167,15 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
     counts: Counter[str] = Counter(refused=refused,
                                    not_pending=len(recipient_ids) - refused - len(todo))
     if todo:
-        writer = GroupWriter(sessions, sender.brand_id, campaign_id)
-        batch = BatchSender(writer, provider, limiter, sender, sleep=sleep)
+        claims = RecipientClaims(sessions, sender.brand_id, campaign_id)
+        batch = BatchSender(claims, provider, limiter, sender, sleep=sleep)
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo))),
                                     thread_name_prefix=f"campaign-{campaign_id}") as pool:
                 # Iterating re-raises a thread's unexpected error, after the pool finished.
                 counts.update(pool.map(batch.send_one, todo))
         finally:
-            writer.close()
+            claims.flush()
     counts = +counts  # drop zero counts
     log.info("campaign_batch", extra={"campaign_id": campaign_id, **counts})
     if counts["requeued"]:

@@ -23,14 +23,15 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy import select, update
+from rq.queue import EnqueueData
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
-from smsgate.campaigns.dispatch import FIND_SENT_MARGIN, MAX_ATTEMPTS, Sender, load_sender
+from smsgate.campaigns.dispatch import FIND_SENT_MARGIN, MAX_PROVIDER_CALLS, Sender, load_sender
 from smsgate.infra.jobqueue import alive, job_function
+from smsgate.messaging.numbers import mask_number
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import Campaign, CampaignRecipient, utcnow
-from smsgate.messaging.numbers import mask_number
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,10 @@ def batches(recipient_ids: Sequence[int], size: int) -> list[list[int]]:
     return [ordered[start:start + size] for start in range(0, len(ordered), size)]
 
 
-def _job_data(campaign_id: int, batch: list[int], first_id: int):
-    return Queue.prepare_data(job_function(SEND_BATCH_JOB), args=(campaign_id, batch), job_id=job_id(campaign_id, first_id),
-                              timeout=JOB_TIMEOUT, retry=RETRY, failure_ttl=7 * 24 * 3600,
-                              result_ttl=3600)
+def _job_data(campaign_id: int, batch: list[int], first_id: int) -> EnqueueData:
+    return Queue.prepare_data(job_function(SEND_BATCH_JOB), args=(campaign_id, batch),
+                              job_id=job_id(campaign_id, first_id), timeout=JOB_TIMEOUT,
+                              retry=RETRY, failure_ttl=7 * 24 * 3600, result_ttl=3600)
 
 
 def enqueue_campaign(campaigns: Queue, campaign_id: int, recipient_ids: Sequence[int],
@@ -80,7 +81,7 @@ class Settled:
 
     found: int = 0  # the provider had sent it: now `sent`
     requeued: int = 0  # proved unsent: `queued` again, for `requeue_orphans` to queue
-    failed: int = 0  # unsent after MAX_ATTEMPTS calls
+    failed: int = 0  # unsent after MAX_PROVIDER_CALLS calls
     unsettled: int = 0  # the provider could not be asked: left for the next sweep
 
 
@@ -88,13 +89,13 @@ def settle_stale(session: Session, provider: Provider, older_than: timedelta) ->
     """Settle recipients claimed (`sending`) longer ago than `older_than`; flush, no commit.
 
     For each, the provider's list of sent messages decides: found -> `sent` with its SID;
-    not found -> `queued` again (or `failed` once MAX_ATTEMPTS calls were made). A row the
+    not found -> `queued` again (or `failed` once MAX_PROVIDER_CALLS calls were made). A row the
     provider cannot be asked about now stays `sending` for the next sweep: resending blind
     could text someone twice. Provider calls happen before any write, so no lock is held
     while waiting on the network.
     """
     cutoff = utcnow() - older_than
-    stale = []
+    stale: list[Row[int, int, str, datetime | None, int, str]] = []
     for chunk in _campaign_chunks(session):
         stale.extend(session.execute(
             select(CampaignRecipient.id, CampaignRecipient.campaign_id, CampaignRecipient.number,
@@ -126,7 +127,7 @@ def settle_stale(session: Session, provider: Provider, older_than: timedelta) ->
         if sid:
             values = {"status": "sent", "provider_sid": sid, "sent_at": now}
             settled.found += 1
-        elif row.attempts >= MAX_ATTEMPTS:
+        elif row.attempts >= MAX_PROVIDER_CALLS:
             values = {"status": "failed", "error_message": "worker lost during every attempt"}
             settled.failed += 1
         else:

@@ -8,17 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smsgate.accounts.brands import brand_for_inbound
-from smsgate.consent import ledger
-from smsgate.messaging.provider import UNSUBSCRIBED
-from smsgate.models import (
-    Campaign,
-    CampaignRecipient,
-    LedgerEntry,
-    OutboxMessage,
-    StatusEvent,
-    utcnow,
-)
+from smsgate.consent.provider_opt_out import record_provider_opt_out
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.provider import UNSUBSCRIBED
+from smsgate.models import Campaign, CampaignRecipient, OutboxMessage, StatusEvent, utcnow
 
 # Final states a late or repeated callback must not walk back from.
 _FINAL = ("delivered", "undelivered", "failed", "refused")
@@ -64,35 +57,44 @@ def record_status(session: Session, callback: StatusCallback) -> int | None:
     return _record_provider_opt_out(session, callback)
 
 
+@dataclass(frozen=True)
+class _Recipient:
+    """Who a text was for, and which text it was (when we sent it)."""
+
+    number: str
+    brand_id: int
+    campaign_id: int | None = None
+    reply_id: int | None = None
+
+
 def _record_provider_opt_out(session: Session, callback: StatusCallback) -> int | None:
-    already = session.scalar(select(LedgerEntry.id).where(
-        LedgerEntry.message_sid == callback.message_sid, LedgerEntry.source == "provider"))
-    if already is not None:
+    recipient = _recipient(session, callback)
+    if recipient is None:
         return None
-    target = _number_and_brand(session, callback)
-    if target is None:
-        return None
-    number, brand_id = target
-    return ledger.append(session, ledger.ConsentRecord(
-        number=number, brand_id=brand_id, action="opt_out", source="provider",
-        keyword=f"error:{UNSUBSCRIBED}", message_sid=callback.message_sid,
-        evidence={"status": callback.status, "error_code": callback.error_code}))
+    return record_provider_opt_out(
+        session, number=recipient.number, brand_id=recipient.brand_id,
+        message_sid=callback.message_sid, campaign_id=recipient.campaign_id,
+        reply_id=recipient.reply_id)
 
 
-def _number_and_brand(session: Session, callback: StatusCallback) -> tuple[str, int] | None:
+def _recipient(session: Session, callback: StatusCallback) -> _Recipient | None:
     """Who the failed text was for: our own records first, the callback's fields second."""
-    row = session.execute(
-        select(CampaignRecipient.number, Campaign.brand_id).join(Campaign)
+    campaign_text = session.execute(
+        select(CampaignRecipient.number, Campaign.brand_id, Campaign.id).join(Campaign)
         .where(CampaignRecipient.provider_sid == callback.message_sid)).first()
-    if row is None:
-        row = session.execute(select(OutboxMessage.to_number, OutboxMessage.brand_id)
-                              .where(OutboxMessage.provider_sid == callback.message_sid)).first()
-    if row is not None:
-        return row[0], row[1]
+    if campaign_text is not None:
+        number, brand_id, campaign_id = campaign_text
+        return _Recipient(number, brand_id, campaign_id=campaign_id)
+    reply = session.execute(
+        select(OutboxMessage.to_number, OutboxMessage.brand_id, OutboxMessage.id)
+        .where(OutboxMessage.provider_sid == callback.message_sid)).first()
+    if reply is not None:
+        number, brand_id, reply_id = reply
+        return _Recipient(number, brand_id, reply_id=reply_id)
     try:
         number = normalize_number(callback.to_number or "")
         sender = normalize_number(callback.from_number) if callback.from_number else None
     except InvalidNumberError:
         return None
     brand = brand_for_inbound(session, sender, callback.messaging_service_sid)
-    return (number, brand.id) if brand else None
+    return _Recipient(number, brand.id) if brand else None

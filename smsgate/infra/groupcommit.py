@@ -14,6 +14,11 @@ leads it (its app context), and a lone caller simply writes a batch of one. Each
 result, or its exception, goes back to the caller that submitted it. Callers are threads,
 or greenlets under the Procfile's gevent workers, whose monkey-patching turns the locks
 below into greenlet locks.
+
+A caller that needs no answer uses `submit_nowait`: while a batch is being written its item
+just joins the queue and the caller goes on; the leader keeps writing batches for as long as
+only such items wait, so none is left behind. `flush` waits until they are all written and
+raises the first error one of them met.
 """
 
 from __future__ import annotations
@@ -30,18 +35,20 @@ R = TypeVar("R")
 
 
 class _Slot(Generic[T, R]):
-    """One caller's item, and what the batch that wrote it gave back."""
+    """One item, and what the batch that wrote it gave back."""
 
-    __slots__ = ("error", "item", "lead", "ready", "result")
+    __slots__ = ("error", "item", "lead", "ready", "result", "taken")
 
-    def __init__(self, item: T) -> None:
+    def __init__(self, item: T, *, waited_for: bool) -> None:
         self.item = item
-        # Held until the caller is woken. A bare lock, not an Event: the leader wakes every
-        # caller of its batch while holding the GIL, and py-spy found 8 % of a web worker's
-        # GIL time in Event.set's condition; a lock's release is the least that wakes a thread.
-        self.ready = threading.Lock()
-        self.ready.acquire()
+        # Held until the caller is woken; None when no caller waits (`submit_nowait`). A bare
+        # lock, not an Event: releasing a lock is the cheapest way to wake one thread.
+        self.ready: threading.Lock | None = None
+        if waited_for:
+            self.ready = threading.Lock()
+            self.ready.acquire()
         self.lead = False  # woken to lead the next batch, not with a result
+        self.taken = False  # in a batch already (set under the group's lock)
         self.result: R | None = None
         self.error: BaseException | None = None
 
@@ -65,31 +72,77 @@ class GroupCommit(Generic[T, R]):
         self._lock = threading.Lock()
         self._waiting: list[_Slot[T, R]] = []
         self._writing = False
+        self._unwritten = 0  # items of `submit_nowait` not yet written
+        self._all_written = threading.Condition(self._lock)
+        self._nowait_errors: list[BaseException] = []
 
     def submit(self, item: T) -> R:
         """Write `item` in the next batch and return its result (or raise its error)."""
-        slot: _Slot[T, R] = _Slot(item)
-        with self._lock:
-            self._waiting.append(slot)
-            lead = not self._writing
-            self._writing = True
+        slot: _Slot[T, R] = _Slot(item, waited_for=True)
+        assert slot.ready is not None
+        lead = self._enqueue(slot)
         while True:
             if lead:
-                self._write_batch()  # the batch always holds this caller's own slot
+                self._lead(slot)  # returns once this caller's own slot was written
             slot.ready.acquire()  # each wake-up releases it exactly once
             if not slot.lead:
                 break
             slot.lead, lead = False, True
         if slot.error is not None:
             raise slot.error
-        return slot.result  # type: ignore[return-value]
+        return slot.result  # type: ignore[return-value]  # R itself may include None
+
+    def submit_nowait(self, item: T) -> None:
+        """Have `item` written without waiting for it; `flush` reports its error, if any.
+
+        While a batch is being written this returns at once (that batch's leader writes the
+        item). Otherwise this caller leads, and returns once its item is written.
+        """
+        slot: _Slot[T, R] = _Slot(item, waited_for=False)
+        with self._lock:
+            self._unwritten += 1
+        if self._enqueue(slot):
+            self._lead(slot)
+
+    def flush(self) -> None:
+        """Wait until every `submit_nowait` item is written; raise the first error one of
+        them met since the last flush (the others are dropped with it)."""
+        with self._all_written:
+            self._all_written.wait_for(lambda: self._unwritten == 0)
+            errors, self._nowait_errors = self._nowait_errors, []
+        if errors:
+            raise errors[0]
 
     def waiting(self) -> int:
         """How many callers wait for a batch: `write` may keep what the next batch needs."""
         return len(self._waiting)
 
-    def _write_batch(self) -> None:
-        """Write the oldest waiting slots, release them, pass leadership on, then `after`."""
+    def _enqueue(self, slot: _Slot[T, R]) -> bool:
+        """Queue `slot`; True when its caller must lead (no batch is being written)."""
+        with self._lock:
+            self._waiting.append(slot)
+            lead = not self._writing
+            self._writing = True
+        return lead
+
+    def _lead(self, own: _Slot[T, R] | None) -> None:
+        """Write batches until `own` is written and no item is left that only we can write."""
+        while True:
+            items, results = self._write_batch()
+            keep_leading = self._pass_on(own)
+            if results is not None and self._after is not None:
+                try:
+                    self._after(items, results)
+                except BaseException:
+                    if keep_leading:
+                        self._lead(own)  # no queued item may be left without a leader
+                    raise
+            if not keep_leading:
+                return
+
+    def _write_batch(self) -> tuple[list[T], Sequence[R | BaseException] | None]:
+        """Write the oldest waiting slots and release their callers; the results, or None
+        when `write` raised."""
         # Let every caller that is ready to submit join this batch first. Under gevent (the
         # Procfile's workers) a sleep(0) runs each other runnable greenlet, and polls for
         # requests that arrived, before the leader goes on; under threads it gives up the GIL.
@@ -102,6 +155,8 @@ class GroupCommit(Generic[T, R]):
         with self._lock:
             batch = self._waiting[:self._max_batch]
             del self._waiting[:self._max_batch]
+            for slot in batch:
+                slot.taken = True
         items = [slot.item for slot in batch]
         results: Sequence[R | BaseException] | None = None
         try:
@@ -119,18 +174,37 @@ class GroupCommit(Generic[T, R]):
             for slot in batch:
                 slot.error = exc
         finally:
-            for slot in batch:
-                slot.ready.release()
-            self._pass_on()
-        if results is not None and self._after is not None:
-            self._after(items, results)
+            self._release(batch)
+        return items, results
 
-    def _pass_on(self) -> None:
-        """Wake the oldest waiting caller to lead the next batch, or stand down."""
+    def _release(self, batch: list[_Slot[T, R]]) -> None:
+        """Wake the callers of `batch`; keep the errors of the items nobody waits for."""
+        unwaited = [slot for slot in batch if slot.ready is None]
+        if unwaited:
+            with self._all_written:
+                self._nowait_errors.extend(slot.error for slot in unwaited
+                                           if slot.error is not None)
+                self._unwritten -= len(unwaited)
+                if self._unwritten == 0:
+                    self._all_written.notify_all()
+        for slot in batch:
+            if slot.ready is not None:
+                slot.ready.release()
+
+    def _pass_on(self, own: _Slot[T, R] | None) -> bool:
+        """After a batch: True to write the next one too (our own slot still waits, or only
+        `submit_nowait` items do); else wake the oldest waiting caller to lead it, or stand
+        down."""
         with self._lock:
             if not self._waiting:
                 self._writing = False
-                return
-            successor = self._waiting[0]
+                return False
+            if own is not None and not own.taken:
+                return True
+            successor = next((slot for slot in self._waiting if slot.ready is not None), None)
+            if successor is None:
+                return True
         successor.lead = True
+        assert successor.ready is not None
         successor.ready.release()
+        return False

@@ -1,9 +1,9 @@
 """The database side of sending a batch: claims, recorded SIDs and errors, group-committed.
 
-Every sending thread asks this batch's one writer thread for its writes and waits for the
-answer. The writer takes whatever requests are waiting, runs them in ONE short transaction
-and commits once, so N threads cost one commit (one fsync) instead of N, and only one thread
-ever waits on the database's write lock. Nothing about a single request changes:
+The sending threads of a batch hand their writes to one `GroupCommit`
+(`smsgate.infra.groupcommit`): the requests waiting at once run in ONE short transaction and
+commit once, so N threads cost one commit (one fsync) instead of N, and only one thread at a
+time waits on the database's write lock. Nothing about a single request changes:
 
 * a claim is a conditional UPDATE (status as expected, and an opt-in in consent_state right
   now) that is committed before the thread that asked for it calls the provider;
@@ -18,23 +18,23 @@ the sweeper, which asks the provider rather than resending.
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from smsgate.consent import ledger
 from smsgate.consent.policy import refusal_reason
+from smsgate.consent.provider_opt_out import record_provider_opt_out
+from smsgate.infra.groupcommit import GroupCommit
 from smsgate.messaging.provider import UNSUBSCRIBED, ProviderError
 from smsgate.models import CampaignRecipient, ConsentState, StatusEvent, utcnow
 
-_recipients = CampaignRecipient.__table__
+# A mapped class's __table__ is typed as any FromClause; this one is a Table.
+_recipients = cast(Table, CampaignRecipient.__table__)
 # The hot statements are built once, with bound parameters, so each group skips building and
 # cache-keying them; they run on the session's Core connection (no ORM layer in between).
 _CLAIM = (
@@ -60,6 +60,7 @@ _FINAL_CALLBACKS = {"delivered": "delivered", "undelivered": "undelivered", "fai
 # SQLite allows one writer: two batches in one process take turns here rather than in
 # SQLite's busy handler, which sleeps for milliseconds between polls.
 _sqlite_writes = threading.Lock()
+MAX_REQUESTS_PER_TRANSACTION = 256  # one per sending thread (32) is usual; more only queue up
 
 
 @dataclass(frozen=True)
@@ -73,109 +74,91 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class ClaimRequest:
+class ClaimRecipient:
+    """Move a recipient to `sending` if it is still `from_status` and consented."""
+
     recipient_id: int
     from_status: str  # "queued", or "sending" when a retry re-checks consent
 
 
 @dataclass(frozen=True)
-class SentRequest:
+class RecordSent:
+    """Record the SID the provider gave a claimed text: `sending` -> `sent`."""
+
     claim: Claim
     sid: str
 
 
 @dataclass(frozen=True)
-class ErrorRequest:
+class RecordError:
+    """Record a provider error: `sending` -> `failed`, or back to `queued` for a later run."""
+
     claim: Claim
     error: ProviderError
     status: str  # "failed" or "queued"
 
 
-Request = ClaimRequest | SentRequest | ErrorRequest
+Request = ClaimRecipient | RecordSent | RecordError
+# What a request gives back: a ClaimRecipient its Claim, or why not ("refused": consent is
+# gone; "skipped": not `from_status` any more, another run has it); the others None.
+Outcome = Claim | str | None
 
 
-class GroupWriter:
-    """A thread that applies the requests of one batch, many per transaction."""
+class RecipientClaims:
+    """The writes of one campaign batch, from many sending threads, many per transaction."""
 
     def __init__(self, sessions: sessionmaker[Session], brand_id: int, campaign_id: int) -> None:
         self.sessions = sessions
         self.brand_id = brand_id
         self.campaign_id = campaign_id
-        self._queue: queue.SimpleQueue[tuple[Request, Future] | None] = queue.SimpleQueue()
-        self._told: list[Future] = []
         sqlite = sessions.kw["bind"].dialect.name == "sqlite"
         self._lock = _sqlite_writes if sqlite else threading.Lock()  # PG: uncontended
-        self._thread = threading.Thread(target=self._run, name=f"writer-{campaign_id}",
-                                        daemon=True)
-        self._thread.start()
+        self._group: GroupCommit[Request, Outcome] = GroupCommit(
+            self.write, max_batch=MAX_REQUESTS_PER_TRANSACTION)
 
-    def ask(self, request: Request) -> Any:
-        """Apply `request` (with others) and return its result once committed."""
-        future: Future = Future()
-        self._queue.put((request, future))
-        return future.result()
+    def claim(self, recipient_id: int, from_status: str) -> Claim | str:
+        """The Claim, committed, or why not: "refused" (consent gone) or "skipped"."""
+        outcome = self._group.submit(ClaimRecipient(recipient_id, from_status))
+        assert outcome is not None
+        return outcome
 
-    def tell(self, request: Request) -> None:
-        """Apply `request` without waiting; `close` raises if it failed."""
-        future: Future = Future()
-        self._told.append(future)
-        self._queue.put((request, future))
+    def record_sent(self, claim: Claim, sid: str) -> None:
+        """Record the SID, committed when this returns."""
+        self._group.submit(RecordSent(claim, sid))
 
-    def close(self) -> None:
-        """Stop the thread once every request is done; raise the first failure of a `tell`."""
-        self._queue.put(None)
-        self._thread.join()
-        for future in self._told:
-            error = future.exception()
-            if error is not None:
-                raise error
+    def record_sent_nowait(self, claim: Claim, sid: str) -> None:
+        """Record the SID without waiting for the commit; `flush` raises if it failed (the
+        row then stays `sending` for the sweeper)."""
+        self._group.submit_nowait(RecordSent(claim, sid))
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            group, stop = [first], False
-            while True:  # everything already waiting joins this transaction
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                group.append(item)
-            self._apply(group)
-            if stop:
-                return
+    def record_error(self, claim: Claim, error: ProviderError, status: str) -> None:
+        """Record the error and move the row to `status`, committed when this returns."""
+        self._group.submit(RecordError(claim, error, status))
 
-    def _apply(self, group: list[tuple[Request, Future]]) -> None:
-        try:
-            with self._lock, self.sessions.begin() as session:
-                results = self._execute(session, [request for request, _ in group])
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiting thread
-            for _, future in group:
-                future.set_exception(exc)
-            return
-        for (_, future), result in zip(group, results, strict=True):
-            future.set_result(result)
+    def flush(self) -> None:
+        """Wait for every SID recorded without waiting; raise the first that failed."""
+        self._group.flush()
 
-    def _execute(self, session: Session, requests: list[Request]) -> list[Any]:
-        results: list[Any] = [None] * len(requests)
+    def write(self, requests: list[Request]) -> list[Outcome]:
+        """Apply `requests` in one transaction; one outcome each, in order."""
+        with self._lock, self.sessions.begin() as session:
+            return self._execute(session, requests)
+
+    def _execute(self, session: Session, requests: list[Request]) -> list[Outcome]:
+        results: list[Outcome] = [None] * len(requests)
         for from_status in ("queued", "sending"):
-            positions = [i for i, r in enumerate(requests)
-                         if isinstance(r, ClaimRequest) and r.from_status == from_status]
-            if positions:
-                ids = [requests[i].recipient_id for i in positions]  # type: ignore[union-attr]
-                claimed = self._claim(session, ids, from_status)
-                for i, rid in zip(positions, ids, strict=True):
+            claims = [(i, r.recipient_id) for i, r in enumerate(requests)
+                      if isinstance(r, ClaimRecipient) and r.from_status == from_status]
+            if claims:
+                claimed = self._claim(session, [rid for _, rid in claims], from_status)
+                for i, rid in claims:
                     results[i] = claimed[rid]
-        sent = [r for r in requests if isinstance(r, SentRequest)]
+        sent = [r for r in requests if isinstance(r, RecordSent)]
         if sent:
             self._record_sent(session, sent)
         for request in requests:
-            if isinstance(request, ErrorRequest):
-                self._settle_error(session, request)
+            if isinstance(request, RecordError):
+                self._record_error(session, request)
         return results
 
     def _claim(self, session: Session, ids: Sequence[int], from_status: str
@@ -205,7 +188,7 @@ class GroupWriter:
             result.setdefault(rid, "skipped")
         return result
 
-    def _record_sent(self, session: Session, sent: list[SentRequest]) -> None:
+    def _record_sent(self, session: Session, sent: list[RecordSent]) -> None:
         """`sent` with their SIDs, plus any final status Twilio reported before we could."""
         now = utcnow()
         connection = session.connection()
@@ -220,7 +203,7 @@ class GroupWriter:
                     _recipients.c.id == by_sid[sid], _recipients.c.status == "sent")
                     .values(status=_FINAL_CALLBACKS[status], error_code=code))
 
-    def _settle_error(self, session: Session, request: ErrorRequest) -> None:
+    def _record_error(self, session: Session, request: RecordError) -> None:
         """Record the error; `failed` with 21610 also records the carrier's opt-out."""
         error, claim = request.error, request.claim
         code = str(error.code or error.status or "")
@@ -229,10 +212,9 @@ class GroupWriter:
             .values(status=request.status, error_code=code or None,
                     error_message=error.message[:500], updated_at=utcnow()))
         if request.status == "failed" and error.code == UNSUBSCRIBED:
-            ledger.append(session, ledger.ConsentRecord(
-                number=claim.number, brand_id=self.brand_id, action="opt_out",
-                source="provider", keyword=f"error:{UNSUBSCRIBED}", message_sid=None,
-                evidence={"campaign_id": self.campaign_id, "error_code": UNSUBSCRIBED}))
+            # A refused create has no message, so no MessageSid to keep.
+            record_provider_opt_out(session, number=claim.number, brand_id=self.brand_id,
+                                    message_sid=None, campaign_id=self.campaign_id)
 
 
 def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_id: int,
@@ -247,10 +229,11 @@ def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_
                            ConsentState.brand_id == brand_id)
     sqlite = sessions.kw["bind"].dialect.name == "sqlite"
     with (_sqlite_writes if sqlite else threading.Lock()), sessions.begin() as session:
-        refused = session.execute(update(_recipients).where(
+        connection = session.connection()  # Core: its result has a rowcount
+        refused = connection.execute(update(_recipients).where(
             pending, state.where(ConsentState.action == "opt_out")).values(
             status="refused", refusal_reason="opted_out", updated_at=now)).rowcount
-        refused += session.execute(update(_recipients).where(pending, ~state).values(
+        refused += connection.execute(update(_recipients).where(pending, ~state).values(
             status="refused", refusal_reason="no_consent", updated_at=now)).rowcount
         return refused, list(session.scalars(select(_recipients.c.id).where(pending)
                                              .order_by(_recipients.c.id)))
