@@ -16,12 +16,12 @@ from factories import (
     run_jobs,
     settings_changed,
 )
+from factories import STATUS_PATH as STATUS
+from factories import status_callback as callback
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import event, func, select, update
-from factories import STATUS_PATH as STATUS
-from factories import status_callback as callback
 
 from smsgate import jobs
 from smsgate.extensions import db

@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import pytest
 from conftest import run_worker
+from factories import INBOUND_PATH as INBOUND
 from factories import (
     MessageList,
     assert_provider_opt_out,
     consent,
+    inbound,
     key_header,
     numbers,
     post_json,
@@ -22,8 +24,6 @@ from factories import (
 from rq import Retry
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
-from factories import INBOUND_PATH as INBOUND
-from factories import inbound
 
 from smsgate import jobs
 from smsgate.campaigns import dispatch, queueing

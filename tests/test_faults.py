@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from sqlalchemy import event, func, select, text
 from factories import INBOUND_PATH, inbound
+from sqlalchemy import event, func, select, text
 
 from smsgate.accounts.apikeys import issue_key
 from smsgate.extensions import db

@@ -17,13 +17,12 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import AUTH_TOKEN, sign
-from factories import new_writer
+from factories import INBOUND_PATH as PATH
+from factories import inbound, new_writer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 from sqlalchemy import text as sql_text
-from factories import INBOUND_PATH as PATH
-from factories import inbound
 from twilio.request_validator import RequestValidator
 
 from smsgate.consent import ledger

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from smsgate.extensions import db
 from smsgate.models import ConsentState, InboundMessage, LedgerEntry, OutboxMessage
 
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 

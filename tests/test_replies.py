@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from conftest import ACCOUNT_SID, run_worker
-from sqlalchemy import select, update
 from factories import INBOUND_PATH, MessageList, inbound
+from sqlalchemy import select, update
 
 from smsgate import jobs
 from smsgate.extensions import db, open_redis, redis_connection

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from smsgate.consent.policy import refusal_reason
 from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
-from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
 
 MAX_BODY_CHARS = 1600  # Twilio refuses longer bodies (error 21617)
 # How each recipient status is reported: in flight is still queued, undelivered is failed.

@@ -164,7 +164,7 @@ class GroupCommit(Generic[T, R]):
             if len(results) != len(batch):
                 raise RuntimeError(f"write returned {len(results)} results for "
                                    f"{len(batch)} items")
-            for slot, result in zip(batch, results):
+            for slot, result in zip(batch, results, strict=True):
                 if isinstance(result, BaseException):
                     slot.error = result
                 else:
