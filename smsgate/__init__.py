@@ -77,6 +77,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SmsgateError)
     def _smsgate_error(exc: SmsgateError) -> tuple[Response, int]:
+        from smsgate.extensions import db
+
+        db.session.rollback()  # a refusal writes nothing, and releases any lock it took
         return jsonify(exc.to_dict()), exc.status
 
     @app.errorhandler(HTTPException)

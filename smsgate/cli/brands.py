@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from smsgate.accounts.brands import create_brand, update_brand
 from smsgate.cli.errors import cli_errors
+from smsgate.consent import ledger
 from smsgate.extensions import db
 from smsgate.models import Brand
 
@@ -51,6 +52,7 @@ def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | Non
     session = db.session()
     created = create_brand(session, name, numbers, messaging_service_sid=messaging_service_sid,
                            help_text=help_text, messages_per_second=mps, frequency_text=frequency)
+    ledger.extend_stopalls_to_brand(session, created.id)  # earlier STOPALLs cover it too
     session.commit()
     click.echo(_describe(created))
 

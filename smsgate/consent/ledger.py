@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import FromClause, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import FromClause, Table, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -66,7 +66,8 @@ def compute_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
-def append_many(session: Session, records: Sequence[ConsentRecord]) -> list[int]:
+def append_many(session: Session, records: Sequence[ConsentRecord], *,
+                check: Callable[[Session], None] | None = None) -> list[int]:
     """Append `records` in order, update consent state, and return their entry ids.
 
     The reference append path: every append but the inbound webhook's on PostgreSQL
@@ -74,6 +75,11 @@ def append_many(session: Session, records: Sequence[ConsentRecord]) -> list[int]
     transaction holds the chain head until it commits. Pending ORM changes are flushed
     before the head is locked; after it, three statements write the entries, the head's
     hash and the consent state. Raises `ChainHeadMissing` when there is no head row.
+
+    `check`, when given, runs once the head is locked and before anything is written: it
+    sees every append committed before this one, and none can commit until this one does,
+    so a decision it makes cannot be undone by a race. If it raises, the caller's
+    transaction must be rolled back (the head was claimed).
     """
     if not records:
         return []
@@ -86,6 +92,8 @@ def append_many(session: Session, records: Sequence[ConsentRecord]) -> list[int]
     if head is None:
         raise ChainHeadMissing()
     last_id, prev = head
+    if check is not None:
+        check(session)
     first_id = last_id - len(rows) + 1
     for offset, row in enumerate(rows):
         row["id"] = first_id + offset
@@ -196,6 +204,34 @@ _APPENDED = select(_ENTRIES).where(
                           bindparam("last_id", type_=_ENTRIES.c.id.type))).subquery("entry")
 _STATE_FROM_RANGE = {"postgresql": state_from_entries(postgresql.insert, _APPENDED),
                      "sqlite": state_from_entries(sqlite.insert, _APPENDED)}
+
+
+
+def extend_stopalls_to_brand(session: Session, brand_id: int) -> None:
+    """Give a new brand the consent state every STOPALL recorded before it implies: each
+    number's latest STOPALL opts it out of this brand too (a STOPALL covers every brand,
+    brands created later included). Rows the brand already has are left as they are."""
+    stopalls = _ENTRIES.alias("stopall")
+    latest = (select(stopalls.c.number, func.max(stopalls.c.id).label("id"))
+              .where(stopalls.c.scope == "all").group_by(stopalls.c.number).subquery())
+    rows = (select(_ENTRIES.c.number, literal(brand_id), _ENTRIES.c.action, _ENTRIES.c.id,
+                   _ENTRIES.c.recorded_at)
+            .join(latest, latest.c.id == _ENTRIES.c.id))
+    dialect_insert = postgresql.insert if session.connection().dialect.name == "postgresql" \
+        else sqlite.insert
+    session.execute(dialect_insert(_STATE).from_select(
+        ["number", "brand_id", "action", "entry_id", "updated_at"], rows)
+        .on_conflict_do_nothing(index_elements=["number", "brand_id"]))
+
+
+def latest_stopalls(session: Session, numbers: Sequence[str]) -> dict[str, tuple[int, datetime]]:
+    """Each of `numbers` that ever sent a STOPALL: (its latest STOPALL's entry id, when)."""
+    latest = (select(_ENTRIES.c.number, func.max(_ENTRIES.c.id).label("id"))
+              .where(_ENTRIES.c.scope == "all", _ENTRIES.c.number.in_(numbers))
+              .group_by(_ENTRIES.c.number).subquery())
+    found = session.execute(select(_ENTRIES.c.number, _ENTRIES.c.id, _ENTRIES.c.recorded_at)
+                            .join(latest, latest.c.id == _ENTRIES.c.id))
+    return {number: (entry_id, recorded_at) for number, entry_id, recorded_at in found}
 
 
 @dataclass(frozen=True)

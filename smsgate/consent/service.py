@@ -66,15 +66,24 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
             continue
         records.append(record)
         times.append(when)
-    if not problems:
-        problems = _predating_opt_outs(session, brand.id, records, times)
     if problems:
-        first = problems[0]
-        raise InvalidInput(
-            f"{len(problems)} of {len(entries)} consent entries are invalid and nothing was "
-            f"recorded; entry {first.index}: {first.reason}", code="invalid_consents",
-            errors=[problem.to_dict() for problem in problems])
-    return ledger.append_many(session, records)
+        _refuse(problems, len(entries))
+
+    def no_opt_in_predates_an_opt_out(locked: Session) -> None:
+        # Runs with the chain head locked: a STOP that commits meanwhile is seen here.
+        late = _predating_opt_outs(locked, brand.id, records, times)
+        if late:
+            _refuse(late, len(entries))
+
+    return ledger.append_many(session, records, check=no_opt_in_predates_an_opt_out)
+
+
+def _refuse(problems: list[Problem], total: int) -> None:
+    first = problems[0]
+    raise InvalidInput(
+        f"{len(problems)} of {total} consent entries are invalid and nothing was recorded; "
+        f"entry {first.index}: {first.reason}", code="invalid_consents",
+        errors=[problem.to_dict() for problem in problems])
 
 
 def _check_entry(entry: Any, brand_id: int, default_source: str,
@@ -141,17 +150,26 @@ def _check_evidence(evidence: dict[str, Any], *, required: bool) -> datetime | N
 
 def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
                         times: list[datetime | None]) -> list[Problem]:
-    """Opt-ins given before the number's latest recorded opt-out for the brand."""
+    """Opt-ins given before the number's latest opt-out for the brand: the brand's own state,
+    or the number's latest STOPALL when that is newer (a STOPALL covers every brand, brands
+    created after it included)."""
     opt_ins = {r.number for r in records if r.action == "opt_in"}
     opted_out_at: dict[str, datetime] = {}
     numbers = sorted(opt_ins)
     for start in range(0, len(numbers), _LOOKUP_CHUNK):
         chunk = numbers[start:start + _LOOKUP_CHUNK]
-        opted_out_at.update(session.execute(
-            select(ConsentState.number, LedgerEntry.recorded_at)
-            .join(LedgerEntry, LedgerEntry.id == ConsentState.entry_id)
-            .where(ConsentState.brand_id == brand_id, ConsentState.action == "opt_out",
-                   ConsentState.number.in_(chunk))).all())
+        latest: dict[str, tuple[int, str, datetime]] = {
+            number: (entry_id, action, when) for number, entry_id, action, when in
+            session.execute(
+                select(ConsentState.number, LedgerEntry.id, LedgerEntry.action,
+                       LedgerEntry.recorded_at)
+                .join(LedgerEntry, LedgerEntry.id == ConsentState.entry_id)
+                .where(ConsentState.brand_id == brand_id, ConsentState.number.in_(chunk)))}
+        for number, (entry_id, stopped) in ledger.latest_stopalls(session, chunk).items():
+            if number not in latest or latest[number][0] < entry_id:
+                latest[number] = (entry_id, "opt_out", stopped)
+        opted_out_at.update({number: stopped for number, (_, action, stopped) in latest.items()
+                             if action == "opt_out"})
     problems = []
     for index, (record, when) in enumerate(zip(records, times, strict=True)):
         stop = opted_out_at.get(record.number)
