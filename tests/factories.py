@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import responses
 from rq import SimpleWorker
+from sqlalchemy import event, text
 
 from smsgate.accounts.apikeys import issue_key
 from smsgate.consent import ledger
@@ -146,3 +147,35 @@ def assert_provider_opt_out(entry, number: str, brand_id: int, message_sid: str 
                                    message_sid)
     assert json.loads(entry.evidence) == {"error_code": 21610, "campaign_id": None,
                                           "reply_id": None, **text}
+
+
+@contextmanager
+def database_blocked(engine):
+    """Hold the ledger head (PostgreSQL) or the write lock (SQLite) from another connection,
+    and make the app's connections give up waiting after 200 ms."""
+    postgres = engine.dialect.name == "postgresql"
+
+    def short_wait(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET lock_timeout = '200ms'" if postgres else "PRAGMA busy_timeout = 200")
+        cursor.close()
+
+    def normal_wait(dbapi_connection, _record, _proxy):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET lock_timeout = 0" if postgres else "PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+    blocker = engine.connect()
+    blocker_tx = blocker.begin()
+    if postgres:
+        blocker.execute(text("SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE"))
+    else:
+        blocker.exec_driver_sql("UPDATE ledger_head SET last_id = last_id WHERE id = 1")
+    event.listen(engine, "checkout", short_wait)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", short_wait)
+        event.listen(engine, "checkout", normal_wait)
+        blocker_tx.rollback()
+        blocker.close()

@@ -2,7 +2,9 @@
 where a separate worker process sends through real HTTP (`responses` cannot reach it).
 
 POST creates (after an optional latency) and records; GET lists what was recorded for a
-`To`, as `find_sent` asks. Loopback only; `stop()` shuts it down.
+`To`, as `find_sent` asks, and the texts `receive` added (direction `inbound`), filtered by
+`DateSent>` / `DateSent<` (inclusive, as Twilio's), newest first, `PageSize` a page with
+`next_page_uri`, as `reconcile` asks. Loopback only; `stop()` shuts it down.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 
 class RecordingTwilio(ThreadingHTTPServer):
@@ -24,6 +28,9 @@ class RecordingTwilio(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.latency = latency
         self.sent: list[dict[str, str]] = []
+        self.received: list[dict[str, str]] = []  # inbound texts, as the list shows them
+        self.list_queries: list[dict[str, str]] = []  # each GET's query, in order
+        self.list_failures = 0  # the next GETs answer 500
         self.lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
@@ -31,6 +38,18 @@ class RecordingTwilio(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_port}"
+
+    def receive(self, from_: str, to: str, body: str, sid: str | None = None,
+                sent_at: datetime | None = None) -> str:
+        """A text Twilio received at `to` (whether or not its webhook reached anyone)."""
+        sid = sid or "SM" + uuid.uuid4().hex
+        moment = (sent_at or datetime.now(UTC)).replace(microsecond=0)
+        with self.lock:
+            self.received.append({"sid": sid, "to": to, "from": from_, "body": body,
+                                  "status": "received", "direction": "inbound",
+                                  "date_sent": format_datetime(moment),
+                                  "_sent_at": moment.isoformat()})
+        return sid
 
     def count(self) -> int:
         with self.lock:
@@ -68,8 +87,34 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(201, message)
 
     def do_GET(self) -> None:
-        to = parse_qs(urlparse(self.path).query).get("To", [None])[0]
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
         with self.server.lock:
-            listed = [m for m in self.server.sent if to is None or m["to"] == to]
-        self._answer(200, {"messages": listed, "next_page_uri": None, "page": 0,
-                           "page_size": 50})
+            self.server.list_queries.append(query)
+            if self.server.list_failures:
+                self.server.list_failures -= 1
+                self._answer(500, {"code": 20500, "message": "Internal Server Error",
+                                   "status": 500})
+                return
+            listed = [m for m in self.server.sent + self._received(query)
+                      if query.get("To") is None or m["to"] == query["To"]]
+        size = int(query.get("PageSize", 50))
+        page = int(query.get("Page", 0))
+        rows = listed[page * size:(page + 1) * size]
+        more = (page + 1) * size < len(listed)
+        next_uri = url.path + "?" + urlencode({**query, "Page": page + 1}) if more else None
+        self._answer(200, {"messages": [{k: v for k, v in m.items() if not k.startswith("_")}
+                                        for m in rows],
+                           "next_page_uri": next_uri, "page": page, "page_size": size})
+
+    def _received(self, query: dict[str, str]) -> list[dict[str, str]]:
+        """Inbound texts in the query's DateSent bounds (inclusive), newest first."""
+        after, before = query.get("DateSent>"), query.get("DateSent<")
+        inside = [m for m in self.server.received
+                  if (after is None or _instant(m["_sent_at"]) >= _instant(after))
+                  and (before is None or _instant(m["_sent_at"]) <= _instant(before))]
+        return sorted(inside, key=lambda m: m["_sent_at"], reverse=True)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

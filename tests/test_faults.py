@@ -6,47 +6,13 @@ short lock timeout makes the database itself abort the webhook's transaction.
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from factories import INBOUND_PATH, inbound
-from sqlalchemy import event, func, select, text
+from factories import INBOUND_PATH, database_blocked, inbound
+from sqlalchemy import func, select
 
 from smsgate.accounts.apikeys import issue_key
 from smsgate.extensions import db
 from smsgate.models import ConsentState, InboundMessage, LedgerEntry, OutboxMessage
-
-
-@contextlib.contextmanager
-def database_blocked(engine):
-    """Hold the ledger head (PostgreSQL) or the write lock (SQLite) from another connection,
-    and make the app's connections give up waiting after 200 ms."""
-    postgres = engine.dialect.name == "postgresql"
-
-    def short_wait(dbapi_connection, _record, _proxy):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SET lock_timeout = '200ms'" if postgres else "PRAGMA busy_timeout = 200")
-        cursor.close()
-
-    def normal_wait(dbapi_connection, _record, _proxy):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SET lock_timeout = 0" if postgres else "PRAGMA busy_timeout = 30000")
-        cursor.close()
-
-    blocker = engine.connect()
-    blocker_tx = blocker.begin()
-    if postgres:
-        blocker.execute(text("SELECT * FROM ledger_head WHERE id = 1 FOR UPDATE"))
-    else:
-        blocker.exec_driver_sql("UPDATE ledger_head SET last_id = last_id WHERE id = 1")
-    event.listen(engine, "checkout", short_wait)
-    try:
-        yield
-    finally:
-        event.remove(engine, "checkout", short_wait)
-        event.listen(engine, "checkout", normal_wait)
-        blocker_tx.rollback()
-        blocker.close()
 
 
 def counts() -> tuple[int, int, int, int]:

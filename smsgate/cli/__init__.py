@@ -10,11 +10,14 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 
 from smsgate.cli import brands, keys, ledger, simulate, worker
+from smsgate.cli.reconcile import COMMANDS as RECONCILE_COMMANDS
 
 smsgate_group = AppGroup("smsgate", help="Run and administer the smsgate gateway.")
 for module in (brands, keys, ledger, simulate, worker):
     for command in module.COMMANDS:
         smsgate_group.add_command(command)
+for command in RECONCILE_COMMANDS:
+    smsgate_group.add_command(command)
 
 
 def _create_app() -> Flask:

@@ -46,6 +46,28 @@ class ProviderError(Exception):
         return f"{self.code or self.status}: {self.message}"
 
 
+@dataclass(frozen=True)
+class ReceivedText:
+    """An inbound text as the provider's message list shows it."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    messaging_service_sid: str | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListedInbound:
+    """A read of the provider's list: the inbound texts found; whether `limit` cut it short
+    (older texts in the window then remain unread); the oldest send time of all it listed."""
+
+    texts: list[ReceivedText]
+    truncated: bool
+    oldest_sent: datetime | None = None
+
+
 class Provider(Protocol):
     """What the gateway needs from an SMS provider."""
 
@@ -55,6 +77,11 @@ class Provider(Protocol):
 
     def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
         """The SID of a text already sent to `to` with this body since `since`, if any."""
+
+    def list_inbound(self, to: str, sent_after: datetime, sent_before: datetime | None,
+                     limit: int, page_size: int = 1000) -> ListedInbound:
+        """Texts received at `to` sent from `sent_after` to `sent_before` (inclusive), newest
+        first, at most `limit` of them; raise ProviderError when the list cannot be read."""
 
 
 class _RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
@@ -131,6 +158,32 @@ class TwilioProvider:
                 return found
         return None
 
+    def list_inbound(self, to: str, sent_after: datetime, sent_before: datetime | None,
+                     limit: int, page_size: int = 1000) -> ListedInbound:
+        # Twilio's `DateSent>` / `DateSent<` filters include their bounds; the client
+        # follows `next_page_uri` until `limit` messages are read or the list ends.
+        filters: dict[str, Any] = {"to": to, "date_sent_after": sent_after}
+        if sent_before is not None:
+            filters["date_sent_before"] = sent_before
+        try:
+            listed = self.client.messages.list(**filters, limit=limit,
+                                               page_size=min(page_size, limit))
+        except TwilioRestException as exc:
+            raise classify_error(exc) from exc
+        except TwilioException as exc:
+            raise ProviderError(f"listing messages failed: {exc}", permanent=False) from exc
+        except OSError as exc:
+            raise ProviderError(f"transport: {exc}", permanent=False) from exc
+        texts = [ReceivedText(sid=message.sid, from_number=message.from_ or "",
+                              to_number=message.to or to, body=message.body or "",
+                              messaging_service_sid=message.messaging_service_sid,
+                              sent_at=message.date_sent or message.date_created)
+                 for message in listed if message.direction == "inbound"]
+        sent = [message.date_sent or message.date_created for message in listed]
+        return ListedInbound(texts, truncated=len(listed) >= limit,
+                             oldest_sent=min((at for at in sent if at is not None),
+                                             default=None))
+
 
 class LoggingProvider:
     """Development mode: texts are logged, never sent."""
@@ -148,3 +201,7 @@ class LoggingProvider:
 
     def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
         return None
+
+    def list_inbound(self, to: str, sent_after: datetime, sent_before: datetime | None,
+                     limit: int, page_size: int = 1000) -> ListedInbound:
+        return ListedInbound([], truncated=False)  # nothing is received in development
