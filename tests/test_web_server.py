@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, sign
+from conftest import ACCOUNT_SID, AUTH_TOKEN, SECRET_KEY, sign
 from sqlalchemy import func, select
 
 from smsgate.accounts.apikeys import issue_key
@@ -105,6 +105,7 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+               SMSGATE_SECRET_KEY=SECRET_KEY,
                PUBLIC_BASE_URL=base)
     env.pop("SMSGATE_DEV", None)
     auditor = issue_key(db.session, "auditor")
