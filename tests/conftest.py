@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import socket
+import subprocess
 import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import flask_migrate
@@ -199,3 +206,37 @@ def brand(ctx):
                            help_text="Acme support: help@acme.example or 415-555-0199.")
     db.session.commit()
     return created
+
+
+# --- real servers (gunicorn, nginx) started by slow tests -----------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def procfile_web_options() -> list[str]:
+    """The gunicorn options of the Procfile's `web:` line, without `--bind`."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    words = shlex.split(line.split("gunicorn wsgi:app", 1)[1])
+    return [word for i, word in enumerate(words)
+            if word != "--bind" and (i == 0 or words[i - 1] != "--bind")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "gunicorn exited"
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # answering: whatever /healthz says of Redis, the server is up
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("gunicorn did not answer")

@@ -32,8 +32,17 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, Response, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
@@ -66,10 +75,12 @@ class AuditSessionInterface(SecureCookieSessionInterface):
 @bp.record_once
 def _use_audit_session(state: BlueprintSetupState) -> None:
     """The app's session is this page's alone: its cookie lives under /audit."""
-    state.app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH="/audit",
-                            SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
-                            PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
-    state.app.session_interface = AuditSessionInterface()
+    app = state.app
+    assert isinstance(app, Flask)  # typed as sansio's App; registered only on a Flask app
+    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH="/audit",
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
+    app.session_interface = AuditSessionInterface()
 
 
 @bp.before_request
