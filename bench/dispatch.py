@@ -110,7 +110,8 @@ def build_app(tmp: str, fake_url: str, args):
         engine.dispose()
     settings = Settings(database_url=database_url, redis_url=args.redis_url,
                         embedded_redis_path=f"{tmp}/redis.db", twilio_account_sid=ACCOUNT_SID,
-                        twilio_auth_token=AUTH_TOKEN, twilio_api_base_url=fake_url,
+                        twilio_auth_token=AUTH_TOKEN, secret_key="bench-" + "0" * 32,
+                        twilio_api_base_url=fake_url,
                         send_threads=args.threads, recipients_per_job=args.per_job)
     return create_app(settings, instance_path=f"{tmp}/instance")
 

@@ -53,6 +53,7 @@ LUA = BENCH / "webhook.lua"
 PATH = "/webhooks/twilio/inbound"
 ACCOUNT_SID = "AC" + "be" * 16
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
+SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"
 BRAND_NUMBER = "+14155550100"
 AREA_CODES = ("212", "213", "305", "312", "404", "415", "512", "617", "646", "702")
 MAIN_TAG, WARM_TAG = "00", "ee"  # the first two hex digits of a MessageSid after "SM"
@@ -367,6 +368,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://{opts.pg}/{opts.database}",
            "REDIS_URL": f"redis://127.0.0.1:6379/{opts.redis_db}",
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "SMSGATE_SECRET_KEY": SECRET_KEY,
            "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # never called: no worker runs
            "PUBLIC_BASE_URL": base_url, "PYTHONPATH": str(REPO)}
     env.pop("SMSGATE_DEV", None)

@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from smsgate.config import Settings
 from smsgate.errors import DatabaseUnavailable, InvalidInput, SmsgateError
@@ -34,7 +35,13 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
         JSON_SORT_KEYS=False,
+        SECRET_KEY=settings.secret_key,
     )
+    if settings.proxy_hops:
+        # Trust X-Forwarded-For/Proto/Host/Port as set by the last `proxy_hops` proxies only.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from smsgate import extensions, logs
     from smsgate.messaging.provider import LoggingProvider, TwilioProvider

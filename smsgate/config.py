@@ -8,6 +8,7 @@ serves a request, rather than on the first STOP that arrives.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 DEV_ACCOUNT_SID = "AC" + "0" * 32
 DEV_AUTH_TOKEN = "smsgate-development-auth-token"
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+MIN_SECRET_KEY_LENGTH = 32  # characters: token_urlsafe(32) gives 43
 
 
 class ConfigError(RuntimeError):
@@ -39,6 +41,46 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _proxy_hops(env: Mapping[str, str]) -> int:
+    """SMSGATE_PROXY_HOPS: how many reverse proxies' X-Forwarded-* headers to trust (0: none)."""
+    raw = (env.get("SMSGATE_PROXY_HOPS") or "0").strip()
+    if not raw.isdigit():
+        raise ConfigError(f"SMSGATE_PROXY_HOPS must be 0 or a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str:
+    """SMSGATE_SECRET_KEY (signs the /audit session); in dev mode, one generated into the
+    instance folder the first time and reused, so every process and restart agrees on it."""
+    key = (env.get("SMSGATE_SECRET_KEY") or "").strip()
+    if not key and dev:
+        key = _dev_secret_key(instance / "secret_key")
+    if not key:
+        raise ConfigError("SMSGATE_SECRET_KEY is required (e.g. the output of "
+                          "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SMSGATE_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} "
+                          "characters long")
+    return key
+
+
+def _dev_secret_key(path: Path) -> str:
+    """The key in `path`, written first if absent; a link makes the first writer win, so
+    processes starting together (honcho) never read a half-written file."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_urlsafe(32) + "\n")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process got there first: use its key
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway reads from its environment."""
@@ -48,6 +90,7 @@ class Settings:
     embedded_redis_path: str
     twilio_account_sid: str
     twilio_auth_token: str
+    secret_key: str  # signs the /audit session cookie
     twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
     public_base_url: str | None = None
     dev: bool = False
@@ -58,6 +101,7 @@ class Settings:
     send_threads: int = 32
     stale_sending_seconds: int = 300
     log_json: bool = True
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
 
     @classmethod
     def from_env(cls, instance_path: str, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +134,7 @@ class Settings:
             embedded_redis_path=str(instance / "redis.db"),
             twilio_account_sid=sid,
             twilio_auth_token=token,
+            secret_key=_secret_key(env, instance, dev),
             twilio_api_base_url=base,
             public_base_url=public,
             dev=dev,
@@ -97,4 +142,5 @@ class Settings:
             recipients_per_job=_positive_int(env, "SMSGATE_RECIPIENTS_PER_JOB", 250),
             send_threads=_positive_int(env, "SMSGATE_SEND_THREADS", 32),
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
+            proxy_hops=_proxy_hops(env),
         )

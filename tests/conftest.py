@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import socket
+import subprocess
 import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import flask_migrate
@@ -24,6 +31,7 @@ from smsgate.models import Base
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token-0123456789"
+SECRET_KEY = "test-secret-key-for-the-audit-session-0123456789"
 TWILIO_MESSAGES = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/AC\w+/Messages\.json")
 
 
@@ -44,7 +52,7 @@ def make_settings(database_url: str, redis_url: str | None, redis_path: str, **o
     """Test settings: real credentials shape, Twilio at its real URL (mocked by responses)."""
     values = {"database_url": database_url, "redis_url": redis_url,
               "embedded_redis_path": redis_path, "twilio_account_sid": ACCOUNT_SID,
-              "twilio_auth_token": AUTH_TOKEN, "log_json": True}
+              "twilio_auth_token": AUTH_TOKEN, "secret_key": SECRET_KEY, "log_json": True}
     values.update(overrides)
     return Settings(**values)
 
@@ -198,3 +206,37 @@ def brand(ctx):
                            help_text="Acme support: help@acme.example or 415-555-0199.")
     db.session.commit()
     return created
+
+
+# --- real servers (gunicorn, nginx) started by slow tests -----------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def procfile_web_options() -> list[str]:
+    """The gunicorn options of the Procfile's `web:` line, without `--bind`."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    words = shlex.split(line.split("gunicorn wsgi:app", 1)[1])
+    return [word for i, word in enumerate(words)
+            if word != "--bind" and (i == 0 or words[i - 1] != "--bind")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "gunicorn exited"
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # answering: whatever /healthz says of Redis, the server is up
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("gunicorn did not answer")

@@ -1,17 +1,23 @@
-"""The auditor's page: key kept in an HttpOnly cookie, lookups, CSV download, verification,
-escaping; and the same journey in a real headless Chromium."""
+"""The auditor's page: a signed session (never the key) in an HttpOnly cookie, lookups, CSV
+download, verification, escaping; the secret key that signs it; and the same journey in a real
+headless Chromium."""
 
 from __future__ import annotations
 
 import shutil
+import stat
 
 import pytest
 from audit_support import CSV_PATH, add_brand, append_at, bearer, ids_of, issue, record
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
 from smsgate.accounts.apikeys import revoke_key
+from smsgate.config import ConfigError, Settings
 from smsgate.extensions import db
-from smsgate.http.audit_page import COOKIE
+from smsgate.http import audit_page
+from smsgate.http.audit_page import COOKIE, SESSION_LIFETIME
+from smsgate.models import ApiKey
 
 pytest_plugins = ["audit_fixtures"]  # fixtures: clock, live_server
 
@@ -42,15 +48,24 @@ def page_text(response) -> str:
     return response.get_data(as_text=True)
 
 
-# --- the key in the browser ------------------------------------------------------------------
+# --- the session in the browser ------------------------------------------------------------------
 
-def test_sign_in_keeps_the_key_in_an_httponly_samesite_strict_cookie(brand, client):
+def session_of(app, client) -> dict:
+    """The audit cookie's content, checked against the app's secret key."""
+    value = client.get_cookie(COOKIE, path="/audit").value
+    return app.session_interface.get_signing_serializer(app).loads(value)
+
+
+def test_sign_in_keeps_a_signed_session_naming_the_key_id_never_the_key(app, brand, client):
     secret = issue("auditor")
     response = sign_in(client, secret)
     assert response.status_code == 303 and response.headers["Location"] == "/audit"
     cookie = client.get_cookie(COOKIE, path="/audit")
-    assert cookie.value == secret
+    assert secret not in cookie.value and secret.split("_")[1] not in cookie.value
     assert cookie.http_only and cookie.same_site == "Strict" and not cookie.secure
+    assert cookie.expires is None  # a browser-session cookie
+    content = session_of(app, client)
+    assert content["key_id"] == 1 and isinstance(content["signed_in_at"], int)
     assert "Key #1 · auditor · all brands" in page_text(client.get("/audit"))
 
 
@@ -58,6 +73,23 @@ def test_cookie_is_secure_when_the_page_is_served_over_https(brand, client):
     response = client.post("/audit/session", data={"key": issue("auditor")},
                            base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_a_raw_key_in_a_cookie_signs_nobody_in(brand, client):
+    secret = issue("auditor")
+    for name in (COOKIE, "smsgate_audit_key"):  # the new cookie, and the one that held keys
+        client.set_cookie(name, secret, path="/audit")
+    assert client.get("/audit/verify").status_code == 401
+
+
+def test_a_session_signed_with_another_secret_key_is_refused(brand, client):
+    issue("auditor")
+    forged = URLSafeTimedSerializer("not-the-servers-secret-key-0123456789",
+                                    salt="cookie-session", signer_kwargs={
+                                        "key_derivation": "hmac", "digest_method": "sha1"})
+    client.set_cookie(COOKIE, forged.dumps({"key_id": 1, "signed_in_at": 2**31}),
+                      path="/audit")
+    assert client.get("/audit/verify").status_code == 401
 
 
 def test_marketer_and_unknown_keys_cannot_sign_in(brand, client):
@@ -79,12 +111,13 @@ def test_cross_site_sign_in_is_refused(brand, client):
 
 
 def test_the_api_never_accepts_the_audit_cookie(brand, client):
-    client.set_cookie(COOKIE, issue("auditor"), path="/")
+    sign_in(client, issue("auditor"))
+    client.set_cookie(COOKIE, client.get_cookie(COOKIE, path="/audit").value, path="/")
     assert client.get(CSV_PATH).status_code == 401
     assert client.get("/api/v1/ledger/verify").status_code == 401
 
 
-def test_signed_out_routes_ask_to_sign_in_and_a_revoked_key_stops_working(brand, client):
+def test_signed_out_routes_ask_to_sign_in_and_a_revoked_key_ends_its_session(brand, client):
     for path in ("/audit/ledger.csv", "/audit/verify"):
         response = client.get(path)
         assert response.status_code == 401 and 'name="key"' in page_text(response)
@@ -94,13 +127,59 @@ def test_signed_out_routes_ask_to_sign_in_and_a_revoked_key_stops_working(brand,
     revoke_key(db.session, 1)
     db.session.commit()
     assert client.get("/audit/verify").status_code == 401
+    assert client.get_cookie(COOKIE, path="/audit") is None  # and the browser drops it
 
 
-def test_sign_out_forgets_the_key(brand, client):
+def test_a_session_ends_after_its_lifetime(brand, client, monkeypatch):
+    sign_in(client, issue("auditor"))
+    last_moment = session_of(client.application, client)["signed_in_at"] + int(
+        SESSION_LIFETIME.total_seconds())
+    monkeypatch.setattr(audit_page, "_now", lambda: last_moment)
+    assert client.get("/audit/verify").status_code == 200
+    monkeypatch.setattr(audit_page, "_now", lambda: last_moment + 1)
+    assert client.get("/audit/verify").status_code == 401
+
+
+def test_a_session_signed_before_its_key_existed_counts_for_nothing(brand, client):
+    issue("auditor")  # as if the database were rebuilt and id 1 given to a new key
+    created = int(db.session.get(ApiKey, 1).created_at.timestamp())
+    with client.session_transaction() as browser_session:
+        browser_session.update(key_id=1, signed_in_at=created - 1)
+    assert client.get("/audit/verify").status_code == 401
+
+
+def test_sign_out_forgets_the_session(brand, client):
     sign_in(client, issue("auditor"))
     response = client.post("/audit/session/end")
     assert response.status_code == 303
     assert client.get_cookie(COOKIE, path="/audit") is None
+    assert client.get("/audit/verify").status_code == 401
+
+
+# --- the secret key that signs it ----------------------------------------------------------------
+
+TWILIO_ENV = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token"}
+
+
+def test_secret_key_is_required_outside_dev_mode(tmp_path):
+    with pytest.raises(ConfigError, match="SMSGATE_SECRET_KEY is required"):
+        Settings.from_env(str(tmp_path), TWILIO_ENV)
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        Settings.from_env(str(tmp_path), {**TWILIO_ENV, "SMSGATE_SECRET_KEY": "short"})
+    key = "k" * 32
+    assert Settings.from_env(str(tmp_path), {**TWILIO_ENV, "SMSGATE_SECRET_KEY": key}
+                             ).secret_key == key
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_dev_mode_generates_a_secret_key_once_into_the_instance_folder(tmp_path):
+    instance = tmp_path / "instance"  # not there yet: the first process creates it
+    first = Settings.from_env(str(instance), {"SMSGATE_DEV": "1"}).secret_key
+    assert len(first) >= 32
+    assert Settings.from_env(str(instance), {"SMSGATE_DEV": "1"}).secret_key == first
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    assert [path.name for path in instance.iterdir()] == ["secret_key"]  # no drafts left
+    assert Settings.from_env(str(tmp_path / "other"), {"SMSGATE_DEV": "1"}).secret_key != first
 
 
 def test_every_page_sends_a_strict_content_security_policy(brand, client):

@@ -14,11 +14,8 @@ import csv
 import io
 import json
 import os
-import shlex
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +23,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, sign
+from conftest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    SECRET_KEY,
+    free_port,
+    procfile_web_options,
+    sign,
+    wait_ready,
+)
 from sqlalchemy import func, select
 
 from smsgate.accounts.apikeys import issue_key
@@ -36,21 +41,6 @@ from smsgate.models import InboundMessage, LedgerEntry, OutboxMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDERS = [f"+1415555{n:04d}" for n in range(3000, 3048)]
-
-
-def procfile_web_options() -> list[str]:
-    """The gunicorn options of the Procfile's `web:` line, without `--bind`."""
-    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
-                if line.startswith("web:"))
-    words = shlex.split(line.split("gunicorn wsgi:app", 1)[1])
-    return [word for i, word in enumerate(words)
-            if word != "--bind" and (i == 0 or words[i - 1] != "--bind")]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str, key: str) -> bytes:
@@ -70,20 +60,6 @@ def _post(url: str, params: dict) -> int:
         return error.code
 
 
-def _wait_ready(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "gunicorn exited"
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # answering: whatever /healthz says of Redis, the server is up
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail("gunicorn did not answer")
-
-
 def test_procfile_options_are_gevent_workers():
     options = procfile_web_options()
     assert options[options.index("--worker-class") + 1] == "gevent"
@@ -101,10 +77,11 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
     settings = app.config["SMSGATE"]
     redis_url = settings.redis_url or (
         "unix://" + redis_connection().connection_pool.connection_kwargs["path"])
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+               SMSGATE_SECRET_KEY=SECRET_KEY,
                PUBLIC_BASE_URL=base)
     env.pop("SMSGATE_DEV", None)
     auditor = issue_key(db.session, "auditor")
@@ -115,7 +92,7 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        _wait_ready(base, server)
+        wait_ready(base, server)
         texts = [{"MessageSid": f"SM{n:032x}", "AccountSid": ACCOUNT_SID, "From": sender,
                   "To": "+14155550100", "Body": "STOP"}
                  for n, sender in enumerate(SENDERS)]

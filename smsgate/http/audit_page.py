@@ -1,15 +1,20 @@
 """The auditor's page, `/audit`: sign in with a key, look a number up, download the CSV,
 check that the ledger verifies. Server-rendered (Jinja, autoescaped); no JavaScript at all.
 
-How the key is kept, and why this is safe against CSRF:
+How a signed-in auditor is remembered, and why this is safe against CSRF:
 
-* Signing in POSTs the key once; the answer sets it in a cookie that is **HttpOnly** (no
-  script can read it, so even an injection could not steal it), **SameSite=Strict** (the
-  browser sends it only on requests that start on this site: a link or form on another site
-  arrives without it), **Path=/audit** (never sent to the JSON API), **Secure** when the page
-  is served over https, and a session cookie (gone when the browser closes). The key stays
-  in the browser; the server stores nothing. A cookie, not sessionStorage + fetch, so that
-  a million-row CSV streams straight to disk through a plain download link.
+* Signing in POSTs the key once. The key itself is never stored: the answer sets Flask's
+  session cookie, signed with `SMSGATE_SECRET_KEY`, naming the key's id and when it signed
+  in. Every request re-reads that key's row, so revoking the key (`smsgate key revoke`) ends
+  its sessions at once; a session also ends after `SESSION_LIFETIME`, and one signed before
+  its key row was created (a rebuilt database reusing the id) counts for nothing. The cookie
+  is **HttpOnly** (no script can read it), **SameSite=Strict** (the browser sends it only on
+  requests that start on this site: a link or form on another site arrives without it),
+  **Path=/audit** (never sent to the JSON API), **Secure** when the request came over https
+  (directly, or through the `SMSGATE_PROXY_HOPS` trusted proxies: an X-Forwarded-Proto from
+  anyone else counts for nothing), and a browser-session cookie (gone when the browser
+  closes). Signing out clears it. A cookie, not sessionStorage + fetch, so that a
+  million-row CSV streams straight to disk through a plain download link.
 * The cookie is honoured only by the GET routes below, and they only read. `/api/...` reads
   keys from the Authorization header alone (`smsgate.http.auth`), so no state-changing route
   accepts this cookie. Sign-in and sign-out are the only POSTs; they refuse a request whose
@@ -23,10 +28,23 @@ How the key is kept, and why this is safe against CSRF:
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 
 from smsgate.accounts.apikeys import find_key
@@ -37,12 +55,32 @@ from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
 from smsgate.http.params import require_text
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
-from smsgate.models import ApiKey
+from smsgate.models import ApiKey, utcnow
 
 bp = Blueprint("page", __name__, url_prefix="/audit")
 
-COOKIE = "smsgate_audit_key"
+COOKIE = "smsgate_audit"
 PAGE_ROLES = ("auditor", "admin")  # keys that may sign in to this page
+SESSION_LIFETIME = timedelta(hours=12)  # a forgotten browser does not stay signed in for days
+
+
+class AuditSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure exactly when the request is https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """`request.is_secure` (ProxyFix makes it follow the trusted proxies' scheme)."""
+        return request.is_secure
+
+
+@bp.record_once
+def _use_audit_session(state: BlueprintSetupState) -> None:
+    """The app's session is this page's alone: its cookie lives under /audit."""
+    app = state.app
+    assert isinstance(app, Flask)  # typed as sansio's App; registered only on a Flask app
+    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH="/audit",
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
+    app.session_interface = AuditSessionInterface()
 
 
 @bp.before_request
@@ -65,11 +103,24 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _now() -> float:
+    """Seconds since the epoch (tests move this clock)."""
+    return utcnow().timestamp()
+
+
 def _signed_in() -> ApiKey | None:
-    """The live auditor (or admin) key held in the cookie, else None."""
-    secret = request.cookies.get(COOKIE, "")
-    key = find_key(db.session(), secret) if secret else None
-    return key if key is not None and key.role in PAGE_ROLES else None
+    """The auditor (or admin) key the session names, re-read now; None (and the session
+    cleared) when there is none, or it was revoked, or the session is too old."""
+    key_id, since = session.get("key_id"), session.get("signed_in_at")
+    if not (isinstance(key_id, int) and isinstance(since, int)):
+        return None
+    key = db.session().get(ApiKey, key_id)
+    if (key is None or key.revoked_at is not None or key.role not in PAGE_ROLES
+            or since < int(key.created_at.timestamp())
+            or _now() - since > SESSION_LIFETIME.total_seconds()):
+        session.clear()
+        return None
+    return key
 
 
 def _render(key: ApiKey | None, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -92,13 +143,6 @@ def _same_site_only() -> None:
     origin = request.headers.get("Origin")  # older browsers; "null" counts as foreign
     if origin is not None and urlsplit(origin).netloc != request.host:
         raise Forbidden("cross-site request refused", code="cross_site")
-
-
-def _secure() -> bool:
-    """Mark the cookie Secure when the page is (or is published as) https."""
-    public = current_app.config["SMSGATE"].public_base_url or ""
-    return (request.is_secure or public.startswith("https://")
-            or request.headers.get("X-Forwarded-Proto") == "https")
 
 
 @bp.get("")
@@ -125,7 +169,7 @@ def _lookup(key: ApiKey) -> dict[str, Any]:
 
 @bp.post("/session")
 def sign_in() -> ResponseReturnValue:
-    """Check the key and keep it in the browser's cookie (see the module docstring)."""
+    """Check the key and start a session naming it (see the module docstring)."""
     _same_site_only()
     secret = require_text(request.form.get("key", ""), "key").strip()
     key = find_key(db.session(), secret) if secret else None
@@ -133,20 +177,17 @@ def sign_in() -> ResponseReturnValue:
         return _render(None, 401, sign_in_error="Unknown or revoked key.")
     if key.role not in PAGE_ROLES:
         return _render(None, 403, sign_in_error="This page needs an auditor key.")
-    response = redirect(url_for(".page"), code=303)
-    response.set_cookie(COOKIE, secret, path="/audit", httponly=True, samesite="Strict",
-                        secure=_secure())
-    return response
+    session.clear()
+    session.update(key_id=key.id, signed_in_at=int(_now()))
+    return redirect(url_for(".page"), code=303)
 
 
 @bp.post("/session/end")
 def sign_out() -> ResponseReturnValue:
-    """Forget the key."""
+    """End the session: the browser is told to drop the cookie."""
     _same_site_only()
-    response = redirect(url_for(".page"), code=303)
-    response.delete_cookie(COOKIE, path="/audit", httponly=True, samesite="Strict",
-                           secure=_secure())
-    return response
+    session.clear()
+    return redirect(url_for(".page"), code=303)
 
 
 @bp.get("/ledger.csv")
