@@ -10,6 +10,7 @@ from typing import Any
 
 from dotenv import load_dotenv
 from flask import Flask, Response, jsonify, request
+from sqlalchemy import create_engine
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -48,6 +49,10 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
 
     logs.configure_logging(app, settings.log_json)
     extensions.db.init_app(app)
+    # CSV downloads stream for as long as the client reads: they get connections of their
+    # own, so however slowly they are read, webhooks never wait for the main pool.
+    app.extensions["smsgate_export_engine"] = create_engine(
+        settings.database_url, **_export_engine_options(settings))
     extensions.migrate.init_app(app, extensions.db,
                                 directory=os.path.join(os.path.dirname(__file__), os.pardir,
                                                        "migrations"))
@@ -79,15 +84,23 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_timeout": 5}
 
 
+def _export_engine_options(settings: Settings) -> dict[str, Any]:
+    """At most `export_connections` connections, none waited for: a download beyond them is
+    refused at once (503 `exports_busy`, `smsgate.http.export_response`)."""
+    return {**_engine_options(settings.database_url),
+            "pool_size": settings.export_connections, "max_overflow": 0, "pool_timeout": 0}
+
+
 def _register_error_handlers(app: Flask) -> None:
     """Every error leaves as `{"error": {"code", "message"}}`; none as an HTML page."""
 
     @app.errorhandler(SmsgateError)
-    def _smsgate_error(exc: SmsgateError) -> tuple[Response, int]:
+    def _smsgate_error(exc: SmsgateError) -> tuple[Response, int, dict[str, str]]:
         from smsgate.extensions import db
 
         db.session.rollback()  # a refusal writes nothing, and releases any lock it took
-        return jsonify(exc.to_dict()), exc.status
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        return jsonify(exc.to_dict()), exc.status, headers
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:

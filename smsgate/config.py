@@ -99,6 +99,7 @@ class Settings:
     max_bulk_consents: int = 10_000
     recipients_per_job: int = 250
     send_threads: int = 32
+    export_connections: int = 4  # CSV downloads one web process streams at once
     stale_sending_seconds: int = 300
     log_json: bool = True
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
@@ -141,6 +142,7 @@ class Settings:
             max_request_bytes=_positive_int(env, "SMSGATE_MAX_REQUEST_BYTES", 8 * 1024 * 1024),
             recipients_per_job=_positive_int(env, "SMSGATE_RECIPIENTS_PER_JOB", 250),
             send_threads=_positive_int(env, "SMSGATE_SEND_THREADS", 32),
+            export_connections=_positive_int(env, "SMSGATE_EXPORT_CONNECTIONS", 4),
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
             proxy_hops=_proxy_hops(env),
         )

@@ -10,6 +10,7 @@ class SmsgateError(Exception):
 
     code = "error"
     status = 400
+    retry_after: int | None = None  # seconds, sent as Retry-After when set
 
     def __init__(self, message: str, *, code: str | None = None, **data: Any) -> None:
         super().__init__(message)
@@ -66,3 +67,9 @@ class DatabaseUnavailable(Unavailable):
 
     def __init__(self, message: str = "database unavailable, retry later") -> None:
         super().__init__(message)
+
+
+class ExportsBusy(Unavailable):
+    """Every connection set aside for CSV exports is streaming one: 503, retry shortly."""
+
+    code, retry_after = "exports_busy", 10

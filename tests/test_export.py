@@ -3,17 +3,29 @@ streaming."""
 
 from __future__ import annotations
 
+import http.client
+import threading
+import urllib.error
 import urllib.request
+from contextlib import ExitStack
+from dataclasses import replace
+from urllib.parse import urlencode
 
 import pytest
 from audit_support import CSV_PATH, add_brand, append_at, bearer, csv_rows, ids_of, issue, record
+from conftest import sign
+from factories import INBOUND_PATH, inbound
 from sqlalchemy.exc import OperationalError
+from werkzeug.serving import make_server
 
+import smsgate
+from smsgate import create_app
 from smsgate.audit.cells import neutralise, render_rows
 from smsgate.audit.export import open_export
 from smsgate.audit.filters import ExportFilters
 from smsgate.consent import ledger
 from smsgate.extensions import db
+from smsgate.http import export_response
 
 pytest_plugins = ["audit_fixtures"]  # fixtures: clock, live_server
 
@@ -329,3 +341,99 @@ def test_closing_an_export_early_closes_its_cursor(brand):
             connection.exec_driver_sql("VACUUM")  # SQLite refuses while a cursor is open
         chunks.close()  # the client hung up
         connection.exec_driver_sql("VACUUM")
+
+
+# --- exports never starve webhooks ----------------------------------------------------------
+
+EXPORTS = 2  # the small app's export connections
+MAIN_POOL = 2  # and its main pool: fewer connections than stalled downloads
+
+
+@pytest.fixture
+def small_pool_server(app, settings, monkeypatch, tmp_path):
+    """An app whose main pool has MAIN_POOL connections and which runs EXPORTS downloads at
+    once, served from a thread like a real server; yields it, its address and `release`, which lets
+    every stalled download go on. A download's body stops after its first chunk until then,
+    as it would once a client that stopped reading had filled the socket's buffers (which
+    hold megabytes on loopback, so a real stall would need a huge ledger)."""
+    options = smsgate._engine_options
+    monkeypatch.setattr(smsgate, "_engine_options", lambda url: {
+        **options(url), "pool_size": MAIN_POOL, "max_overflow": 0, "pool_timeout": 2})
+    small = create_app(replace(settings, export_connections=EXPORTS),
+                       instance_path=str(tmp_path))
+    release = threading.Event()
+    opened = export_response.open_export
+
+    def stalling_export(*args, **kwargs):
+        chunks = opened(*args, **kwargs)
+
+        def stall_after_the_first_chunk():
+            try:
+                yield next(chunks)
+                release.wait(timeout=60)
+                yield from chunks
+            finally:
+                chunks.close()
+        return stall_after_the_first_chunk()
+
+    monkeypatch.setattr(export_response, "open_export", stalling_export)
+    server = make_server("127.0.0.1", 0, small, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield small, f"127.0.0.1:{server.server_port}", release
+    finally:
+        release.set()
+        server.shutdown()
+        thread.join(timeout=10)
+        with small.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+            small.extensions["smsgate_export_engine"].dispose()
+
+
+def _start_download(host: str, secret: str, stack: ExitStack) -> http.client.HTTPResponse:
+    """GET the ledger CSV and read its first chunk, then stop reading (the connection stays
+    open until `stack` closes)."""
+    connection = http.client.HTTPConnection(host, timeout=30)
+    stack.callback(connection.close)
+    connection.request("GET", CSV_PATH, headers=bearer(secret))
+    response = connection.getresponse()
+    if response.status == 200:
+        assert response.read1(1 << 16).startswith(b"entry_id,")  # streaming has begun
+    return response
+
+
+def _post_stop(host: str, sid: str) -> int:
+    """POST a signed inbound STOP to the server at `host`; its HTTP status."""
+    params = inbound("STOP", sid=sid)
+    url = f"http://{host}{INBOUND_PATH}"
+    request = urllib.request.Request(url, data=urlencode(params).encode(), headers={
+        "X-Twilio-Signature": sign(url, params),
+        "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_stalled_downloads_never_starve_webhooks_of_connections(brand, small_pool_server):
+    small, host, release = small_pool_server
+    ledger.append_many(db.session, [record(f"+1415555{i:04d}", brand.id) for i in range(50)])
+    db.session.commit()
+    secret = issue("auditor")
+    with ExitStack() as stack:
+        downloads = [_start_download(host, secret, stack) for _ in range(MAIN_POOL + EXPORTS)]
+        assert [d.status for d in downloads[:EXPORTS]] == [200] * EXPORTS
+        for busy in downloads[EXPORTS:]:  # the export pool is full: refused at once
+            assert busy.status == 503
+            assert busy.getheader("Retry-After") is not None
+            assert b'"exports_busy"' in busy.read()
+        with small.app_context():
+            assert db.engine.pool.checkedout() == 0  # the downloads hold none of the main pool
+        statuses = [_post_stop(host, f"SM{i:032x}") for i in range(5)]
+        assert statuses == [200] * 5  # while every download still holds its connection
+        release.set()
+        for download in downloads[:EXPORTS]:
+            assert download.read().count(b"\r\n") == 50  # the rest of the 51 lines

@@ -53,6 +53,7 @@ from smsgate.consent.ledger import format_time, verify
 from smsgate.errors import Forbidden, SmsgateError
 from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
+from smsgate.http.forms import read_form
 from smsgate.http.params import require_text
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import ApiKey, utcnow
@@ -61,6 +62,8 @@ bp = Blueprint("page", __name__, url_prefix="/audit")
 
 COOKIE = "smsgate_audit"
 PAGE_ROLES = ("auditor", "admin")  # keys that may sign in to this page
+SIGN_IN_MAX_BYTES = 4096  # a key is some 50 characters; a larger sign-in form is not a browser's
+SIGN_IN_MAX_FIELDS = 16
 SESSION_LIFETIME = timedelta(hours=12)  # a forgotten browser does not stay signed in for days
 
 
@@ -171,7 +174,9 @@ def _lookup(key: ApiKey) -> dict[str, Any]:
 def sign_in() -> ResponseReturnValue:
     """Check the key and start a session naming it (see the module docstring)."""
     _same_site_only()
-    secret = require_text(request.form.get("key", ""), "key").strip()
+    # Capped before it is read (413): an unauthenticated form must stay cheap to refuse.
+    form = read_form(request, max_bytes=SIGN_IN_MAX_BYTES, max_fields=SIGN_IN_MAX_FIELDS)
+    secret = require_text(form.get("key", ""), "key").strip()
     key = find_key(db.session(), secret) if secret else None
     if key is None:
         return _render(None, 401, sign_in_error="Unknown or revoked key.")

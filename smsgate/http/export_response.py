@@ -9,17 +9,25 @@ context down (and Flask-SQLAlchemy rolls the session back) when the view returns
 the body is iterated, and on PostgreSQL that rollback would destroy the server-side cursor
 the rows stream from. The connection is closed when the response is (all rows sent, or the
 client hung up): by the body itself once it ends, and by `call_on_close` otherwise.
+
+That connection comes from the app's export engine (`create_app`), whose small pool
+(`SMSGATE_EXPORT_CONNECTIONS`) is apart from the one webhooks use: a download holds its
+connection for as long as its client takes to read it, and slow readers must never leave
+webhooks without one. When every export connection is streaming, a new download is
+refused at once with 503 `exports_busy` and Retry-After.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from flask import Response, stream_with_context
-from sqlalchemy import Connection
+from flask import Response, current_app, stream_with_context
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from smsgate.audit.export import download_name, open_export
 from smsgate.audit.filters import parse_filters, visible_brand_id
+from smsgate.errors import ExportsBusy
 from smsgate.extensions import db
 from smsgate.models import utcnow
 
@@ -29,7 +37,12 @@ def csv_response(key_brand_id: int | None, args: Mapping[str, Sequence[str]]) ->
     `key_brand_id` (None: every brand). Raises SmsgateError (4xx) for bad filters."""
     filters = parse_filters(args)
     brand_id = visible_brand_id(db.session(), filters, key_brand_id)
-    connection = db.engine.connect()
+    exports: Engine = current_app.extensions["smsgate_export_engine"]
+    try:
+        connection = exports.connect()
+    except PoolTimeout:
+        running = current_app.config["SMSGATE"].export_connections
+        raise ExportsBusy(f"{running} downloads are running; retry shortly") from None
     try:
         chunks = open_export(connection, filters, brand_id)
     except BaseException:

@@ -15,6 +15,9 @@ from werkzeug.datastructures import MultiDict
 from smsgate.errors import Forbidden
 from smsgate.http.forms import read_form
 
+WEBHOOK_MAX_BYTES = 64 * 1024  # Twilio's forms are a few KiB: ten segments, ten media URLs
+WEBHOOK_MAX_FIELDS = 256  # Twilio sends 20 to 40 (two more per media item, at most ten)
+
 
 def signed_url(public_base_url: str, req: Request) -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL plus the path and query, or the request's URL."""
@@ -91,14 +94,23 @@ def _valid(token: str, url: str, form: Mapping[str, str], signature: str) -> boo
 
 def verified_form() -> MultiDict[str, str]:
     """The request's form parameters, once `X-Twilio-Signature` proves that Twilio sent them
-    to this URL; raise Forbidden otherwise."""
+    to this URL; raise Forbidden otherwise.
+
+    A request that cannot be Twilio's is refused before its body is read: no signature
+    (403), or a declared Content-Length over WEBHOOK_MAX_BYTES (413). A body of unknown
+    length is read to at most one byte past the cap, and more than WEBHOOK_MAX_FIELDS fields
+    is a 413 before it is parsed: a hostile body costs a worker microseconds, not the seconds
+    every STOP in the process would wait behind it.
+    """
     # One context lookup, not one per attribute. `_get_current_object` is LocalProxy's
     # documented accessor; flask types `request` as the Request it proxies.
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     signature = req.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        raise Forbidden("missing or invalid X-Twilio-Signature", code="bad_signature")
     settings = current_app.config["SMSGATE"]
-    form = read_form(req)
-    if not signature or not _valid(settings.twilio_auth_token,
-                                   signed_url(settings.public_base_url, req), form, signature):
+    form = read_form(req, max_bytes=WEBHOOK_MAX_BYTES, max_fields=WEBHOOK_MAX_FIELDS)
+    if not _valid(settings.twilio_auth_token, signed_url(settings.public_base_url, req), form,
+                  signature):
         raise Forbidden("missing or invalid X-Twilio-Signature", code="bad_signature")
     return form
