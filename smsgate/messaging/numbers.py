@@ -94,7 +94,8 @@ def mask_number(e164: str) -> str:
 _GAP = r"(?:[ .\-()]|%2[089])"
 # A phone number inside free text, 7 digits or more (the regex counts them, so text without a
 # number never calls back into Python): "+" or "%2B" and digits with gaps between any two;
-# a US number 3-3-4 with gaps, a leading 1 and brackets allowed; or a bare run of 7-15 digits
+# a US number 3-3-4 with gaps, a leading 1 and brackets allowed (and a mistyped longer last
+# group: "415-555-01234"); or a bare run of 7-15 digits
 # (MIN_DIGITS).
 # Not matched: digits glued to letters (request ids, SIDs, hashes), parts of a longer digit
 # run, dates and times ("2024-05-01T12:34:56", "2024-05-01 12:34"), decimals ("3.25"),
@@ -102,7 +103,7 @@ _GAP = r"(?:[ .\-()]|%2[089])"
 _NUMBER_IN_TEXT = re.compile(
     rf"(?:\+|%2[bB])\d(?:{_GAP}{{0,2}}\d){{6,}}(?!\d)"
     rf"|(?<![\w%.\-])(?:(?:1{_GAP}{{0,2}})?(?:\(|%28)?\d{{3}}{_GAP}{{0,2}}\d{{3}}"
-    rf"{_GAP}{{0,2}}\d{{4}}|\d{{7,15}})(?![\w]|[.\-]\w)")
+    rf"{_GAP}{{0,2}}\d{{4,9}}|\d{{7,15}})(?![\w]|[.\-]\w)")
 _NOT_DIGITS = re.compile(r"%2[0389bB]|\D")
 # Every ASCII character but the digits: bytes.translate deletes them in C, far faster than
 # the regex can scan, so text with fewer than 7 digits (most of a log line) is passed over.
