@@ -61,7 +61,7 @@ class JsonFormatter(logging.Formatter):
     """Render a record and its `extra` fields as one JSON line, every string masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        event = {
+        event: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
