@@ -79,9 +79,12 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: a database error's text would otherwise carry the statement's bound
+    # values (numbers, message bodies) into tracebacks and logs.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_timeout": 5}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_timeout": 5,
+            "hide_parameters": True}
 
 
 def _export_engine_options(settings: Settings) -> dict[str, Any]:

@@ -121,6 +121,8 @@ def sweep() -> dict[str, int]:
     requeue = sorted(set(stale.requeue) | set(missing))
     requeued = len(requeue) if outbox.enqueue_replies(replies, requeue) else 0
     counts = {"stale": len(stale.requeue), "requeued": requeued}
+    # A reply a crash interrupted after the provider took it was never counted as sent.
+    counters.count_each(replies.connection, "texts_sent_total", {"reply": len(stale.found_sent)})
     _sweep_campaigns(settings)
     if stale.found_sent or stale.requeue or requeued:
         log.info("sweep", extra=counts)
@@ -137,7 +139,7 @@ def send_campaign_batch(campaign_id: int, recipient_ids: list[int]) -> dict[str,
     settings = current_app.config["SMSGATE"]
     return dispatch.send_batch(sessionmaker(bind=db.engine), provider(),
                                RateLimiter(redis_connection()), campaign_id, recipient_ids,
-                               threads=settings.send_threads)
+                               threads=settings.send_threads, metrics=redis_connection())
 
 
 def _sweep_campaigns(settings: Settings) -> dict[str, int]:
@@ -146,6 +148,7 @@ def _sweep_campaigns(settings: Settings) -> dict[str, int]:
     settled = queueing.settle_stale(db.session(), provider(),
                                     timedelta(seconds=settings.stale_sending_seconds))
     db.session.commit()
+    counters.count_each(redis_connection(), "texts_sent_total", {"campaign": settled.found})
     jobs = queueing.requeue_orphans(db.session(), queue("campaigns"), settings.recipients_per_job)
     db.session.commit()
     counts = {"found_sent": settled.found, "stale_requeued": settled.requeued,

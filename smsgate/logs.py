@@ -1,7 +1,11 @@
-"""Structured logs: one JSON object per line, with the request id, numbers already masked.
+"""Structured logs: one JSON object per line, with the request id, no phone number in clear.
 
-Callers pass fields through `extra={...}`; phone numbers are masked by the caller with
-`smsgate.messaging.numbers.mask_number` before they reach a log record.
+Callers pass fields through `extra={...}` and mask the numbers they know of with
+`smsgate.messaging.numbers.mask_number` ("+1415***0123"). The formatters (JSON and plain)
+then pass every string of the line (the message, each extra value, in lists and dicts too,
+and the exception text) through `mask_digits`, which cuts any number left, however written,
+to "***0123": a provider's error text or a database error cannot leak one. Message bodies
+are never logged (no regex can recognise them): callers log a body's length instead.
 
 Every request is logged once, when it ends: event "request", or the event a view named
 with `describe_request` (the inbound webhook's "inbound"), with that view's fields added to
@@ -15,7 +19,6 @@ import itertools
 import json
 import logging
 import os
-import re
 import sys
 import time
 import uuid
@@ -25,38 +28,72 @@ from typing import cast
 from flask import Flask, Request, Response, g, has_request_context, request
 from werkzeug.local import LocalProxy
 
+from smsgate.messaging.numbers import mask_digits
+
+__all__ = ["JsonFormatter", "PlainFormatter", "configure_logging", "describe_request",
+           "mask_digits", "masked"]
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)  # built once: every line uses it
+_UNMASKED = (int, float, bool, type(None))  # no digits of a number can hide in these
+
+
+def masked(value: object) -> object:
+    """`value` with `mask_digits` applied to every string in it, dict keys and values, list,
+    tuple and set items included; any other object is logged as its masked str()."""
+    if isinstance(value, str):
+        return mask_digits(value)
+    if isinstance(value, _UNMASKED):
+        return value
+    if isinstance(value, dict):
+        return {mask_digits(str(k)): masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [masked(item) for item in value]
+    return mask_digits(str(value))
+
+
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    """The record's `extra` fields, masked."""
+    return {k: masked(v) for k, v in vars(record).items() if k not in _STANDARD}
 
 
 class JsonFormatter(logging.Formatter):
-    """Render a record and its `extra` fields as one JSON line."""
+    """Render a record and its `extra` fields as one JSON line, every string masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        event = {
+        event: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": mask_digits(record.getMessage()),
         }
-        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        fields = _fields(record)
         if "request_id" in fields:  # the request line brings its own
             event["request_id"] = fields.pop("request_id")
         elif has_request_context():
-            event["request_id"] = g.get("request_id")
+            event["request_id"] = masked(g.get("request_id"))
         event.update(fields)
         if record.exc_info:
-            event["exception"] = self.formatException(record.exc_info)
+            event["exception"] = mask_digits(self.formatException(record.exc_info))
+        if record.stack_info:
+            event["stack"] = mask_digits(self.formatStack(record.stack_info))
         return _ENCODER.encode(event)
 
 
-_LONG_DIGITS = re.compile(r"(?:%2[bB]|\+)?\d[\d.\-]{2,}(\d{4})")
+class PlainFormatter(logging.Formatter):
+    """`time level logger event key=value ...`, then the traceback; every string masked."""
 
-
-def mask_digits(text: str) -> str:
-    """`text` with every run of 7+ digits (a phone number, in any form) cut to its last 4."""
-    return _LONG_DIGITS.sub(lambda m: "***" + m.group(1) if len(re.sub(r"\D", "", m.group(0)))
-                            >= 7 else m.group(0), text)
+    def format(self, record: logging.LogRecord) -> str:
+        line = (f"{self.formatTime(record)} {record.levelname} {record.name} "
+                f"{mask_digits(record.getMessage())}")
+        fields = _fields(record)
+        if fields:
+            line += " " + " ".join(f"{k}={_ENCODER.encode(v)}" for k, v in fields.items())
+        if record.exc_info:
+            line += "\n" + mask_digits(self.formatException(record.exc_info))
+        if record.stack_info:
+            line += "\n" + mask_digits(self.formatStack(record.stack_info))
+        return line
 
 
 class _RequestIds:
@@ -83,7 +120,11 @@ def describe_request(event: str, **fields: object) -> None:
 
 
 def configure_logging(app: Flask, json_lines: bool = True) -> None:
-    """Send the `smsgate` loggers to stderr as JSON lines and tag requests with an id."""
+    """Send the `smsgate` loggers to stderr as JSON lines and tag requests with an id.
+
+    The same handler serves the root logger, so what other libraries log (RQ's worker,
+    SQLAlchemy, twilio, warnings and up unless they set a level) is masked the same way.
+    """
     logger = logging.getLogger("smsgate")
     # What the logging HOWTO's "Optimization" section suggests: no line we write shows the
     # thread, process or multiprocessing names, and looking them up costs each record more
@@ -92,11 +133,13 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
     if not any(getattr(h, "_smsgate", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler._smsgate = True  # type: ignore[attr-defined]
-        handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(JsonFormatter() if json_lines else PlainFormatter())
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+        root = logging.getLogger()
+        if not any(getattr(h, "_smsgate", False) for h in root.handlers):
+            root.addHandler(handler)
 
     @app.before_request
     def _tag_request() -> None:
@@ -122,7 +165,7 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
             logger.handle(logger.makeRecord(
                 logger.name, logging.INFO, "", 0, event, (), None,
                 extra={"request_id": request_id, **fields, "method": req.method,
-                       "path": mask_digits(req.path), "status": response.status_code,
+                       "path": req.path, "status": response.status_code,
                        "ms": round(elapsed, 1)}))
         response.headers["X-Request-Id"] = request_id
         return response

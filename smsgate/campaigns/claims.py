@@ -19,6 +19,7 @@ the sweeper, which asks the provider rather than resending.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,6 +116,10 @@ class RecipientClaims:
         self._lock = _sqlite_writes if sqlite else threading.Lock()  # PG: uncontended
         self._group: GroupCommit[Request, Outcome] = GroupCommit(
             self.write, max_batch=MAX_REQUESTS_PER_TRANSACTION)
+        # What this batch's committed transactions did, for the metrics: rows refused at the
+        # moment of sending by reason, and rows failed by error code.
+        self.refused: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
 
     def claim(self, recipient_id: int, from_status: str) -> Claim | str:
         """The Claim, committed, or why not: "refused" (consent gone) or "skipped"."""
@@ -141,16 +146,24 @@ class RecipientClaims:
 
     def write(self, requests: list[Request]) -> list[Outcome]:
         """Apply `requests` in one transaction; one outcome each, in order."""
-        with self._lock, self.sessions.begin() as session:
-            return self._execute(session, requests)
+        refused: Counter[str] = Counter()
+        with self._lock:
+            with self.sessions.begin() as session:
+                results = self._execute(session, requests, refused)
+            # Committed: only now does what it did count.
+            self.refused.update(refused)
+            self.failed.update(str(r.error.code or r.error.status or "") for r in requests
+                               if isinstance(r, RecordError) and r.status == "failed")
+        return results
 
-    def _execute(self, session: Session, requests: list[Request]) -> list[Outcome]:
+    def _execute(self, session: Session, requests: list[Request], refused: Counter[str]
+                 ) -> list[Outcome]:
         results: list[Outcome] = [None] * len(requests)
         for from_status in ("queued", "sending"):
             claims = [(i, r.recipient_id) for i, r in enumerate(requests)
                       if isinstance(r, ClaimRecipient) and r.from_status == from_status]
             if claims:
-                claimed = self._claim(session, [rid for _, rid in claims], from_status)
+                claimed = self._claim(session, [rid for _, rid in claims], from_status, refused)
                 for i, rid in claims:
                     results[i] = claimed[rid]
         sent = [r for r in requests if isinstance(r, RecordSent)]
@@ -161,9 +174,10 @@ class RecipientClaims:
                 self._record_error(session, request)
         return results
 
-    def _claim(self, session: Session, ids: Sequence[int], from_status: str
-               ) -> dict[int, Claim | str]:
-        """Claim `ids` if still `from_status` and consented; the others: refused or skipped."""
+    def _claim(self, session: Session, ids: Sequence[int], from_status: str,
+               refused: Counter[str]) -> dict[int, Claim | str]:
+        """Claim `ids` if still `from_status` and consented; the others: refused (counted in
+        `refused` by reason) or skipped."""
         now = utcnow()
         rows = session.connection().execute(_CLAIM, {
             "ids": list(ids), "from_status": from_status, "brand_id": self.brand_id,
@@ -180,10 +194,12 @@ class RecipientClaims:
                        & (ConsentState.brand_id == self.brand_id))
             .where(_recipients.c.id.in_(missing), _recipients.c.status == from_status)).all()
         for rid, _number, action in unconsented:
+            reason = refusal_reason(action)
             session.execute(update(_recipients).where(
                 _recipients.c.id == rid, _recipients.c.status == from_status)
-                .values(status="refused", refusal_reason=refusal_reason(action), updated_at=now))
+                .values(status="refused", refusal_reason=reason, updated_at=now))
             result[rid] = "refused"
+            refused[reason or ""] += 1
         for rid in missing:
             result.setdefault(rid, "skipped")
         return result
@@ -218,9 +234,9 @@ class RecipientClaims:
 
 
 def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_id: int,
-                       recipient_ids: Sequence[int]) -> tuple[int, list[int]]:
-    """Refuse in bulk what consent already forbids; return how many, and the ids still
-    queued (a slot of the rate cap is then spent only on texts that may go)."""
+                       recipient_ids: Sequence[int]) -> tuple[dict[str, int], list[int]]:
+    """Refuse in bulk what consent already forbids; return how many by reason, and the ids
+    still queued (a slot of the rate cap is then spent only on texts that may go)."""
     now = utcnow()
     pending = ((_recipients.c.id.in_(recipient_ids))
                & (_recipients.c.campaign_id == campaign_id)
@@ -230,10 +246,11 @@ def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_
     sqlite = sessions.kw["bind"].dialect.name == "sqlite"
     with (_sqlite_writes if sqlite else threading.Lock()), sessions.begin() as session:
         connection = session.connection()  # Core: its result has a rowcount
-        refused = connection.execute(update(_recipients).where(
+        refused = {"opted_out": connection.execute(update(_recipients).where(
             pending, state.where(ConsentState.action == "opt_out")).values(
-            status="refused", refusal_reason="opted_out", updated_at=now)).rowcount
-        refused += connection.execute(update(_recipients).where(pending, ~state).values(
-            status="refused", refusal_reason="no_consent", updated_at=now)).rowcount
+            status="refused", refusal_reason="opted_out", updated_at=now)).rowcount}
+        refused["no_consent"] = connection.execute(update(_recipients).where(
+            pending, ~state).values(status="refused", refusal_reason="no_consent",
+                                    updated_at=now)).rowcount
         return refused, list(session.scalars(select(_recipients.c.id).where(pending)
                                              .order_by(_recipients.c.id)))

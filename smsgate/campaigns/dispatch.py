@@ -31,11 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smsgate.campaigns.claims import Claim, RecipientClaims, refuse_unconsented
 from smsgate.campaigns.ratelimit import RateLimiter
+from smsgate.infra import counters
 from smsgate.messaging.numbers import mask_number
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import Brand, BrandNumber, Campaign
@@ -151,12 +153,15 @@ class BatchSender:
 
 def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: RateLimiter,
                campaign_id: int, recipient_ids: Sequence[int], *, threads: int,
-               sleep: Callable[[float], None] = time.sleep) -> dict[str, int]:
+               sleep: Callable[[float], None] = time.sleep,
+               metrics: Redis | None = None) -> dict[str, int]:
     """Send campaign `campaign_id` to those of `recipient_ids` still queued; count outcomes.
 
     Safe to run twice or concurrently: rows are claimed one by one. Raises RetryLater (after
     every recipient has been tried) when some are queued again after transient errors, and
-    re-raises the first unexpected error (rows it left `sending` are the sweeper's).
+    re-raises the first unexpected error (rows it left `sending` are the sweeper's). With
+    `metrics`, texts sent, refused (by reason) and failed (by error code) are counted there,
+    whichever way the batch ends.
     """
     with sessions() as session:
         sender = load_sender(session, campaign_id)
@@ -164,17 +169,29 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
         return {}
     refused, todo = refuse_unconsented(sessions, sender.brand_id, campaign_id, recipient_ids)
     # not_pending: sent, settled or held by another run already (a job run twice).
-    counts: Counter[str] = Counter(refused=refused,
-                                   not_pending=len(recipient_ids) - refused - len(todo))
+    counts: Counter[str] = Counter(
+        refused=sum(refused.values()),
+        not_pending=len(recipient_ids) - sum(refused.values()) - len(todo))
+    if metrics is not None:
+        counters.count_each(metrics, "texts_refused_total", refused)
     if todo:
         claims = RecipientClaims(sessions, sender.brand_id, campaign_id)
         batch = BatchSender(claims, provider, limiter, sender, sleep=sleep)
+        outcomes: list[str] = []  # list.append is atomic: each thread adds its own
+
+        def send_one(recipient_id: int) -> None:
+            outcomes.append(batch.send_one(recipient_id))
+
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo))),
                                     thread_name_prefix=f"campaign-{campaign_id}") as pool:
                 # Iterating re-raises a thread's unexpected error, after the pool finished.
-                counts.update(pool.map(batch.send_one, todo))
+                for _ in pool.map(send_one, todo):
+                    pass
         finally:
+            counts.update(outcomes)
+            if metrics is not None:  # also when the batch fails: what went, went
+                _count_texts(metrics, outcomes, claims)
             claims.flush()
     counts = +counts  # drop zero counts
     log.info("campaign_batch", extra={"campaign_id": campaign_id, **counts})
@@ -182,3 +199,11 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
         raise RetryLater(f"campaign {campaign_id}: {counts['requeued']} recipients queued "
                          "again after transient provider errors")
     return dict(counts)
+
+
+def _count_texts(metrics: Redis, outcomes: Sequence[str], claims: RecipientClaims) -> None:
+    """Add this batch's texts to the metrics: sent (handed to the provider, whether or not
+    its SID is recorded yet), refused at the moment of sending, failed for good."""
+    counters.count_each(metrics, "texts_sent_total", {"campaign": outcomes.count("sent")})
+    counters.count_each(metrics, "texts_refused_total", claims.refused)
+    counters.count_each(metrics, "texts_failed_total", claims.failed)

@@ -8,6 +8,7 @@ ever a 500.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -18,9 +19,10 @@ from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
 from smsgate.consent import service as consents
 from smsgate.errors import Forbidden, InvalidInput, PayloadTooLarge
-from smsgate.extensions import db, queue
+from smsgate.extensions import db, queue, redis_connection
 from smsgate.http import params
 from smsgate.http.auth import require_key
+from smsgate.infra import counters
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import ApiKey, Brand
 
@@ -95,6 +97,8 @@ def create_campaign() -> ResponseReturnValue:
     brand = _brand(key, payload)
     created = campaigns.create_campaign(db.session(), brand, body, recipients, api_key_id=key.id)
     db.session.commit()
+    counters.count_each(redis_connection(), "texts_refused_total",
+                        Counter(refusal.reason for refusal in created.refused))
     campaign = created.campaign
     queueing.enqueue_campaign(queue("campaigns"), campaign.id, created.recipient_ids,
                               settings.recipients_per_job)

@@ -9,7 +9,7 @@ committed in the database, which stays the record of truth).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -22,7 +22,8 @@ COUNTERS = {
     "inbound_batches_total": ("Group commits of inbound texts, by how many texts each held.",
                               "size"),
     "texts_sent_total": ("Texts handed to the provider, by kind (reply, campaign).", "kind"),
-    "texts_refused_total": ("Campaign texts refused, by reason.", "reason"),
+    "texts_refused_total": ("Campaign texts refused (when the campaign was created, or at the "
+                            "moment of sending), by reason.", "reason"),
     "texts_failed_total": ("Texts the provider refused for good, by error code.", "error_code"),
 }
 
@@ -31,6 +32,20 @@ def count(redis: Redis, counter: str, label: str, amount: int = 1) -> None:
     """Add `amount` to `counter{label}`; never raises."""
     try:
         redis.hincrby(PREFIX + counter, label or "none", amount)
+    except RedisError as exc:
+        log.debug("metric_dropped", extra={"counter": counter, "error": str(exc)})
+
+
+def count_each(redis: Redis, counter: str, amounts: Mapping[str, int]) -> None:
+    """Add each `{label: amount}` to `counter` in one round trip; never raises."""
+    nonzero = [(label, amount) for label, amount in amounts.items() if amount]
+    if not nonzero:
+        return
+    try:
+        pipeline = redis.pipeline(transaction=False)
+        for label, amount in nonzero:
+            pipeline.hincrby(PREFIX + counter, label or "none", amount)
+        pipeline.execute()
     except RedisError as exc:
         log.debug("metric_dropped", extra={"counter": counter, "error": str(exc)})
 

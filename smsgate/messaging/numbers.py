@@ -13,9 +13,11 @@ Decisions:
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
-__all__ = ["InvalidNumberError", "mask_number", "normalize_number"]
+__all__ = ["InvalidNumberError", "mask_digits", "mask_number", "normalize_number"]
 
 # Generous for any human formatting of a 15-digit E.164 number, small enough that nobody
 # can make the parser chew on a paragraph.
@@ -85,3 +87,41 @@ def mask_number(e164: str) -> str:
     if len(digits) >= 8:
         return "***" + "".join(digits[-4:])
     return "***"
+
+
+# Between the digits of a number as people and URLs write it: a space, dot, dash or bracket,
+# raw or percent-encoded (%20, %28, %29); at most two in a row, as in "(415) 555".
+_GAP = r"(?:[ .\-()]|%2[089])"
+# A phone number inside free text, 7 digits or more (the regex counts them, so text without a
+# number never calls back into Python): "+" or "%2B" and digits with gaps between any two;
+# a US number 3-3-4 with gaps, a leading 1 and brackets allowed (and a mistyped longer last
+# group: "415-555-01234"); or a bare run of 7-15 digits
+# (MIN_DIGITS).
+# Not matched: digits glued to letters (request ids, SIDs, hashes), parts of a longer digit
+# run, dates and times ("2024-05-01T12:34:56", "2024-05-01 12:34"), decimals ("3.25"),
+# groups of a UUID ("12345678-1234-...").
+_NUMBER_IN_TEXT = re.compile(
+    rf"(?:\+|%2[bB])\d(?:{_GAP}{{0,2}}\d){{6,}}(?!\d)"
+    rf"|(?<![\w%.\-])(?:(?:1{_GAP}{{0,2}})?(?:\(|%28)?\d{{3}}{_GAP}{{0,2}}\d{{3}}"
+    rf"{_GAP}{{0,2}}\d{{4,9}}|\d{{7,15}})(?![\w]|[.\-]\w)")
+_NOT_DIGITS = re.compile(r"%2[0389bB]|\D")
+# Every ASCII character but the digits: bytes.translate deletes them in C, far faster than
+# the regex can scan, so text with fewer than 7 digits (most of a log line) is passed over.
+_ALL_BUT_DIGITS = bytes(sorted(set(range(128)) - set(b"0123456789")))
+MIN_DIGITS = 7  # the shortest number masked: a US local number
+
+
+def _last_four(match: re.Match[str]) -> str:
+    return "***" + _NOT_DIGITS.sub("", match.group(0))[-4:]
+
+
+def mask_digits(text: str) -> str:
+    """`text` with every phone number in it, however written, cut to "***" and its last 4
+    digits: "+1 (415) 555-0123", "415.555.0123", "%2B14155550123" -> "***0123".
+
+    Contract: see _NUMBER_IN_TEXT for what counts as a number; text without one is returned
+    as it is (the same object). Never raises for a str.
+    """
+    if text.isascii() and len(text.encode().translate(None, _ALL_BUT_DIGITS)) < MIN_DIGITS:
+        return text
+    return _NUMBER_IN_TEXT.sub(_last_four, text)
