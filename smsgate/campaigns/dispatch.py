@@ -29,7 +29,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
 from redis import Redis
 from sqlalchemy import select
@@ -39,7 +38,7 @@ from smsgate.campaigns.claims import Claim, RecipientClaims, refuse_unconsented
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.infra import counters
 from smsgate.messaging.numbers import mask_number
-from smsgate.messaging.provider import Provider, ProviderError
+from smsgate.messaging.provider import FIND_SENT_MARGIN, Provider, ProviderError
 from smsgate.models import Brand, BrandNumber, Campaign
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 MAX_PROVIDER_CALLS = 8  # per recipient, over every run of its batch, before it is failed
 TRIES_PER_RUN = 3  # provider calls per recipient within one job run
 BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd call of a run
-FIND_SENT_MARGIN = timedelta(minutes=1)  # clock skew between us and Twilio
 
 
 class RetryLater(Exception):

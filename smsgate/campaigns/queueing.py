@@ -27,10 +27,10 @@ from rq.queue import EnqueueData
 from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
-from smsgate.campaigns.dispatch import FIND_SENT_MARGIN, MAX_PROVIDER_CALLS, Sender, load_sender
+from smsgate.campaigns.dispatch import MAX_PROVIDER_CALLS, Sender, load_sender
 from smsgate.infra.jobqueue import alive, job_function
 from smsgate.messaging.numbers import mask_number
-from smsgate.messaging.provider import Provider, ProviderError
+from smsgate.messaging.provider import FIND_SENT_MARGIN, Provider, ProviderError
 from smsgate.models import Campaign, CampaignRecipient, utcnow
 
 log = logging.getLogger(__name__)

@@ -29,14 +29,13 @@ from sqlalchemy.orm import Session
 
 from smsgate.infra.jobqueue import alive, job_function
 from smsgate.messaging.numbers import mask_number
-from smsgate.messaging.provider import Provider, ProviderError
+from smsgate.messaging.provider import FIND_SENT_MARGIN, Provider, ProviderError
 from smsgate.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_CALLS_PER_REPLY = 6  # provider calls, over every retry, before a reply is `failed`
 RETRY = Retry(max=MAX_CALLS_PER_REPLY - 1, interval=[5, 15, 60, 180, 600])
-FIND_SENT_MARGIN = timedelta(minutes=1)  # clock skew between us and the provider
 
 
 REPLY_JOBS = "smsgate:reply_jobs"  # hash: outbox id -> id of the RQ job that sends it

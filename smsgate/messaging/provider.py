@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from requests.adapters import HTTPAdapter
@@ -31,6 +31,8 @@ PERMANENT_ERRORS = {
     21614: "not_mobile",
 }
 UNSUBSCRIBED = 21610
+# How far before our own claim time `find_sent` looks: clock skew between us and the provider.
+FIND_SENT_MARGIN = timedelta(minutes=1)
 
 
 @dataclass
