@@ -85,10 +85,8 @@ def describe_request(event: str, **fields: object) -> None:
 def configure_logging(app: Flask, json_lines: bool = True) -> None:
     """Send the `smsgate` loggers to stderr as JSON lines and tag requests with an id."""
     logger = logging.getLogger("smsgate")
-    # What the logging HOWTO's "Optimization" section suggests: no line we write shows the
-    # thread, process or multiprocessing names, and looking them up costs each record more
-    # (under gevent, `threading.current_thread` is a greenlet lookup).
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    # logging.logThreads/logProcesses stay on: they are global, and other formats in the
+    # process need them (gunicorn's error log prints `%(process)d`).
     if not any(getattr(h, "_smsgate", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler._smsgate = True  # type: ignore[attr-defined]
