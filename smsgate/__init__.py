@@ -23,10 +23,13 @@ from smsgate.errors import DatabaseUnavailable, InvalidInput, SmsgateError
 def create_app(settings: Settings | None = None, *, instance_path: str | None = None,
                env: Mapping[str, str] | None = None) -> Flask:
     """Build the app from `settings`, or from the environment (and `.env`) when None."""
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    if settings is None and env is None:
+        load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+    # SMSGATE_INSTANCE_PATH moves the instance folder (SQLite, embedded Redis, dev token).
+    chosen = instance_path or (os.environ if env is None else env).get("SMSGATE_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=os.path.abspath(chosen) if chosen else None,
+                instance_relative_config=True)
     if settings is None:
-        if env is None:
-            load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
         settings = Settings.from_env(app.instance_path, env)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(
@@ -48,6 +51,10 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
     from smsgate.messaging.provider import LoggingProvider, TwilioProvider
 
     logs.configure_logging(app, settings.log_json)
+    if settings.dev:
+        logging.getLogger("smsgate").warning(
+            "dev_mode", extra={"detail": "SMSGATE_DEV=1: texts are logged, not sent; "
+                               "webhooks are signed with this instance's development token"})
     extensions.db.init_app(app)
     # CSV downloads stream for as long as the client reads: they get connections of their
     # own, so however slowly they are read, webhooks never wait for the main pool.

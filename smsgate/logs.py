@@ -126,10 +126,8 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
     SQLAlchemy, twilio, warnings and up unless they set a level) is masked the same way.
     """
     logger = logging.getLogger("smsgate")
-    # What the logging HOWTO's "Optimization" section suggests: no line we write shows the
-    # thread, process or multiprocessing names, and looking them up costs each record more
-    # (under gevent, `threading.current_thread` is a greenlet lookup).
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    # logging.logThreads/logProcesses stay on: they are global, and other formats in the
+    # process need them (gunicorn's error log prints `%(process)d`).
     if not any(getattr(h, "_smsgate", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler._smsgate = True  # type: ignore[attr-defined]

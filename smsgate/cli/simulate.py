@@ -10,6 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
 
+from smsgate.cli.errors import needs_twilio
+
 DEFAULT_URL = "http://127.0.0.1:5000/webhooks/twilio/inbound"
 
 
@@ -19,6 +21,7 @@ DEFAULT_URL = "http://127.0.0.1:5000/webhooks/twilio/inbound"
 @click.option("--body", required=True, help="The text, e.g. STOP.")
 @click.option("--url", default=DEFAULT_URL, show_default=True, help="The gateway's inbound URL.")
 @with_appcontext
+@needs_twilio
 def simulate(from_number: str, to_number: str, body: str, url: str) -> None:
     """Send a signed inbound text, as Twilio would, without a phone."""
     settings = current_app.config["SMSGATE"]

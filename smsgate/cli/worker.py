@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from sqlalchemy.exc import DBAPIError
 
 from smsgate import jobs
+from smsgate.cli.errors import needs_twilio
 from smsgate.extensions import QUEUE_NAMES, queue
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 @click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUE_NAMES),
               help="Queues to serve (default: all).")
 @with_appcontext
+@needs_twilio
 def worker(burst: bool, queue_names: tuple[str, ...]) -> None:
     """Run an RQ worker whose jobs run inside this app's context."""
     # SimpleWorker runs jobs in this process, which already holds the app, its database
@@ -34,6 +36,7 @@ def worker(burst: bool, queue_names: tuple[str, ...]) -> None:
 @click.option("--every", type=click.IntRange(min=0), default=0,
               help="Repeat every N seconds (default: run once).")
 @with_appcontext
+@needs_twilio
 def sweep(every: int) -> None:
     """Re-queue replies Redis never got and settle sends a crash interrupted."""
     while True:

@@ -12,6 +12,7 @@ from urllib.parse import ParseResult, urlparse
 from flask import Request, current_app, request
 from werkzeug.datastructures import MultiDict
 
+from smsgate.config import Settings
 from smsgate.errors import Forbidden
 from smsgate.http.forms import read_form
 
@@ -92,6 +93,16 @@ def _valid(token: str, url: str, form: Mapping[str, str], signature: str) -> boo
     return signs(url_without_port(parsed) if port else url_with_port(parsed))
 
 
+def _signed_by_a_token(settings: Settings, url: str, form: Mapping[str, str],
+                       signature: str) -> bool:
+    """Whether the current auth token signed the request, else the previous one (accepted
+    while Twilio rotates tokens). An empty token signs nothing: anyone can compute that HMAC."""
+    for token in (settings.twilio_auth_token, settings.twilio_auth_token_previous):
+        if token and _valid(token, url, form, signature):
+            return True
+    return False
+
+
 def verified_form() -> MultiDict[str, str]:
     """The request's form parameters, once `X-Twilio-Signature` proves that Twilio sent them
     to this URL; raise Forbidden otherwise.
@@ -110,7 +121,7 @@ def verified_form() -> MultiDict[str, str]:
         raise Forbidden("missing or invalid X-Twilio-Signature", code="bad_signature")
     settings = current_app.config["SMSGATE"]
     form = read_form(req, max_bytes=WEBHOOK_MAX_BYTES, max_fields=WEBHOOK_MAX_FIELDS)
-    if not _valid(settings.twilio_auth_token, signed_url(settings.public_base_url, req), form,
-                  signature):
+    if not _signed_by_a_token(settings, signed_url(settings.public_base_url, req), form,
+                              signature):
         raise Forbidden("missing or invalid X-Twilio-Signature", code="bad_signature")
     return form
