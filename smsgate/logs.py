@@ -53,8 +53,9 @@ def masked(value: object) -> object:
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
-    """The record's `extra` fields, masked."""
-    return {k: masked(v) for k, v in vars(record).items() if k not in _STANDARD}
+    """The record's `extra` fields, masked (the request id was masked when it was read)."""
+    return {k: v if k == "request_id" else masked(v)
+            for k, v in vars(record).items() if k not in _STANDARD}
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,7 +72,7 @@ class JsonFormatter(logging.Formatter):
         if "request_id" in fields:  # the request line brings its own
             event["request_id"] = fields.pop("request_id")
         elif has_request_context():
-            event["request_id"] = masked(g.get("request_id"))
+            event["request_id"] = g.get("request_id")
         event.update(fields)
         if record.exc_info:
             event["exception"] = mask_digits(self.formatException(record.exc_info))
@@ -143,7 +144,8 @@ def configure_logging(app: Flask, json_lines: bool = True) -> None:
     def _tag_request() -> None:
         incoming = request.environ.get("HTTP_X_REQUEST_ID", "")  # the header, unparsed
         context = g._get_current_object()
-        context.request_id = incoming[:64] if incoming.isprintable() and incoming \
+        # Masked here, once: every line of the request carries it (ours are hex: no number).
+        context.request_id = mask_digits(incoming[:64]) if incoming.isprintable() and incoming \
             else _request_ids.next()
         context.started = time.perf_counter()
 

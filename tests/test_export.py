@@ -9,11 +9,10 @@ import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from dataclasses import replace
-from urllib.parse import urlencode
 
 import pytest
 from audit_support import CSV_PATH, add_brand, append_at, bearer, csv_rows, ids_of, issue, record
-from conftest import sign
+from conftest import post_signed_over_http
 from factories import INBOUND_PATH, inbound
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
@@ -406,16 +405,7 @@ def _start_download(host: str, secret: str, stack: ExitStack) -> http.client.HTT
 
 def _post_stop(host: str, sid: str) -> int:
     """POST a signed inbound STOP to the server at `host`; its HTTP status."""
-    params = inbound("STOP", sid=sid)
-    url = f"http://{host}{INBOUND_PATH}"
-    request = urllib.request.Request(url, data=urlencode(params).encode(), headers={
-        "X-Twilio-Signature": sign(url, params),
-        "Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return post_signed_over_http(f"http://{host}{INBOUND_PATH}", inbound("STOP", sid=sid))
 
 
 def test_stalled_downloads_never_starve_webhooks_of_connections(brand, small_pool_server):

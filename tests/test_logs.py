@@ -7,6 +7,8 @@ import logging
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsgate.logs import JsonFormatter, PlainFormatter, mask_digits
 
@@ -258,3 +260,14 @@ def test_a_day_of_operations_logs_no_number_in_any_form_and_no_text_body(
 
 def brand_number(app) -> str:
     return "+14155550100"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,40}", fullmatch=True))
+def test_the_shortcut_for_sids_and_ids_masks_exactly_what_the_full_rule_masks(token):
+    """A token that starts with a letter and holds only letters and digits is passed over
+    without the regex: every digit in it follows a word character, so the regex could not
+    match either."""
+    from smsgate.messaging.numbers import _NUMBER_IN_TEXT, _last_four, mask_digits
+
+    assert mask_digits(token) == _NUMBER_IN_TEXT.sub(_last_four, token) == token

@@ -23,7 +23,6 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from conftest import (
@@ -31,8 +30,8 @@ from conftest import (
     AUTH_TOKEN,
     SECRET_KEY,
     free_port,
+    post_signed_over_http,
     procfile_web_options,
-    sign,
     wait_ready,
 )
 from sqlalchemy import func, select
@@ -50,17 +49,6 @@ def _get(url: str, key: str) -> bytes:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.read()
-
-
-def _post(url: str, params: dict) -> int:
-    request = urllib.request.Request(url, data=urlencode(params).encode(), headers={
-        "X-Twilio-Signature": sign(url, params),
-        "Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def test_procfile_options_are_gevent_workers():
@@ -101,8 +89,9 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
                  for n, sender in enumerate(SENDERS)]
         texts.append(dict(texts[0]))  # Twilio retrying a text while its original is in flight
         with ThreadPoolExecutor(max_workers=24) as pool:
-            statuses = list(pool.map(lambda params: _post(base + "/webhooks/twilio/inbound",
-                                                          params), texts))
+            inbound_url = base + "/webhooks/twilio/inbound"
+            statuses = list(pool.map(
+                lambda params: post_signed_over_http(inbound_url, params), texts))
             exported = pool.submit(_get, base + "/api/v1/ledger.csv", auditor.secret)
             verified = pool.submit(_get, base + "/api/v1/ledger/verify", auditor.secret)
             exported, verified = exported.result(), json.loads(verified.result())

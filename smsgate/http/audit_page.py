@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     g,
     redirect,
@@ -44,7 +45,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 
 from smsgate.accounts.apikeys import find_key
@@ -61,6 +62,7 @@ from smsgate.models import ApiKey, utcnow
 bp = Blueprint("page", __name__, url_prefix="/audit")
 
 COOKIE = "smsgate_audit"
+SESSION_PATH = "/audit"  # the only path the session cookie is sent to, and read on
 PAGE_ROLES = ("auditor", "admin")  # keys that may sign in to this page
 SIGN_IN_MAX_BYTES = 4096  # a key is some 50 characters; a larger sign-in form is not a browser's
 SIGN_IN_MAX_FIELDS = 16
@@ -74,13 +76,20 @@ class AuditSessionInterface(SecureCookieSessionInterface):
         """`request.is_secure` (ProxyFix makes it follow the trusted proxies' scheme)."""
         return request.is_secure
 
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The signed session on /audit; elsewhere (every webhook) an empty one, with no
+        cookie parsed: the browser sends this cookie to /audit alone."""
+        if not request.path.startswith(SESSION_PATH):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 @bp.record_once
 def _use_audit_session(state: BlueprintSetupState) -> None:
     """The app's session is this page's alone: its cookie lives under /audit."""
     app = state.app
     assert isinstance(app, Flask)  # typed as sansio's App; registered only on a Flask app
-    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH="/audit",
+    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH=SESSION_PATH,
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
     app.session_interface = AuditSessionInterface()

@@ -15,12 +15,13 @@ too large or with too many fields before parsing it, and never reads more than
 
 from __future__ import annotations
 
+from typing import IO
 from urllib.parse import unquote
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler used below
 from flask import Request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from smsgate.errors import PayloadTooLarge
 
@@ -56,7 +57,10 @@ def read_form(req: Request, *, max_bytes: int | None = None,
     a body of unknown length (chunked) is read to at most `max_bytes` + 1 bytes, a 413 if it
     has them. With `max_fields`: a body of more fields is a 413 `too_many_fields` before it
     is parsed (for multipart, werkzeug's own part limit, also 413). Must be called before
-    anything touches ``req.stream``, which reads the limit when it is first opened.
+    anything touches ``req.stream``, which reads the limit when it is first opened. A
+    capped body of declared length (every webhook) is read straight from the WSGI input
+    (PEP 3333's ``wsgi.input``), which werkzeug's limited stream would only wrap at a cost
+    like that of parsing the form; it is then consumed, not cached.
     """
     if max_bytes is not None:
         if req.content_length is not None and req.content_length > max_bytes:
@@ -68,7 +72,11 @@ def read_form(req: Request, *, max_bytes: int | None = None,
         if max_fields is not None:
             req.max_form_parts = max_fields
         return req.form
-    data = req.get_data()
+    length = req.content_length
+    if max_bytes is not None and length is not None:
+        data = _read_declared(req.environ["wsgi.input"], length)
+    else:
+        data = req.get_data()
     if max_bytes is not None and len(data) > max_bytes:
         raise RequestEntityTooLarge()
     if max_fields is not None and data.count(b"&") >= max_fields:  # pairs are split on "&"
@@ -79,3 +87,15 @@ def read_form(req: Request, *, max_bytes: int | None = None,
     except UnicodeDecodeError:
         fields = []
     return req.parameter_storage_class(fields)
+
+
+def _read_declared(stream: IO[bytes], length: int) -> bytes:
+    """Exactly `length` bytes of `stream`; a body shorter than declared is werkzeug's 400."""
+    chunks, missing = [], length
+    while missing > 0:
+        chunk = stream.read(missing)
+        if not chunk:
+            raise ClientDisconnected()
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)

@@ -66,6 +66,9 @@ def _check_json_text(value: Any, path: str) -> None:
 
 def check_query_and_cookies() -> None:
     """Before every request: query parameters and cookies must be storable text (400)."""
+    environ = request.environ
+    if not environ.get("QUERY_STRING") and not environ.get("HTTP_COOKIE"):
+        return  # neither to parse (every webhook): the check costs a dict look-up
     for source, values in (("query parameter", request.args), ("cookie", request.cookies)):
         for name, value in values.items(multi=True):
             require_text(name, f"{source} name")

@@ -124,4 +124,6 @@ def mask_digits(text: str) -> str:
     """
     if text.isascii() and len(text.encode().translate(None, _ALL_BUT_DIGITS)) < MIN_DIGITS:
         return text
+    if text[:1].isalpha() and text.isalnum():  # a SID or an id: every digit follows a \w
+        return text
     return _NUMBER_IN_TEXT.sub(_last_four, text)
