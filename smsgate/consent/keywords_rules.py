@@ -1,0 +1,313 @@
+"""Plain-language revocations, English and Spanish, read one clause at a time.
+
+Pure functions. A rule is a *core* (the request itself: "stop texting me", "remove me from
+your list", "ya no me manden") searched for inside a normalised clause (see
+keywords_text.clauses), followed only by an allowed *tail*:
+
+* strong cores name what should stop (me, my number, these texts, your list...), so anything
+  may follow them ("stop texting me or I'll report you");
+* weak cores do not ("please stop", "enough", "para ya"), so only politeness, emphasis and
+  insults may follow (TAIL): "stop by tomorrow?" and "alto en calorías" never fire.
+
+Whatever precedes a core in its clause is read by a guard that rejects it when the request is
+negated or reported rather than made:
+
+* negation in the three words before the core: "don't stop", "never stop", "no need to
+  stop", "you can't stop", "no pares", "no dejen de escribirme";
+* someone else's words or actions anywhere before it: "I told him to stop texting me", "my
+  wife says unsubscribe", "they won't stop texting me", "dile que deje de escribirme";
+* a condition or a past fact: "if you stop texting me", "why did you stop sending".
+
+"I asked you to stop" and "I told you to stop texting me" are *not* reported speech: they
+repeat a request to us, so "you" after told/asked keeps the clause live.
+Questions that ask how to stop ("is there a way to opt out of these", "¿cómo me doy de
+baja?") are cores of their own, since asking how to leave is leaving.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Politeness, emphasis and insults that may close a weak request.
+_TAIL_WORD = (
+    r"(?:please|pls|plz|plez|plse|pleas|now|right now|thanks|thank you|thanks so much|thx|ty|"
+    r"tysm|immediately|asap|anymore|any more|again|ever again|already|for good|forever|"
+    r"permanently|seriously|ok|okay|k|for real|fr|lol|lmao|omg|wtf|man|dude|bro|sir|"
+    r"ma'am|guys|y'all|folks|thank u|and thank you|and thanks|thanks in advance|"
+    r"damn it|dammit|damnit|goddammit|ffs|jeez|geez|god|already damn|idiots|you idiots|"
+    r"now please|por favor|porfa|porfavor|gracias|muchas gracias|ya|ahora|ahora mismo|"
+    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias)"
+)
+TAIL = rf"(?: {_TAIL_WORD})*"
+_ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
+       r"this line|my mobile|my inbox|me and my family|my phone number|this phone number)")
+_NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|"
+         r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
+         r"reminders|updates|communications|communication|emails|calls|solicitations|"
+         r"marketing messages|marketing texts|promotional messages|promotional texts|"
+         r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
+_DET = (r"(?:(?:these|those|the|your|any|all|all the|all these|all of these|all of your|"
+        r"all of the|any more|any further|further|more|future|this|such|stupid|damn|"
+        r"fucking|freaking|annoying|constant|endless|daily|every|so many) )*")
+_TEXTS = rf"{_DET}{_NOUN}"
+_LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
+         r"database|system|records|file|program|service|services|campaign|subscription|"
+         r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
+         r"that|it|here|there|them)")
+_FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
+
+# Verbs of sending that "stop"/"quit"/"cease" can govern.
+_SENDING = (r"(?:texting|txting|texing|txtin|textin|messaging|msging|sending|contacting|"
+            r"spamming|bothering|harassing|calling|emailing|blowing up|hitting up|pinging|"
+            r"writing|reaching out to)")
+_STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
+# Leading politeness allowed before a *weak* request, as in "ok please just stop".
+_LEAD = (
+    r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
+    r"seriously|again|omg|god|oh my god|jesus|ugh|dude|man|bro|sir|for real|i said|i asked you to|"
+    r"i already asked you to|i told you to|i've told you to|ive told you to|"
+    r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
+    r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya) )*"
+)
+
+# (name, language, pattern, strong). Strong cores may be followed by anything.
+_RULES: tuple[tuple[str, str, str, bool], ...] = (
+    # --- English ---------------------------------------------------------------------
+    ("rule:keyword-clause", "en", r"(?:stop|stopall|stop all|unsubscribe|optout|opt out|revoke)",
+     False),
+    ("rule:repeated-keyword", "en",
+     r"(?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit)"
+     r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
+    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop it|stop this|stop that|"
+     r"stop them|stop now|make it stop|stop already|stop the spam|stop this spam|"
+     r"stop the madness|unsubscribe|unsub|opt out|optout)", False),
+    ("rule:stop-then", "en",
+     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:who|whoever|this is|i never|i did not|"
+     r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
+     r"you have|u have|wtf|what|why|how did|i have no|i no longer|no longer|i never signed|"
+     r"never signed|do not|don't|dont|i'm done|im done|i am done|spam|scam|remove|take me|"
+     r"leave me|i want|i'd like|i would like|no more|enough|go away|f off|fuck)\b)", True),
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:{_SENDING})(?: {_ME})?(?: (?:any more |more |these |those |all )?{_TEXTS})?"
+     rf"(?: to {_ME})?(?= |$)", False),
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS})", True),
+    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_TEXTS}", True),
+    ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
+     True),
+    ("rule:unsubscribe-me", "en",
+     rf"(?:unsubscribe|unsub|unsuscribe|unsubscribed)(?: {_ME})?{_FROM_LIST}?", False),
+    ("rule:unsubscribe-me", "en",
+     rf"(?:unsubscribe|unsub|unsuscribe)(?: {_ME}{_FROM_LIST}?|{_FROM_LIST})", True),
+    ("rule:remove-me", "en",
+     rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike) "
+     rf"(?:{_ME}|my name|my info|my information|my contact|my contact info|my details|"
+     rf"this contact|my data) ?(?:off|out|from|of|out of)?(?: (?:[a-z0-9']+ ){{0,3}}?{_LIST})?",
+     True),
+    ("rule:opt-me-out", "en",
+     rf"opt(?: {_ME})? ?out(?:{_FROM_LIST})?", False),
+    ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
+    ("rule:opt-me-out", "en", rf"opt ?out (?:of|from) ", True),
+    ("rule:want-out", "en",
+     r"(?<!no )(?<!no i )(?:i |we )?(?:want|wanna|would like|'d like|d like|need|wish|would love|am asking|"
+     r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
+     r"want you|need you|would like you|'d like you) to "
+     rf"(?:opt out|optout|unsubscribe|unsub|be removed|be taken off|get off|be off|"
+     rf"be unsubscribed|be opted out|leave|cancel|stop|end|quit|revoke|withdraw|"
+     rf"stop (?:receiving|getting) |no longer receive|not receive|not get|not be contacted|"
+     rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
+    ("rule:want-out", "en",
+     r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
+     rf"(?: (?:of|from) (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
+    ("rule:dont-want-texts", "en",
+     rf"(?:i |we )?(?:do not|don't|dont|no longer|never|did not|didn't|didnt) "
+     rf"(?:want|wish|need|like|care for|care to receive|ask for|asked for|sign up for|"
+     rf"signed up for|sign up|signed up|subscribe|subscribed|consent|agree|opt in|"
+     rf"opted in|authorize|authorized|give permission|gave permission|request|requested|"
+     rf"want to receive|want to get|wish to receive|wish to get|need to receive|"
+     rf"wish to be contacted|want to be contacted|want any|want any more|want more|"
+     rf"want you to text|want you to contact|want you texting|want your|want these|"
+     rf"want them|want this|want it)(?: {_ME})?(?: (?:to )?(?:receive |get )?{_TEXTS})?",
+     True),
+    ("rule:do-not-text", "en",
+     rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
+     rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
+     rf" (?:{_ME}|{_TEXTS})", True),
+    ("rule:do-not-text", "en",
+     r"(?:do not|don't|dont|never) (?:ever )?(?:text|txt|message|msg|contact|sms|spam)"
+     r"(?: again)?", False),
+    ("rule:no-more-texts", "en", rf"no (?:more|further|additional) (?:{_TEXTS}|contact|texting)",
+     True),
+    ("rule:no-more", "en", r"(?:no more|no mas|no thanks no more|nope no more|enough|"
+                           r"that's enough|thats enough|enough already|enough is enough|"
+                           r"enough of this|enough of these|no more of this|no thanks)",
+     False),
+    ("rule:enough-texts", "en",
+     rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
+    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number) alone|go away|"
+     r"get lost|buzz off|back off|f off|fuck off|piss off|bugger off|lose my number|"
+     r"forget my number|forget about me|forget this number|lose this number)", True),
+    ("rule:cancel-subscription", "en",
+     r"cancel (?:(?:my|this|the|these|your|all|all the|any) )?(?:text |sms |marketing )?"
+     r"(?:subscription|subscriptions|messages|texts|text messages|text alerts|alerts|sms|"
+     r"notifications|membership to (?:these|your) texts)", True),
+    ("rule:revoke-consent", "en",
+     r"(?:i |i hereby |hereby )?(?:revoke|withdraw|rescind|retract|cancel|take back|remove|"
+     r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
+     r"(?:consent|permission|authorization|authorisation|opt in|opt-in|agreement)", True),
+    ("rule:formal-cease", "en",
+     r"(?:cease|discontinue|terminate|halt|suspend|end|refrain from|desist from|stop) "
+     r"(?:all |any |further |any further |all further |these |this |the |your |such |"
+     r"future |all future |sending |all forms of |with the |including )*"
+     r"(?:text|texts|text messages|messages|messaging|communication|communications|contact|"
+     r"contacting me|contacting|correspondence|sms|solicitation|solicitations|outreach|"
+     r"marketing|notifications|alerts|service|subscription|cease and desist)", True),
+    ("rule:cease-and-desist", "en", r"cease and desist", True),
+    ("rule:no-longer-receive", "en",
+     r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
+     r"prefer not to|would like to no longer|want to no longer) "
+     r"(?:wish to |want to |need to |care to |like to )?"
+     r"(?:receive|get|be receiving|be getting|be contacted|be texted|be messaged|hear from)",
+     True),
+    ("rule:wrong-number", "en",
+     r"(?:wrong number|wrong person|wrong #|wrong phone|wrong cell|not the right number|"
+     r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
+     r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
+     r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"
+     r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses) "
+     r"(?:this|that|the) (?:number|phone)(?: (?:anymore|any more|any longer))?|"
+     r"new owner of this number|this number (?:is|was) (?:reassigned|recycled|new to me)|"
+     r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
+     r"this isn't|there is no one here named|nobody here (?:is )?named|"
+     r"no one here (?:is )?named|i don't know (?:any|a|who))", True),
+    ("rule:update-your-list", "en",
+     r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
+     r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),
+    ("rule:how-to-stop", "en",
+     r"(?:is there a way|is there any way|what's the way|how|how do i|how can i|how would i|"
+     r"how should i|how do we|how can we|how do you|how to|where do i|where can i|can i|"
+     r"could i|may i|what do i (?:text|reply|send|type|do|have to do|need to do)(?: to)?|"
+     r"what do i text|what should i (?:text|reply|send)(?: to)?|which keyword|"
+     r"what (?:word|keyword) do i)"
+     r"(?: (?:to|i can|for me to|that i can|can i))? "
+     r"(?:make (?:this|these|it|them|the texts|the messages) stop|get (?:these|this|them|"
+     r"the texts|the messages|you|u) to stop|"
+     r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
+     r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
+     r"the messages) off|turn off|cancel|end (?:these|this|the)|remove myself|"
+     r"get out of|leave|block)", True),
+    ("rule:spam-report", "en",
+     r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
+     r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"
+     r"i will report|i'll report|i'm going to report|reported as spam|(?:i'll|i will) sue|"
+     r"see you in court|my lawyer|tcpa|fcc complaint|stop harassing)", True),
+    ("rule:not-interested", "en",
+     r"(?:not interested|no longer interested|i'm not interested|im not interested|"
+     r"i am not interested|not interested anymore|no interest|not intrested|not intersted)",
+     False),
+    # --- Spanish ---------------------------------------------------------------------
+    ("rule:es-keyword-clause", "es",
+     r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|"
+     r"desuscribirme|baja|de baja|no mas|ya no mas|ya basta|basta ya|para ya|ya para|alto ya|"
+     r"ya alto|stop ya|ya stop|no mas mensajes|para de una vez)", False),
+    ("rule:es-dejen-de", "es",
+     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) de "
+     r"(?:escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
+     r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
+     r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
+    ("rule:es-no-me-manden", "es",
+     r"(?:ya )?no (?:me |nos )?(?:(?:vuelvan|vuelvas|vuelva) a )?"
+     r"(?:manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
+     r"contactes|llamen|molesten|molestes|textees|texteen|quiero que me (?:manden|envien|"
+     r"escriban|contacten))"
+     r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
+     r"(?: (?:mensajes|mensaje|textos|texto|sms|promociones|promocion|publicidad|ofertas|"
+     r"anuncios|notificaciones|alertas|nada))?", True),
+    ("rule:es-no-quiero", "es",
+     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan) "
+     r"(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
+     r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
+     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten))", True),
+    ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa]|no gracias)",
+     False),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:borren|borra|borre|borrar|eliminen|elimina|elimine|eliminar|quiten|quita|quite|"
+     r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
+     r"sacame|saquenme|eliminenme|quitame|borrame) "
+     r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
+     r"este numero|me|de (?:su|la|tu|esta) lista|de la base)", True),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:borrenme|quitenme|saquenme|eliminenme|sacame|quitame|borrame|dame de baja|"
+     r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"
+     r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
+     r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
+     r"desuscribirme|cancelen mi suscripcion|cancelar (?:mi )?suscripcion|"
+     r"cancelen (?:los|estos|sus) mensajes|cancelar (?:los|estos) mensajes)", True),
+    ("rule:es-no-mas-mensajes", "es",
+     r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
+     r"spam|ofertas|notificaciones)", True),
+    ("rule:es-numero-equivocado", "es",
+     r"(?:numero equivocado|se equivocaron de numero|se equivoco de numero|"
+     r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
+     r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
+     r"aqui no vive|no conozco a)", True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde|hay (?:alguna )?forma de|puedo|se puede|que tengo que hacer para) "
+     r"(?:me |hago para )?(?:doy de baja|darme de baja|dar de baja|cancelar|desuscribirme|"
+     r"desuscribir|salir de|dejar de recibir|detener|parar)", True),
+    ("rule:es-dejame-en-paz", "es",
+     r"(?:dejenme en paz|dejame en paz|deje(?:n)?me tranquil[oa]|no molesten|"
+     r"no me molesten|no molestes|dejen de molestar|vayanse|largo)", True),
+)
+_COMPILED = tuple(
+    (name, lang, re.compile(rf"(?<![\w']){core}(?![\w'])" if strong
+               else core if name == "rule:keyword-clause" else rf"{_LEAD}(?:{core}){TAIL}"),
+     strong)
+    for name, lang, core, strong in _RULES
+)
+
+# Negation within the three words before a core: "don't stop", "no need to stop",
+# "never ever stop"; in Spanish also a bare "no" ("no pares", "no dejen de escribirme").
+# A bare English "no" is not a negator: "no stop texting me" is "no. stop texting me".
+_NEGATORS = (r"don't|dont|do not|never|not|no need to|no reason to|won't|wont|will not|"
+             r"can't|cant|cannot|couldn't|wouldn't|shouldn't|didn't|doesn't|isn't|wasn't|"
+             r"aren't|without")
+_NEGATED = {
+    "en": re.compile(rf"\b(?:{_NEGATORS})\b(?: [\w']+){{0,3}} $"),
+    "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no)\b(?: [\w']+){{0,3}} $"),
+}
+# Someone else's words or doings, a condition or a past fact, anywhere before the core.
+# "told you" / "asked you" repeat a request made to us and stay live.
+_REPORTED = re.compile(
+    r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|said|says|saying|yelled|"
+    r"wants)(?! (?:you|u|ya|y'all|yall|you guys)\b)|he|she|they|him|her|them|his|their|"
+    r"someone|somebody|anyone|everyone|people|mom|dad|mother|father|wife|husband|boss|"
+    r"friend|kid|kids|son|daughter|sister|brother|if(?! (?:you|u) (?:could|can|would|"
+    r"'d|please|kindly))|whether|when i|until|unless|why did|did you|did u|you stopped|"
+    r"when you|what if|in case|le dije|les dije|dile|diles|dijo|dice|ella|ellos|ellas)\b"
+)
+
+
+def _live(prefix: str, lang: str) -> bool:
+    """False when what precedes a core negates it or reports someone else's request."""
+    if not prefix:
+        return True
+    return _NEGATED[lang].search(prefix) is None and _REPORTED.search(prefix) is None
+
+
+def revocation(clauses: list[str]) -> tuple[str, str] | None:
+    """(rule name, language) of the first live rule in the first clause that has one.
+
+    A weak rule must be the whole clause (politeness around it allowed); a strong rule may
+    sit anywhere in it, provided the guard finds its prefix live.
+    """
+    for clause in clauses:
+        for name, lang, rule, strong in _COMPILED:
+            if not strong:
+                if rule.fullmatch(clause):
+                    return name, lang
+                continue
+            for match in rule.finditer(clause):
+                if _live(clause[: match.start()], lang):
+                    return name, lang
+    return None
