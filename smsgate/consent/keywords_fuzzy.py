@@ -47,15 +47,25 @@ _TOLERATED: dict[str, tuple[str, str, str]] = {
     "revoke": ("REVOKE", "en", NEAR),
     "optout": ("OPTOUT", "en", NEAR),
     "end": ("END", "en", COLLAPSE),
-    "alto": ("ALTO", "es", COLLAPSE),
-    "basta": ("BASTA", "es", COLLAPSE),
+    "alto": ("ALTO", "es", NEAR),
+    "basta": ("BASTA", "es", NEAR),
     "para": ("PARA", "es", COLLAPSE),
     "cancelar": ("CANCELAR", "es", FULL),
     "detener": ("DETENER", "es", FULL),
     "desuscribir": ("DESUSCRIBIR", "es", FULL),
+    "desuscribirme": ("DESUSCRIBIR", "es", FULL),
+}
+# Spellings beyond one edit that people use for a keyword.
+_ALIASES: dict[str, tuple[str, str]] = {
+    "stahp": ("STOP", "en"), "stawp": ("STOP", "en"), "stapp": ("STOP", "en"),
+    "cansel": ("CANCEL", "en"), "enf": ("END", "en"), "ens": ("END", "en"),
+    "emd": ("END", "en"), "unsuscribe": ("UNSUBSCRIBE", "en"),
 }
 # Real words inside a keyword's tolerance that must stay words.
-_REAL_WORDS = frozenset({"atop", "quot", "stol", "alot", "alo", "cancer", "sop"})
+_REAL_WORDS = frozenset({"quot", "stol", "alot", "alo", "cancer", "sop", "algo", "apto",
+                         "ato", "alt", "alta", "hasta", "vasta", "gasta", "pasta", "basa",
+                         "bata", "baste", "bast", "casta", "bastar", "cancelo", "cancela",
+                         "cancele", "cancelen", "canceló", "pata", "paro", "pára", "ends"})
 _MAX_WORD = 24
 
 
@@ -115,6 +125,9 @@ def tolerated_keyword(word: str) -> tuple[str, str] | None:
         return None
     if word in _REAL_WORDS:
         return None
+    alias = _ALIASES.get(word)
+    if alias is not None:
+        return alias
     squeezed = collapse(word)
     exact = _COLLAPSED.get(squeezed)
     if exact is not None:

@@ -40,20 +40,22 @@ _TAIL_WORD = (
 )
 TAIL = rf"(?: {_TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
-       r"this line|my mobile|my inbox|me and my family|my phone number|this phone number)")
-_NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|"
+       r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
+       r"mi numero|mi telefono|mi cel|mi celular|\+?[0-9][0-9() -]{5,}[0-9])")
+_IT = r"(?:them|these|those|it|this|that|this one|these ones)"
+_NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|reminders|"
          r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
          r"reminders|updates|communications|communication|emails|calls|solicitations|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
-_DET = (r"(?:(?:these|those|the|your|any|all|all the|all these|all of these|all of your|"
+_DET = (r"(?:(?:these|those|the|your|ur|any|all|all the|all these|all of these|all of your|"
         r"all of the|any more|any further|further|more|future|this|such|stupid|damn|"
         r"fucking|freaking|annoying|constant|endless|daily|every|so many) )*")
 _TEXTS = rf"{_DET}{_NOUN}"
 _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
-         r"that|it|here|there|them)")
+         r"that|it|here|there|them|texting|texting list|lista|la lista)")
 _FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
 
 # Verbs of sending that "stop"/"quit"/"cease" can govern.
@@ -64,10 +66,13 @@ _STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
 # Leading politeness allowed before a *weak* request, as in "ok please just stop".
 _LEAD = (
     r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
-    r"seriously|again|omg|god|oh my god|jesus|ugh|dude|man|bro|sir|for real|i said|i asked you to|"
+    r"seriously|again|omg|omfg|wtf|ffs|god|oh my god|jesus|jesus christ|ugh|dude|bruh|man|bro|sir|"
+    r"for real|also|but|anyway|anyways|tbh|honestly|otherwise|fucking|just fucking|"
+    r"for the love of god|god damn it|goddamn|i said|i asked you to|"
     r"i already asked you to|i told you to|i've told you to|ive told you to|"
     r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
-    r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya) )*"
+    r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
+    r"asi que|en serio|ok pero|pero ya) )*"
 )
 
 # (name, language, pattern, strong). Strong cores may be followed by anything.
@@ -80,7 +85,11 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
     ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop it|stop this|stop that|"
      r"stop them|stop now|make it stop|stop already|stop the spam|stop this spam|"
-     r"stop the madness|unsubscribe|unsub|opt out|optout)", False),
+     r"stop the madness|unsubscribe|unsub|opt out|optout|remove|remove me|remove us|"
+     r"remove my number|remove this number|take me off|take my number off|take us off|"
+     r"take my name off|knock it off|cut it out|"
+     r"discontinue|please discontinue|terminate|unenroll|un enroll|disenroll|no texts|"
+     r"no messages|no more|no sms|no txts|no text messages)", False),
     ("rule:stop-then", "en",
      r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:who|whoever|this is|i never|i did not|"
      r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
@@ -91,7 +100,15 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"{_STOP_VERB} (?:{_SENDING})(?: {_ME})?(?: (?:any more |more |these |those |all )?{_TEXTS})?"
      rf"(?: to {_ME})?(?= |$)", False),
     ("rule:stop-texting", "en",
-     rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS})", True),
+     rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
+    ("rule:stop-texting", "en",
+     rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough) with {_TEXTS}", True),
+    ("rule:how-many-times", "en",
+     r"(?:how many times|how many more times|how often) (?:do|must|should|will|have) "
+     r"(?:i|we)(?: have| need| got)?(?: to)? (?:say|reply|text|type|send|tell you|ask|write)",
+     True),
+    ("rule:how-many-times", "en", r"what part of (?:stop|no|unsubscribe|opt out|leave me)",
+     True),
     ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_TEXTS}", True),
     ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
      True),
@@ -100,25 +117,56 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:unsubscribe-me", "en",
      rf"(?:unsubscribe|unsub|unsuscribe)(?: {_ME}{_FROM_LIST}?|{_FROM_LIST})", True),
     ("rule:remove-me", "en",
-     rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike) "
-     rf"(?:{_ME}|my name|my info|my information|my contact|my contact info|my details|"
-     rf"this contact|my data) ?(?:off|out|from|of|out of)?(?: (?:[a-z0-9']+ ){{0,3}}?{_LIST})?",
+     rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
+     rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
+     rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
+    ("rule:remove-me", "en",
+     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data)", True),
+    ("rule:remove-me", "en",
+     rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"
+     rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
+    ("rule:remove-me", "en",
+     rf"(?:request|requesting|ask for|asking for) (?:the )?(?:removal|deletion|unsubscription)"
+     rf"(?: of (?:{_ME}|my name|my information))?(?: from)?", True),
+    ("rule:remove-me", "en",
+     r"(?:terminate|cancel|end) my (?:enrollment|enrolment|membership|participation|"
+     r"registration) (?:in|from|with) (?:[a-z0-9']+ ){0,3}?(?:text|texting|sms|message|"
+     r"messaging|alerts|list|program|service)", True),
+    ("rule:get-off-list", "en",
+     r"(?:get|be|stay|come) off (?:of )?(?:[a-z0-9']+ ){0,2}?(?:list|lists|texting list|"
+     r"mailing list|text list)", True),
+    ("rule:no-longer-contact", "en",
+     rf"(?:you |that you |to )?no longer (?:contact|text|message|send|reach|call|email)"
+     rf" (?:{_ME}|{_TEXTS})", True),
+    ("rule:no-need-to-text", "en",
+     rf"no need to (?:text|message|contact|send|remind|keep texting|keep sending)"
+     rf"(?: {_ME}| {_TEXTS}| {_IT})?(?: anymore| any more| any longer)", True),
+    ("rule:not-text", "en",
+     rf"(?:mind|could you|can you|would you|will you|please|can u|could u|kindly) not "
+     rf"(?:text|txt|message|msg|contact|send|email|call)(?:ing)?(?: {_ME}| {_TEXTS})", True),
+    ("rule:turned-off", "en",
+     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)",
+     True),
+    ("rule:unsubscribe-option", "en",
+     r"(?:is there|do you have|where is|where's|got) (?:an? )?(?:unsubscribe|opt out|optout|"
+     r"stop) (?:option|button|link|feature|keyword|command)", True),
     ("rule:opt-me-out", "en",
      rf"opt(?: {_ME})? ?out(?:{_FROM_LIST})?", False),
     ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
     ("rule:opt-me-out", "en", rf"opt ?out (?:of|from) ", True),
     ("rule:want-out", "en",
-     r"(?<!no )(?<!no i )(?:i |we )?(?:want|wanna|would like|'d like|d like|need|wish|would love|am asking|"
+     r"(?<!no )(?<!no i )(?:i |we )?(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
+     r"d like|need|wish|would love|am asking|"
      r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
      r"want you|need you|would like you|'d like you) to "
      rf"(?:opt out|optout|unsubscribe|unsub|be removed|be taken off|get off|be off|"
-     rf"be unsubscribed|be opted out|leave|cancel|stop|end|quit|revoke|withdraw|"
-     rf"stop (?:receiving|getting) |no longer receive|not receive|not get|not be contacted|"
+     rf"be unsubscribed|be opted out|be excluded|leave|stop|quit|revoke|withdraw|"
+     rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|not be contacted|"
      rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
     ("rule:want-out", "en",
      r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
-     rf"(?: (?:of|from) (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
+     rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
     ("rule:dont-want-texts", "en",
      rf"(?:i |we )?(?:do not|don't|dont|no longer|never|did not|didn't|didnt) "
      rf"(?:want|wish|need|like|care for|care to receive|ask for|asked for|sign up for|"
@@ -127,12 +175,18 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"want to receive|want to get|wish to receive|wish to get|need to receive|"
      rf"wish to be contacted|want to be contacted|want any|want any more|want more|"
      rf"want you to text|want you to contact|want you texting|want your|want these|"
-     rf"want them|want this|want it)(?: {_ME})?(?: (?:to )?(?:receive |get )?{_TEXTS})?",
+     rf"want them|want this|want it)(?: {_ME})?(?: to)?(?: receive| get)? "
+     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))",
      True),
     ("rule:do-not-text", "en",
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
      rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
-     rf" (?:{_ME}|{_TEXTS})", True),
+     rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
+    ("rule:never-consented", "en",
+     rf"(?:i )?(?:never|did not|didn't|didnt|do not|don't|dont) (?:ever )?(?:signed up|sign up|"
+     rf"subscribed|subscribe|consented|consent|agreed|agree|opted in|opt in|gave (?:you )?"
+     rf"(?:permission|consent))(?: (?:for|to) (?:this|these|that|it|any of this|{_TEXTS}))?",
+     True),
     ("rule:do-not-text", "en",
      r"(?:do not|don't|dont|never) (?:ever )?(?:text|txt|message|msg|contact|sms|spam)"
      r"(?: again)?", False),
@@ -144,13 +198,13 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      False),
     ("rule:enough-texts", "en",
      rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
-    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number) alone|go away|"
+    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number)(?: the (?:hell|fuck|heck|f))? alone|go away|"
      r"get lost|buzz off|back off|f off|fuck off|piss off|bugger off|lose my number|"
      r"forget my number|forget about me|forget this number|lose this number)", True),
     ("rule:cancel-subscription", "en",
      r"cancel (?:(?:my|this|the|these|your|all|all the|any) )?(?:text |sms |marketing )?"
      r"(?:subscription|subscriptions|messages|texts|text messages|text alerts|alerts|sms|"
-     r"notifications|membership to (?:these|your) texts)", True),
+     r"notifications|membership to (?:these|your) texts)", False),
     ("rule:revoke-consent", "en",
      r"(?:i |i hereby |hereby )?(?:revoke|withdraw|rescind|retract|cancel|take back|remove|"
      r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
@@ -170,12 +224,13 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:receive|get|be receiving|be getting|be contacted|be texted|be messaged|hear from)",
      True),
     ("rule:wrong-number", "en",
-     r"(?:wrong number|wrong person|wrong #|wrong phone|wrong cell|not the right number|"
+     r"(?:wrong (?:number|numbr|nmbr|numer|nuber|num|no|#|person|guy|girl|lady)|wrong phone|wrong cell|not the right number|"
      r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
      r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
      r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"
-     r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses) "
-     r"(?:this|that|the) (?:number|phone)(?: (?:anymore|any more|any longer))?|"
+     r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses|"
+     r"belong to|belongs to) "
+     r"(?:this|that|the|[a-z']+) (?:number|phone)(?: (?:anymore|any more|any longer))?|"
      r"new owner of this number|this number (?:is|was) (?:reassigned|recycled|new to me)|"
      r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
      r"this isn't|there is no one here named|nobody here (?:is )?named|"
@@ -184,7 +239,8 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
      r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),
     ("rule:how-to-stop", "en",
-     r"(?:is there a way|is there any way|what's the way|how|how do i|how can i|how would i|"
+     r"(?:is there a way|is there any way|any way|anyway|is it possible|is there somewhere|"
+     r"where|somewhere|what's the way|how|how do i|how can i|how would i|"
      r"how should i|how do we|how can we|how do you|how to|where do i|where can i|can i|"
      r"could i|may i|what do i (?:text|reply|send|type|do|have to do|need to do)(?: to)?|"
      r"what do i text|what should i (?:text|reply|send)(?: to)?|which keyword|"
@@ -194,12 +250,13 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the texts|the messages|you|u) to stop|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
      r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
-     r"the messages) off|turn off|cancel|end (?:these|this|the)|remove myself|"
+     r"the messages) off|turn off|cancel (?:these|this|the texts|the messages|them|it|"
+     r"all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block)", True),
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
      r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"
-     r"i will report|i'll report|i'm going to report|reported as spam|(?:i'll|i will) sue|"
+     r"i will report|i'll report|i'm going to report|(?:gonna|going to) report|reported as spam|(?:i'll|i will) sue|"
      r"see you in court|my lawyer|tcpa|fcc complaint|stop harassing)", True),
     ("rule:not-interested", "en",
      r"(?:not interested|no longer interested|i'm not interested|im not interested|"
@@ -209,48 +266,99 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-keyword-clause", "es",
      r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|"
      r"desuscribirme|baja|de baja|no mas|ya no mas|ya basta|basta ya|para ya|ya para|alto ya|"
-     r"ya alto|stop ya|ya stop|no mas mensajes|para de una vez)", False),
+     r"parenle|parale|ya parenle|ya parale|alto ya no|ya alto|stop ya|ya stop|no mas mensajes|para de una vez)", False),
+    ("rule:es-repeated-keyword", "es",
+     r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
+    ("rule:es-paren-los-mensajes", "es",
+     r"(?:paren|para|pare|parenle|detengan|detenga|deten|suspendan|suspenda|suspender|"
+     r"cancelen|cancele|cancelar|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
+     r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
+     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|el|la|"
+     r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
+     r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
+     r"ofertas|notificaciones|alertas|recordatorios|envio|envios|spam)", True),
+    ("rule:es-que-parte", "es",
+     r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     ("rule:es-dejen-de", "es",
      r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) de "
      r"(?:escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
     ("rule:es-no-me-manden", "es",
-     r"(?:ya )?no (?:me |nos )?(?:(?:vuelvan|vuelvas|vuelva) a )?"
-     r"(?:manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
+     r"(?:ya )?no (?:me |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
+     r"contactar|llamar|molestar|textear)(?:me|nos)?|"
+     r"enviaran|mandaran|escribieran|enviara|mandara|contactaran|llamaran|lleguen|llegue|"
+     r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
      r"contactes|llamen|molesten|molestes|textees|texteen|quiero que me (?:manden|envien|"
      r"escriban|contacten))"
      r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
      r"(?: (?:mensajes|mensaje|textos|texto|sms|promociones|promocion|publicidad|ofertas|"
-     r"anuncios|notificaciones|alertas|nada))?", True),
+     r"anuncios|notificaciones|alertas|nada|recordatorios))?", True),
+    ("rule:es-no-me-manden", "es",
+     r"no (?:enviar|mandar|escribir|contactar|llamar)(?:me|nos)? (?:(?:mas|ningun|ninguna|"
+     r"otro|otros) )*(?:mensajes|mensaje|textos|sms|promociones|publicidad|ofertas|"
+     r"notificaciones|recordatorios|alertas|nada)", True),
+    ("rule:es-no-me-manden", "es",
+     r"(?:abstenerse|abstenganse|abstengase|se abstengan) de (?:enviar|mandar|contactar|"
+     r"escribir|llamar)", True),
+    ("rule:es-revoco", "es",
+     r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
+     r"(?:autorizacion|consentimiento|permiso)", True),
     ("rule:es-no-quiero", "es",
      r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan) "
-     r"(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
+     r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
+     r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
      r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
      r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten))", True),
+    ("rule:es-no-quiero", "es",
+     r"(?:prefiero|preferiria) no (?:recibir|seguir|que me)", True),
+    ("rule:es-no-mas-mensajes", "es",
+     r"(?:ya )?no (?:mas|quiero mas) (?:mensajez|mensages|mesajes|msjs|mjs|mensajitos)", True),
     ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa]|no gracias)",
      False),
     ("rule:es-borren-mi-numero", "es",
      r"(?:borren|borra|borre|borrar|eliminen|elimina|elimine|eliminar|quiten|quita|quite|"
      r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
-     r"sacame|saquenme|eliminenme|quitame|borrame) "
+     r"sacame|saquenme|eliminenme|quitame|borrame|remover|sakenme|sacarme|borrarme|"
+     r"quitarme|eliminarme|removerme|pls remove|please remove) "
      r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
-     r"este numero|me|de (?:su|la|tu|esta) lista|de la base)", True),
+     r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
+     r"sistema|contactos))", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:borrenme|quitenme|saquenme|eliminenme|sacame|quitame|borrame|dame de baja|"
+     r"borrenla|borrenlo|saquenlo|saquenla|borrarlo|borrarla|eliminenlo|eliminenla|"
+     r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
+     r"me (?:pueden|puedes|podrian|podria|puede) (?:unsubscribe|unsuscribe|unsub|remove|"
+     r"remover|borrar|quitar|sacar|eliminar|dar de baja|desuscribir)|"
      r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"
      r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
      r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
-     r"desuscribirme|cancelen mi suscripcion|cancelar (?:mi )?suscripcion|"
+     r"desuscribirme|"
      r"cancelen (?:los|estos|sus) mensajes|cancelar (?:los|estos) mensajes)", True),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion", False),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion (?:a|de) (?:los |sus |tus |"
+     r"estos )?(?:mensajes|textos|sms|alertas|notificaciones)", True),
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
      r"spam|ofertas|notificaciones)", True),
     ("rule:es-numero-equivocado", "es",
-     r"(?:numero equivocado|se equivocaron de numero|se equivoco de numero|"
+     r"(?:numero equivocado|numero incorrecto|se equivocaron de numero|"
+     r"(?:este|ese) (?:numero|telefono|celular) no es de|se equivoco de numero|"
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
      r"aqui no vive|no conozco a)", True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde) (?:(?:le )?hago para |puedo )?(?:cancelo|desactivo|detengo|paro|quito|"
+     r"elimino|me salgo|salirme|salir|me desuscribo|desuscribirme|cancelar|desactivar|"
+     r"quitar|detener) (?:estos|estas|los|las|esto|sus|mi suscripcion|de)", True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde) (?:(?:le )?hago para )?que ya no me (?:lleguen|llegue|manden|envien)",
+     True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"hay (?:alguna )?(?:forma|manera|modo) de (?:salirse|salirme|salir|darse de baja|"
+     r"darme de baja|cancelar|desuscribirse|desuscribirme|dejar de recibir)", True),
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde|hay (?:alguna )?forma de|puedo|se puede|que tengo que hacer para) "
      r"(?:me |hago para )?(?:doy de baja|darme de baja|dar de baja|cancelar|desuscribirme|"
@@ -278,21 +386,31 @@ _NEGATED = {
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
 # "told you" / "asked you" repeat a request made to us and stay live.
-_REPORTED = re.compile(
-    r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|said|says|saying|yelled|"
-    r"wants)(?! (?:you|u|ya|y'all|yall|you guys)\b)|he|she|they|him|her|them|his|their|"
-    r"someone|somebody|anyone|everyone|people|mom|dad|mother|father|wife|husband|boss|"
-    r"friend|kid|kids|son|daughter|sister|brother|if(?! (?:you|u) (?:could|can|would|"
-    r"'d|please|kindly))|whether|when i|until|unless|why did|did you|did u|you stopped|"
-    r"when you|what if|in case|le dije|les dije|dile|diles|dijo|dice|ella|ellos|ellas)\b"
-)
+_REPORTED = {
+    "en": re.compile(
+        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
+        r"yelled|wants)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|he|she|they|him|her|"
+        r"them|his|their|someone|somebody|anyone|everyone|people|mom|dad|mother|father|wife|"
+        r"husband|boss|friend|kid|kids|son|daughter|sister|brother|if(?! (?:you|u) (?:could|"
+        r"can|would|'d|please|kindly))|whether|when i|until|unless|why did|did you|did u|"
+        r"you stopped|when you|what if|in case)\b"),
+    "es": re.compile(
+        r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
+        r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero))|"
+        r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo))\b"),
+}
 
 
 def _live(prefix: str, lang: str) -> bool:
     """False when what precedes a core negates it or reports someone else's request."""
     if not prefix:
         return True
-    return _NEGATED[lang].search(prefix) is None and _REPORTED.search(prefix) is None
+    return _NEGATED[lang].search(prefix) is None and _REPORTED[lang].search(prefix) is None
+
+
+# "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
+_APOLOGY = re.compile(r"\b(?:my bad|oops|meant to|meant for|quise|queria mandar|era para)\b")
+_WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado"})
 
 
 def revocation(clauses: list[str]) -> tuple[str, str] | None:
@@ -301,8 +419,11 @@ def revocation(clauses: list[str]) -> tuple[str, str] | None:
     A weak rule must be the whole clause (politeness around it allowed); a strong rule may
     sit anywhere in it, provided the guard finds its prefix live.
     """
+    apologetic = any(_APOLOGY.search(clause) for clause in clauses)
     for clause in clauses:
         for name, lang, rule, strong in _COMPILED:
+            if apologetic and name in _WRONG_NUMBER:
+                continue
             if not strong:
                 if rule.fullmatch(clause):
                     return name, lang

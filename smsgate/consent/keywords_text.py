@@ -34,12 +34,18 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u20
 # Where one clause ends and the next begins: sentence punctuation (Spanish ¡¿ included), line
 # breaks, brackets and a dash standing between spaces ("stop - who is this").
 _CLAUSE_BREAK = re.compile(
-    "[.!?¡¿;,:\u2026\u3002()\\[\\]{}\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+"
+    "[.!?¡¿;,:/|\u2026\u3002()\\[\\]{}\n\r\v\f\x1c-\x1e\x85\u2028\u2029"
+    "\u2600-\u27bf\U0001f000-\U0001faff]+"
     "|\\s[-\u2010-\u2015\u2212]+\\s"
 )
 # Three or more of one letter are a stretch ("stoooop", "pleeease"): no English or Spanish
 # word has them, so they collapse to one before the rules read the clause.
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+# Quoted words are mentioned, not said ("Song lyric: 'stop, in the name of love'"); a
+# quotation opens after a space or the start and closes before a space, punctuation or the end.
+_QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
+                     "(?=[\\s.,!?;:]|$)")
+_WRONG_HASH = re.compile(r"\bwrong\s*#")
 
 
 def ignorable(ch: str) -> bool:
@@ -98,6 +104,7 @@ def clauses(body: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text)[:MAX_RULE_CHARS].casefold()
     text = fold_accents(_JOINER.sub(" ", text.translate(_APOSTROPHES)))
     text = _STRETCH.sub(r"\1", text)
+    text = _WRONG_HASH.sub("wrong number", _QUOTED.sub(" . ", text))
     found = []
     for part in _CLAUSE_BREAK.split(text):
         clause = strip_ignorable(_WHITESPACE.sub(" ", part))
