@@ -44,7 +44,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from smsgate.consent.keywords_fuzzy import tolerated_keyword
+from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_rules import revocation
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 
@@ -120,7 +120,8 @@ _ALL_BRANDS = frozenset({"stopall", "stop all"})
 _OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}
 # A whole message of more words than this is never a (misspelled) keyword.
 _MAX_FUZZY_WORDS = 2
-_WORD = re.compile(r"[a-z0-9']+")
+_DOUBLED = re.compile(r"(.)\1+")
+_TOLERATED_WORDS = frozenset(VARIANTS)
 
 
 def _fuzzy(core: str) -> Classification | None:
@@ -135,11 +136,20 @@ def _fuzzy(core: str) -> Classification | None:
 
 
 def _correct(clause: str) -> str:
-    """`clause` with each tolerated misspelling of an opt-out keyword spelled right."""
-    def fix(match: re.Match[str]) -> str:
-        found = tolerated_keyword(match.group())
-        return found[0].lower() if found is not None else match.group()
-    return _WORD.sub(fix, clause)
+    """`clause` with each tolerated misspelling of an opt-out keyword spelled right.
+
+    A set intersection (C speed) first asks whether any word needs looking at, so an
+    ordinary clause costs two splits and no Python loop over its words.
+    """
+    words = clause.split(" ")
+    if not (_TOLERATED_WORDS.intersection(words)
+            or _TOLERATED_WORDS.intersection(_DOUBLED.sub(r"\1", clause).split(" "))):
+        return clause
+    fixed = []
+    for word in words:
+        found = tolerated_keyword(word)
+        fixed.append(found[0].lower() if found is not None and word not in _KEYWORDS else word)
+    return " ".join(fixed)
 
 
 def classify(body: str | None, opt_out_type: str | None = None) -> Classification:

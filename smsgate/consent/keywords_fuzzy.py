@@ -65,7 +65,8 @@ _ALIASES: dict[str, tuple[str, str]] = {
 _REAL_WORDS = frozenset({"quot", "stol", "alot", "alo", "cancer", "sop", "algo", "apto",
                          "ato", "alt", "alta", "hasta", "vasta", "gasta", "pasta", "basa",
                          "bata", "baste", "bast", "casta", "bastar", "cancelo", "cancela",
-                         "cancele", "cancelen", "canceló", "pata", "paro", "pára", "ends"})
+                         "cancele", "cancelen", "pata", "paro", "ends", "evoke", "strop",
+                         "quoit"})
 _MAX_WORD = 24
 
 
@@ -78,40 +79,46 @@ def collapse(word: str) -> str:
     return "".join(out)
 
 
-_COLLAPSED = {collapse(k): k for k in _TOLERATED}
-
-
 def _near(a: str, b: str) -> bool:
     """True when keys `a` and `b` are the same or touch on a QWERTY keyboard."""
     return a == b or b in _NEAR.get(a, frozenset())
 
 
-def _one_edit(word: str, key: str, strict: bool) -> bool:
-    """Damerau distance exactly 1 between `word` and `key`, QWERTY-restricted when strict."""
-    lw, lk = len(word), len(key)
-    if lw == lk:
-        diff = [i for i in range(lk) if word[i] != key[i]]
-        if len(diff) == 1:
-            i = diff[0]
-            return not strict or _near(key[i], word[i])
-        if len(diff) == 2:
-            i, j = diff
-            return j == i + 1 and word[i] == key[j] and word[j] == key[i]
-        return False
-    if lw == lk + 1:  # one inserted letter
-        i = next((n for n in range(lk) if word[n] != key[n]), lk)
-        if word[i + 1 :] != key[i:]:
-            return False
-        if not strict:
-            return True
-        if i == 0:
-            return False
-        extra = word[i]
-        return _near(extra, word[i - 1]) or (i + 1 < lw and _near(extra, word[i + 1]))
-    if lw == lk - 1:  # one deleted letter
-        i = next((n for n in range(lw) if word[n] != key[n]), lw)
-        return word[i:] == key[i + 1 :] and (not strict or i > 0)
-    return False
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0"
+
+
+def _variants(key: str, tolerance: str) -> set[str]:
+    """Every spelling within `tolerance` of `key` (itself included), collapsed."""
+    out = {key}
+    if tolerance == COLLAPSE:
+        return out
+    strict = tolerance == NEAR
+    for i in range(len(key)):
+        if i + 1 < len(key):
+            out.add(key[:i] + key[i + 1] + key[i] + key[i + 2 :])
+        if i > 0 or not strict:
+            out.add(key[:i] + key[i + 1 :])
+        for ch in _LETTERS:
+            if not strict or _near(key[i], ch):
+                out.add(key[:i] + ch + key[i + 1 :])
+    for i in range(len(key) + 1):
+        for ch in _LETTERS:
+            neighbours = key[i - 1 : i] + key[i : i + 1]
+            if not strict or (i > 0 and any(_near(n, ch) for n in neighbours)):
+                out.add(key[:i] + ch + key[i:])
+    return {collapse(v) for v in out}
+
+
+# Collapsed spelling -> (canonical keyword, language). Built once at import (a few thousand
+# entries), so a look-up is a dict access however long the text.
+VARIANTS: dict[str, tuple[str, str]] = {}
+for _key, (_name, _lang, _tolerance) in sorted(_TOLERATED.items(), key=lambda kv: -len(kv[0])):
+    for _variant in _variants(collapse(_key), _tolerance):
+        if _variant not in _REAL_WORDS and len(_variant) > 1:
+            VARIANTS.setdefault(_variant, (_name, _lang))
+for _key, (_name, _lang, _tolerance) in _TOLERATED.items():
+    VARIANTS[collapse(_key)] = (_name, _lang)
+VARIANTS.update(_ALIASES)
 
 
 def tolerated_keyword(word: str) -> tuple[str, str] | None:
@@ -121,21 +128,6 @@ def tolerated_keyword(word: str) -> tuple[str, str] | None:
     An exact keyword is returned too; callers look exact keywords up first.
     """
     word = word.replace(" ", "")
-    if not word.isalpha() and "0" not in word or len(word) > _MAX_WORD:
+    if len(word) > _MAX_WORD or word in _REAL_WORDS:
         return None
-    if word in _REAL_WORDS:
-        return None
-    alias = _ALIASES.get(word)
-    if alias is not None:
-        return alias
-    squeezed = collapse(word)
-    exact = _COLLAPSED.get(squeezed)
-    if exact is not None:
-        name, lang, _ = _TOLERATED[exact]
-        return name, lang
-    for key, (name, lang, tolerance) in _TOLERATED.items():
-        if tolerance == COLLAPSE or abs(len(squeezed) - len(key)) > 1:
-            continue
-        if _one_edit(squeezed, key, tolerance == NEAR) or _one_edit(word, key, tolerance == NEAR):
-            return name, lang
-    return None
+    return VARIANTS.get(word) or VARIANTS.get(collapse(word))

@@ -83,13 +83,15 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:repeated-keyword", "en",
      r"(?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit)"
      r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
-    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop it|stop this|stop that|"
-     r"stop them|stop now|make it stop|stop already|stop the spam|stop this spam|"
-     r"stop the madness|unsubscribe|unsub|opt out|optout|remove|remove me|remove us|"
-     r"remove my number|remove this number|take me off|take my number off|take us off|"
-     r"take my name off|knock it off|cut it out|"
-     r"discontinue|please discontinue|terminate|unenroll|un enroll|disenroll|no texts|"
-     r"no messages|no more|no sms|no txts|no text messages)", False),
+    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already)",
+     False),
+    ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|this spam|the spam|"
+     r"the madness|it out|it off)", False),
+    ("rule:remove-me", "en", r"(?:remove|remove me|remove us|remove my number|remove this number|"
+     r"unenroll|un enroll|disenroll)", False),
+    ("rule:take-me-off", "en", r"take (?:me|us|my number|my name|this number) off", False),
+    ("rule:discontinue", "en", r"(?:discontinue|terminate)", False),
+    ("rule:no-more-texts", "en", r"no (?:texts|messages|sms|txts|text messages|msgs)", False),
     ("rule:stop-then", "en",
      r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:who|whoever|this is|i never|i did not|"
      r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
@@ -116,6 +118,9 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:unsubscribe|unsub|unsuscribe|unsubscribed)(?: {_ME})?{_FROM_LIST}?", False),
     ("rule:unsubscribe-me", "en",
      rf"(?:unsubscribe|unsub|unsuscribe)(?: {_ME}{_FROM_LIST}?|{_FROM_LIST})", True),
+    ("rule:take-me-off", "en",
+     rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
+     True),
     ("rule:remove-me", "en",
      rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
      rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
@@ -155,7 +160,7 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"opt(?: {_ME})? ?out(?:{_FROM_LIST})?", False),
     ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
     ("rule:opt-me-out", "en", rf"opt ?out (?:of|from) ", True),
-    ("rule:want-out", "en",
+    ("rule:want-to-opt-out", "en",
      r"(?<!no )(?<!no i )(?:i |we )?(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
      r"d like|need|wish|would love|am asking|"
      r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
@@ -192,7 +197,7 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?: again)?", False),
     ("rule:no-more-texts", "en", rf"no (?:more|further|additional) (?:{_TEXTS}|contact|texting)",
      True),
-    ("rule:no-more", "en", r"(?:no more|no mas|no thanks no more|nope no more|enough|"
+    ("rule:no-more", "en", r"(?:no more|no thanks no more|nope no more|enough|"
                            r"that's enough|thats enough|enough already|enough is enough|"
                            r"enough of this|enough of these|no more of this|no thanks)",
      False),
@@ -367,11 +372,23 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:dejenme en paz|dejame en paz|deje(?:n)?me tranquil[oa]|no molesten|"
      r"no me molesten|no molestes|dejen de molestar|vayanse|largo)", True),
 )
-_COMPILED = tuple(
-    (name, lang, re.compile(rf"(?<![\w']){core}(?![\w'])" if strong
-               else core if name == "rule:keyword-clause" else rf"{_LEAD}(?:{core}){TAIL}"),
-     strong)
-    for name, lang, core, strong in _RULES
+# All weak cores in one anchored alternation and all strong cores in one searched alternation,
+# so a clause costs two regex calls, not one per rule; at one position the first listed rule
+# wins. Group "r<i>" is rule i.
+_KEYWORD_CLAUSE = frozenset({"stop", "stopall", "stop all", "unsubscribe", "optout", "opt out",
+                             "revoke"})
+_NAMES = {f"r{i}": (name, lang) for i, (name, lang, _core, _strong) in enumerate(_RULES)}
+_WEAK = re.compile(
+    rf"{_LEAD}(?:"
+    + "|".join(f"(?P<r{i}>{core})" for i, (name, _lang, core, strong) in enumerate(_RULES)
+               if not strong and name != "rule:keyword-clause")
+    + rf"){TAIL}"
+)
+_STRONG = re.compile(
+    r"(?<![\w'])(?:"
+    + "|".join(f"(?P<r{i}>{core})" for i, (_name, _lang, core, strong) in enumerate(_RULES)
+               if strong)
+    + r")(?![\w'])"
 )
 
 # Negation within the three words before a core: "don't stop", "no need to stop",
@@ -421,14 +438,15 @@ def revocation(clauses: list[str]) -> tuple[str, str] | None:
     """
     apologetic = any(_APOLOGY.search(clause) for clause in clauses)
     for clause in clauses:
-        for name, lang, rule, strong in _COMPILED:
-            if apologetic and name in _WRONG_NUMBER:
-                continue
-            if not strong:
-                if rule.fullmatch(clause):
-                    return name, lang
-                continue
-            for match in rule.finditer(clause):
-                if _live(clause[: match.start()], lang):
-                    return name, lang
+        if clause in _KEYWORD_CLAUSE:
+            return "rule:keyword-clause", "en"
+        match = _WEAK.fullmatch(clause)
+        if match is not None and match.lastgroup is not None:
+            return _NAMES[match.lastgroup]
+        pos = 0
+        while (match := _STRONG.search(clause, pos)) is not None:
+            name, lang = _NAMES[match.lastgroup or ""]
+            if not (apologetic and name in _WRONG_NUMBER) and _live(clause[: match.start()], lang):
+                return name, lang
+            pos = match.start() + 1
     return None
