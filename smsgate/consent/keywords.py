@@ -135,21 +135,25 @@ def _fuzzy(core: str) -> Classification | None:
     return Classification(Intent.OPT_OUT, f"fuzzy:{name}", name == "STOPALL", language)
 
 
-def _correct(clause: str) -> str:
-    """`clause` with each tolerated misspelling of an opt-out keyword spelled right.
+def _correct(found: list[str]) -> list[str]:
+    """The clauses `found` with each tolerated misspelling of an opt-out keyword spelled right.
 
-    A set intersection (C speed) first asks whether any word needs looking at, so an
-    ordinary clause costs two splits and no Python loop over its words.
+    Set operations (C speed) first ask whether any word of the whole text needs looking at,
+    so an ordinary message costs two splits and no Python loop over its words.
     """
-    words = clause.split(" ")
-    if not (_TOLERATED_WORDS.intersection(words)
-            or _TOLERATED_WORDS.intersection(_DOUBLED.sub(r"\1", clause).split(" "))):
-        return clause
+    joined = "\n".join(found)
+    words = set(joined.split())
+    words.update(_DOUBLED.sub(r"\1", joined).split())
+    if _TOLERATED_WORDS.isdisjoint(words.difference(_KEYWORDS)):
+        return found
     fixed = []
-    for word in words:
-        found = tolerated_keyword(word)
-        fixed.append(found[0].lower() if found is not None and word not in _KEYWORDS else word)
-    return " ".join(fixed)
+    for clause in found:
+        out = []
+        for word in clause.split(" "):
+            hit = tolerated_keyword(word) if word not in _KEYWORDS else None
+            out.append(hit[0].lower() if hit is not None else word)
+        fixed.append(" ".join(out))
+    return fixed
 
 
 def classify(body: str | None, opt_out_type: str | None = None) -> Classification:
@@ -183,7 +187,7 @@ def classify(body: str | None, opt_out_type: str | None = None) -> Classificatio
             return fuzzy
     if not text:
         return _NOTHING
-    found = revocation([_correct(clause) for clause in clauses(text)])
+    found = revocation(_correct(clauses(text)))
     if found is not None:
         return Classification(Intent.OPT_OUT, found[0], False, found[1])
     return _NOTHING

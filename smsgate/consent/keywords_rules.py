@@ -27,6 +27,14 @@ baja?") are cores of their own, since asking how to leave is leaving.
 from __future__ import annotations
 
 import re
+from re import _constants as _C  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+# re._parser / re._constants are private: they are read once, at import, to index strong rules
+# by the words their matches can begin with (see _first_words). If they change shape, the
+# index degrades to "try everywhere" or fails at import, and
+# tests/test_keywords.py::test_first_word_index_never_changes_a_decision fails.
 
 # Politeness, emphasis and insults that may close a weak request.
 _TAIL_WORD = (
@@ -93,7 +101,7 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:discontinue", "en", r"(?:discontinue|terminate)", False),
     ("rule:no-more-texts", "en", r"no (?:texts|messages|sms|txts|text messages|msgs)", False),
     ("rule:stop-then", "en",
-     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:who|whoever|this is|i never|i did not|"
+     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:stop|unsubscribe|who|whoever|this is|i never|i did not|"
      r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
      r"you have|u have|wtf|what|why|how did|i have no|i no longer|no longer|i never signed|"
      r"never signed|do not|don't|dont|i'm done|im done|i am done|spam|scam|remove|take me|"
@@ -377,6 +385,9 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
 # wins. Group "r<i>" is rule i.
 _KEYWORD_CLAUSE = frozenset({"stop", "stopall", "stop all", "unsubscribe", "optout", "opt out",
                              "revoke"})
+# A weak request is a short clause: politeness, the request, politeness. Longer clauses are
+# not tried against weak rules at all, which bounds the backtracking over LEAD and TAIL.
+MAX_WEAK_CHARS = 160
 _NAMES = {f"r{i}": (name, lang) for i, (name, lang, _core, _strong) in enumerate(_RULES)}
 _WEAK = re.compile(
     rf"{_LEAD}(?:"
@@ -384,12 +395,86 @@ _WEAK = re.compile(
                if not strong and name != "rule:keyword-clause")
     + rf"){TAIL}"
 )
+_STRONG_CORES = {f"r{i}": core for i, (_name, _lang, core, strong) in enumerate(_RULES) if strong}
 _STRONG = re.compile(
-    r"(?<![\w'])(?:"
-    + "|".join(f"(?P<r{i}>{core})" for i, (_name, _lang, core, strong) in enumerate(_RULES)
-               if strong)
+    r"(?<![\w'])(?:" + "|".join(f"(?P<{g}>{core})" for g, core in _STRONG_CORES.items())
     + r")(?![\w'])"
 )
+
+
+def _first_words(items: list[Any], prefix: str, out: set[str], depth: int = 0) -> bool:
+    """Add to `out` every word a match of the parsed pattern `items` can begin with.
+
+    False when some match can begin with a word no finite list names (a character class,
+    say), so the rule must be tried at every word.
+    """
+    for index, (op, arg) in enumerate(items):
+        rest = items[index + 1 :]
+        if depth > 200 or len(prefix) > 40:
+            return False
+        if op is _C.LITERAL:
+            if chr(arg) == " ":
+                if prefix:
+                    out.add(prefix)
+                    return True
+                continue
+            prefix += chr(arg)
+        elif op is _C.SUBPATTERN:
+            return _first_words(list(arg[-1]) + rest, prefix, out, depth + 1)
+        elif op is _C.BRANCH:
+            return all(_first_words(list(alt) + rest, prefix, out, depth + 1) for alt in arg[1])
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+            low, high, item = arg
+            once = list(item) + ([(op, (max(low - 1, 0), high - 1, item))] if high > 1 else [])
+            if low == 0 and not _first_words(rest, prefix, out, depth + 1):
+                return False
+            return _first_words(once + rest, prefix, out, depth + 1)
+        elif op is _C.IN and all(o is _C.LITERAL for o, _a in arg) and len(arg) <= 12:
+            return all(_first_words([(_C.LITERAL, a)] + rest, prefix, out, depth + 1)
+                       for _o, a in arg)
+        elif op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+            continue
+        else:
+            return False
+    if prefix:
+        out.add(prefix)
+    return True
+
+
+def _index_by_first_word() -> tuple[dict[str, list[str]], list[str]]:
+    """Strong rule groups by the words their matches can begin with, and those with no list."""
+    by_word: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    for group, core in _STRONG_CORES.items():
+        words: set[str] = set()
+        if _first_words(list(_sre_parse.parse(core)), "", words):
+            for word in words:
+                by_word.setdefault(word, []).append(group)
+        else:
+            anywhere.append(group)
+    return by_word, anywhere
+
+
+_BY_FIRST_WORD, _ANYWHERE = _index_by_first_word()
+_HEAD_WORDS = frozenset(_BY_FIRST_WORD)
+_TOKEN = re.compile(r"[\w']+")
+_BUCKETS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _bucket(word: str) -> re.Pattern[str] | None:
+    """The strong rules a match starting with `word` can belong to, as one anchored regex."""
+    try:
+        return _BUCKETS[word]
+    except KeyError:
+        pass
+    groups = set(_BY_FIRST_WORD.get(word, ())) | set(_ANYWHERE)
+    ordered = [g for g in _STRONG_CORES if g in groups]
+    compiled = re.compile(
+        "(?:" + "|".join(f"(?P<{g}>{_STRONG_CORES[g]})" for g in ordered) + r")(?![\w'])"
+    ) if ordered else None
+    if len(_BUCKETS) < 4096:  # words seen are bounded by the index; never grow without end
+        _BUCKETS[word] = compiled
+    return compiled
 
 # Negation within the three words before a core: "don't stop", "no need to stop",
 # "never ever stop"; in Spanish also a bare "no" ("no pares", "no dejen de escribirme").
@@ -440,7 +525,35 @@ def revocation(clauses: list[str]) -> tuple[str, str] | None:
     for clause in clauses:
         if clause in _KEYWORD_CLAUSE:
             return "rule:keyword-clause", "en"
-        match = _WEAK.fullmatch(clause)
+        match = _WEAK.fullmatch(clause) if len(clause) <= MAX_WEAK_CHARS else None
+        if match is not None and match.lastgroup is not None:
+            return _NAMES[match.lastgroup]
+        if not _ANYWHERE and _HEAD_WORDS.isdisjoint(_TOKEN.findall(clause)):
+            continue
+        for token in _TOKEN.finditer(clause):
+            word = token.group()
+            if word not in _BY_FIRST_WORD and not _ANYWHERE:
+                continue
+            rule = _bucket(word)
+            match = rule.match(clause, token.start()) if rule is not None else None
+            if match is None:
+                continue
+            name, lang = _NAMES[match.lastgroup or ""]
+            if not (apologetic and name in _WRONG_NUMBER) and _live(clause[: match.start()], lang):
+                return name, lang
+    return None
+
+
+def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
+    """`revocation` without the first-word index: one search of all strong rules per clause.
+
+    Slower; kept so a test can prove the index never changes a decision.
+    """
+    apologetic = any(_APOLOGY.search(clause) for clause in clauses)
+    for clause in clauses:
+        if clause in _KEYWORD_CLAUSE:
+            return "rule:keyword-clause", "en"
+        match = _WEAK.fullmatch(clause) if len(clause) <= MAX_WEAK_CHARS else None
         if match is not None and match.lastgroup is not None:
             return _NAMES[match.lastgroup]
         pos = 0

@@ -46,6 +46,11 @@ _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 _QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
                      "(?=[\\s.,!?;:]|$)")
 _WRONG_HASH = re.compile(r"\bwrong\s*#")
+# Cheap tests that let clauses() skip a whole-text substitution that cannot apply.
+_DASH = re.compile("[-_\u2010-\u2015\u2212\ufe63\uff0d]")
+_QUOTE = re.compile("[\"\u201c\u2018]|(?:^|\\s)'")
+# Whitespace other than line breaks (which end a clause) becomes one space, once per text.
+_SPACES = re.compile(r"[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 def ignorable(ch: str) -> bool:
@@ -102,12 +107,17 @@ def clauses(body: str) -> list[str]:
     """
     text = _INVISIBLE.sub("", body[:MAX_RULE_CHARS])
     text = unicodedata.normalize("NFKC", text)[:MAX_RULE_CHARS].casefold()
-    text = fold_accents(_JOINER.sub(" ", text.translate(_APOSTROPHES)))
-    text = _STRETCH.sub(r"\1", text)
-    text = _WRONG_HASH.sub("wrong number", _QUOTED.sub(" . ", text))
+    text = fold_accents(text.translate(_APOSTROPHES))
+    if _DASH.search(text):
+        text = _JOINER.sub(" ", text)
+    if _QUOTE.search(text):
+        text = _QUOTED.sub(" . ", text)
+    if "#" in text:
+        text = _WRONG_HASH.sub("wrong number", text)
+    text = _SPACES.sub(" ", _STRETCH.sub(r"\1", text))
     found = []
     for part in _CLAUSE_BREAK.split(text):
-        clause = strip_ignorable(_WHITESPACE.sub(" ", part))
+        clause = strip_ignorable(part.strip(" "))
         if clause:
             found.append(clause)
     return found
