@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {want:8} -> {got:8} {count}")
     print(f"misses: {len(misses)}  false opt-outs: {len(false_outs)}")
     if show_items:
-        for row, keyword in misses:
+        for row, _keyword in misses:
             print(f"  MISS [{row.get('lang')}/{row.get('category')}] {row['text']!r}")
         for row, keyword in false_outs:
             print(f"  FALSE-OUT [{row.get('lang')}/{row.get('category')}] {keyword} "

@@ -27,14 +27,14 @@ _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEAR: dict[str, frozenset[str]] = {}
 for _r, _row in enumerate(_ROWS):
     for _c, _key in enumerate(_row):
-        _near = set()
+        _around = set()
         for _dr, _dcs in ((-1, (0, 1)), (0, (-1, 1)), (1, (-1, 0))):
             _rr = _r + _dr
             if 0 <= _rr < len(_ROWS):
                 for _dc in _dcs:
                     if 0 <= _c + _dc < len(_ROWS[_rr]):
-                        _near.add(_ROWS[_rr][_c + _dc])
-        _NEAR[_key] = frozenset(_near)
+                        _around.add(_ROWS[_rr][_c + _dc])
+        _NEAR[_key] = frozenset(_around)
 
 # Opt-out keyword (casefolded, spaces removed) -> (canonical name, language, tolerance).
 FULL, NEAR, COLLAPSE = "full", "near", "collapse"

@@ -101,7 +101,8 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:discontinue", "en", r"(?:discontinue|terminate)", False),
     ("rule:no-more-texts", "en", r"no (?:texts|messages|sms|txts|text messages|msgs)", False),
     ("rule:stop-then", "en",
-     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:stop|unsubscribe|who|whoever|this is|i never|i did not|"
+     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:stop|unsubscribe|who|whoever|this is|"
+     r"i never|i did not|"
      r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
      r"you have|u have|wtf|what|why|how did|i have no|i no longer|no longer|i never signed|"
      r"never signed|do not|don't|dont|i'm done|im done|i am done|spam|scam|remove|take me|"
@@ -167,15 +168,17 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:opt-me-out", "en",
      rf"opt(?: {_ME})? ?out(?:{_FROM_LIST})?", False),
     ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
-    ("rule:opt-me-out", "en", rf"opt ?out (?:of|from) ", True),
+    ("rule:opt-me-out", "en", r"opt ?out (?:of|from) ", True),
     ("rule:want-to-opt-out", "en",
      r"(?<!no )(?<!no i )(?:i |we )?(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
      r"d like|need|wish|would love|am asking|"
      r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
      r"want you|need you|would like you|'d like you) to "
      rf"(?:opt out|optout|unsubscribe|unsub|be removed|be taken off|get off|be off|"
-     rf"be unsubscribed|be opted out|be excluded|leave|stop|quit|revoke|withdraw|"
-     rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|not be contacted|"
+     rf"be unsubscribed|be opted out|be excluded|(?:leave|stop|quit)(?= *$)|revoke|withdraw|"
+     rf"stop (?:{_TEXTS}|{_IT})|stop {_SENDING} (?:{_ME}|{_TEXTS}|{_IT})|"
+     rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|"
+     rf"not be contacted|"
      rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
     ("rule:want-out", "en",
      r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
@@ -211,7 +214,8 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      False),
     ("rule:enough-texts", "en",
      rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
-    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number)(?: the (?:hell|fuck|heck|f))? alone|go away|"
+    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number)(?: the (?:hell|fuck|"
+         r"heck|f))? alone|go away|"
      r"get lost|buzz off|back off|f off|fuck off|piss off|bugger off|lose my number|"
      r"forget my number|forget about me|forget this number|lose this number)", True),
     ("rule:cancel-subscription", "en",
@@ -237,14 +241,17 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:receive|get|be receiving|be getting|be contacted|be texted|be messaged|hear from)",
      True),
     ("rule:wrong-number", "en",
-     r"(?:wrong (?:number|numbr|nmbr|numer|nuber|num|no|#|person|guy|girl|lady)|wrong phone|wrong cell|not the right number|"
+     r"(?:wrong (?:number|numbr|nmbr|numer|nuber|num|no|#|person|guy|girl|lady)|wrong phone|"
+     r"wrong cell|not the right number|"
      r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
      r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
      r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"
      r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses|"
      r"belong to|belongs to) "
      r"(?:this|that|the|[a-z']+) (?:number|phone)(?: (?:anymore|any more|any longer))?|"
-     r"new owner of this number|this number (?:is|was) (?:reassigned|recycled|new to me)|"
+     r"(?:this|that|the) (?:number|phone) (?:doesn't|does not|doesnt|no longer|isn't|is not) "
+     r"(?:belong|belongs|belonging)|new owner of this number|this number (?:is|"
+     r"was) (?:reassigned|recycled|new to me)|"
      r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
      r"this isn't|there is no one here named|nobody here (?:is )?named|"
      r"no one here (?:is )?named|i don't know (?:any|a|who))", True),
@@ -269,7 +276,8 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
      r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"
-     r"i will report|i'll report|i'm going to report|(?:gonna|going to) report|reported as spam|(?:i'll|i will) sue|"
+     r"i will report|i'll report|i'm going to report|(?:gonna|going to) report|reported as spam|"
+     r"(?:i'll|i will) sue|"
      r"see you in court|my lawyer|tcpa|fcc complaint|stop harassing)", True),
     ("rule:not-interested", "en",
      r"(?:not interested|no longer interested|i'm not interested|im not interested|"
@@ -279,7 +287,8 @@ _RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-keyword-clause", "es",
      r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|"
      r"desuscribirme|baja|de baja|no mas|ya no mas|ya basta|basta ya|para ya|ya para|alto ya|"
-     r"parenle|parale|ya parenle|ya parale|alto ya no|ya alto|stop ya|ya stop|no mas mensajes|para de una vez)", False),
+     r"parenle|parale|ya parenle|ya parale|alto ya no|ya alto|stop ya|ya stop|no mas mensajes|"
+     r"para de una vez)", False),
     ("rule:es-repeated-keyword", "es",
      r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
     ("rule:es-paren-los-mensajes", "es",
