@@ -505,3 +505,12 @@ def test_rules_never_read_past_max_rule_chars(head, tail):
     decided = classify(padded).keyword
     assume(decided is None or decided.startswith("rule:"))
     assert classify(padded + "x. stop texting me " + tail).keyword == decided
+
+
+def test_strong_rules_stop_after_max_rule_attempts_words():
+    # Hostile "no no no ..." costs at most MAX_RULE_ATTEMPTS tries; a natural message of
+    # MAX_RULE_CHARS has far fewer words that can begin a rule.
+    assert keywords_rules.MAX_RULE_ATTEMPTS * 2 < MAX_RULE_CHARS
+    assert classify("no " * 100 + "stop texting me").keyword == "rule:stop-texting"
+    hostile = "no " * (keywords_rules.MAX_RULE_ATTEMPTS + 1) + "stop texting me"
+    assert classify(hostile).intent is NONE
