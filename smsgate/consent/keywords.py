@@ -1,9 +1,9 @@
 """Classify an inbound SMS body as opt-out, opt-in, help or nothing, in English or Spanish.
 
 Pure functions only: no Flask, no database. The single entry point is `classify`; the layers
-live beside it in keywords_text (normalisation), keywords_fuzzy (tolerated misspellings) and
-keywords_rules (plain-language revocations). docs/keywords.md explains the design and keeps
-the evaluation figures. Decisions worth knowing (the tests pin each of them):
+live beside it in keywords_text (normalisation), keywords_fuzzy (tolerated misspellings),
+keywords_rules (plain-language revocations and their guards) and keywords_es (the Spanish
+rules). docs/keywords.md explains the design and keeps the evaluation figures. Decisions worth knowing (the tests pin each of them):
 
 * Layers, first decision wins: Twilio's OptOutType; an exact keyword; a tolerated
   misspelling of an opt-out keyword as the whole message; plain-language rules, one clause
@@ -23,9 +23,9 @@ the evaluation figures. Decisions worth knowing (the tests pin each of them):
   replies); AYUDA and INFORMACION ask for help.
 * Tolerance (keywords_fuzzy): only opt-out keywords, only a whole message ("fuzzy:STOP") or
   one word inside a clause the rules then read. Doubled letters collapse; 7+ letter keywords
-  allow one edit; 4-6 letter ones only a swap, a non-initial deletion or a neighbouring key;
-  ALTO, BASTA, PARA and END only collapse. Real words nearby ("shop", "step", "quiz",
-  "quite", "and", "hasta", "alta") stay words.
+  allow one edit; 4-6 letter ones (ALTO and BASTA included) only a swap, a non-initial
+  deletion or a neighbouring key; PARA and END only collapse. Real words nearby ("shop",
+  "step", "quiz", "quite", "and", "hasta", "alta") stay words.
 * Plain-language rules (keywords_rules) exist only for opt-out. The asymmetry is deliberate:
   missing a revocation is a legal risk (the FCC lets consumers revoke consent by any
   reasonable means), missing a help request is not, and opt-in must be express. A rule's

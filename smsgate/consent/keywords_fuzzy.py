@@ -15,9 +15,12 @@ sit one edit away from ordinary words ("shop", "step", "quiz", "quite", "suit", 
   a deletion other than the first letter ("stp"), or a substitution/insertion of a key next
   to its neighbour on a QWERTY keyboard ("stoo", "st0p", "cancwl"). That excludes "shop",
   "step", "slop", "stow", "quiz", "quite", "quilt", "quiet", "suit", "top"; the few real
-  words it still reaches ("atop", "quot") are listed in _REAL_WORDS and never match.
-* ALTO, BASTA, PARA (Spanish, 4-5 letters) and END, YES (3): collapse only, since a
-  single edit reaches "alta", "salto", "hasta", "vasta", "pasta", "pare", "and", "send".
+  words it still reaches ("quot", "strop", "evoke") are listed in _REAL_WORDS and never
+  match. "atop" is not: as a whole reply it is a STOP typo.
+* ALTO and BASTA are treated like the 4-6 letter keywords, with the Spanish words inside
+  their reach ("alta", "algo", "apto", "hasta", "vasta", "pasta"...) listed in _REAL_WORDS.
+* PARA and END: collapse only, since a single edit reaches "pare", "pala", "and", "send";
+  _ALIASES adds a few spellings beyond one edit ("stahp", "cansel", "enf").
 """
 
 from __future__ import annotations
