@@ -3,7 +3,8 @@
 Pure functions only: no Flask, no database. The single entry point is `classify`; the layers
 live beside it in keywords_text (normalisation), keywords_fuzzy (tolerated misspellings),
 keywords_rules (plain-language revocations and their guards) and keywords_es (the Spanish
-rules). docs/keywords.md explains the design and keeps the evaluation figures. Decisions worth knowing (the tests pin each of them):
+rules). docs/keywords.md explains the design and keeps the evaluation figures.
+Decisions worth knowing (the tests pin each of them):
 
 * Layers, first decision wins: Twilio's OptOutType; an exact keyword; a tolerated
   misspelling of an opt-out keyword as the whole message; plain-language rules, one clause
