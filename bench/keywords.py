@@ -1,6 +1,9 @@
 """Evaluate smsgate.consent.keywords.classify on the labelled reply corpus.
 
-Usage: python bench/keywords.py [FILE.jsonl ...] [--split train|heldout|all] [--show-heldout]
+Usage (from the repository root):
+    PYTHONPATH=$PWD python bench/keywords.py [FILE.jsonl ...] [--split train|heldout|all]
+        [--show-heldout]
+Files default to tests/fixtures/replies/*.jsonl.
 
 Each line is {"text", "label": opt_out|opt_in|help|none, "lang", "category", "split"}.
 Prints opt-out precision and recall by language and by category, a confusion summary and the
@@ -44,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="train", choices=["train", "heldout", "all"])
     parser.add_argument("--show-heldout", action="store_true")
     args = parser.parse_args(argv)
+    if not args.files:
+        parser.error("no corpus files given and none in tests/fixtures/replies/")
     rows = [r for r in _load(args.files) if args.split == "all" or r.get("split") == args.split]
     show_items = args.split == "train" or args.show_heldout
 
