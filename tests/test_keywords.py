@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from smsgate.consent import keywords_rules
 from smsgate.consent.keywords import MAX_RULE_CHARS, Classification, Intent, classify
+from smsgate.consent.keywords_fuzzy import tolerated_keyword
+from smsgate.consent.keywords_text import clauses
 
 OUT, IN, HELP, NONE = Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP, Intent.NONE
 
@@ -153,6 +156,210 @@ CASES = [
 ]
 
 
+# (id, body, intent, keyword, language): the recogniser's wider net, one named case per
+# decision. Keyword is the rule or keyword that decided (None for Intent.NONE).
+MORE_CASES = [
+    # --- the issue's own examples ------------------------------------------------------
+    ("issue-unsubscrbe", "unsubscrbe", OUT, "fuzzy:UNSUBSCRIBE", "en"),
+    ("issue-qiut", "qiut", OUT, "fuzzy:QUIT", "en"),
+    ("issue-STOPPPPP", "STOPPPPP", OUT, "fuzzy:STOP", "en"),
+    ("issue-quit-spamming", "quit spamming my phone", OUT, "rule:stop-texting", "en"),
+    ("issue-enough-with-these", "enough with these messages!!", OUT, "rule:stop-texting", "en"),
+    ("issue-formal-discontinue", "Please discontinue text messages to this number.", OUT,
+     "rule:stop-the-texts", "en"),
+    ("issue-moved-stop-the-texts",
+     "Hi, I moved and this is no longer relevant to me, so please stop the texts. Thanks",
+     OUT, "rule:stop-the-texts", "en"),
+    ("issue-not-danas-phone", "This is not Dana's phone anymore, please update your list", OUT,
+     "rule:wrong-number", "en"),
+    ("issue-way-to-opt-out", "is there a way to opt out of these", OUT, "rule:how-to-stop", "en"),
+    ("issue-para-ya", "PARA YA", OUT, "rule:es-keyword-clause", "es"),
+    ("issue-ya-no-me-manden", "ya no me manden promociones", OUT, "rule:es-no-me-manden", "es"),
+    ("issue-borren-mi-numero", "borren mi número", OUT, "rule:es-borren-mi-numero", "es"),
+    ("issue-stop-the-texts-thank-you", "Stop the texts please and thank you", OUT,
+     "rule:stop-the-texts", "en"),
+    ("issue-no-more-pls-gracias", "no more pls, gracias", OUT, "rule:no-more", "en"),
+    ("issue-not-dont-stop", "don't stop", NONE, None, "en"),
+    ("issue-not-stop-by-tomorrow", "stop by tomorrow?", NONE, None, "en"),
+    ("issue-not-cancel-my-order", "cancel my order", NONE, None, "en"),
+    ("issue-not-no-pares", "no pares", NONE, None, "en"),
+    ("issue-not-alto-en-calorias", "alto en calorías", NONE, None, "en"),
+    # --- tolerated misspellings and stretches --------------------------------------------
+    ("fuzzy-sotp", "sotp", OUT, "fuzzy:STOP", "en"),
+    ("fuzzy-stp", "stp!", OUT, "fuzzy:STOP", "en"),
+    ("fuzzy-st0p", "ST0P", OUT, "fuzzy:STOP", "en"),
+    ("fuzzy-stahp", "STAHP", OUT, "fuzzy:STOP", "en"),
+    ("fuzzy-stoop-whole-message", "stoop", OUT, "fuzzy:STOP", "en"),
+    ("fuzzy-atop-whole-message", "atop", OUT, "fuzzy:STOP", "en"),
+    ("fuzzy-stopall-stretched-is-all-brands", "STOPALLLL", OUT, "fuzzy:STOPALL", "en"),
+    ("fuzzy-unsuscribe", "unsuscribe", OUT, "fuzzy:UNSUBSCRIBE", "en"),
+    ("fuzzy-unsubscribed", "Unsubscribed", OUT, "fuzzy:UNSUBSCRIBE", "en"),
+    ("fuzzy-cancle", "cancle", OUT, "fuzzy:CANCEL", "en"),
+    ("fuzzy-revoek", "revoek", OUT, "fuzzy:REVOKE", "en"),
+    ("fuzzy-enf", "enf", OUT, "fuzzy:END", "en"),
+    ("fuzzy-altp", "altp", OUT, "fuzzy:ALTO", "es"),
+    ("fuzzy-altooo", "ALTOOOO", OUT, "fuzzy:ALTO", "es"),
+    ("fuzzy-cancelr", "cancelr", OUT, "fuzzy:CANCELAR", "es"),
+    ("fuzzy-in-a-clause", "pls stpo texting me", OUT, "rule:stop-texting", "en"),
+    ("fuzzy-stretched-in-a-clause", "STOOOOP TEXTING MEEEE", OUT, "rule:stop-texting", "en"),
+    # --- real words one edit from a keyword stay words -----------------------------------
+    ("real-shop", "shop", NONE, None, "en"),
+    ("real-step", "Step", NONE, None, "en"),
+    ("real-slop", "slop", NONE, None, "en"),
+    ("real-top", "top", NONE, None, "en"),
+    ("real-quiz", "quiz", NONE, None, "en"),
+    ("real-quite", "quite", NONE, None, "en"),
+    ("real-quiet", "quiet", NONE, None, "en"),
+    ("real-suit", "suit", NONE, None, "en"),
+    ("real-and", "and", NONE, None, "en"),
+    ("real-send", "send", NONE, None, "en"),
+    ("real-evoke", "evoke", NONE, None, "en"),
+    ("real-cancer", "cancer", NONE, None, "en"),
+    ("real-es-hasta", "hasta", NONE, None, "en"),
+    ("real-es-algo", "algo", NONE, None, "en"),
+    ("real-es-salto", "salto", NONE, None, "en"),
+    ("real-es-pasta", "pasta", NONE, None, "en"),
+    ("real-stoop-in-a-sentence", "sitting on the stoop", NONE, None, "en"),
+    # --- plain requests, formal and angry registers --------------------------------------
+    ("plain-take-my-number-off", "take my number off", OUT, "rule:take-me-off", "en"),
+    ("plain-want-off-list", "I want off this list", OUT, "rule:want-out", "en"),
+    ("plain-dont-want-these-anymore", "I don't want these anymore", OUT,
+     "rule:dont-want-texts", "en"),
+    ("plain-no-texts-please", "no texts please", OUT, "rule:no-more-texts", "en"),
+    ("formal-request-removal", "I am requesting that my number be removed from your messaging "
+     "program.", OUT, "rule:remove-me", "en"),
+    ("formal-no-longer-wish", "I no longer wish to receive these messages.", OUT,
+     "rule:dont-want-texts", "en"),
+    ("formal-revoke-consent", "I hereby revoke my consent to be contacted.", OUT,
+     "rule:revoke-consent", "en"),
+    ("formal-cease-and-desist", "Cease and desist all communications.", OUT,
+     "rule:cease-and-desist", "en"),
+    ("angry-wtf-stop", "wtf stop", OUT, "rule:please-stop", "en"),
+    ("angry-leave-me-the-hell-alone", "leave me the hell alone", OUT, "rule:leave-me-alone",
+     "en"),
+    ("angry-how-many-times", "how many times do I have to say stop", OUT,
+     "rule:how-many-times", "en"),
+    ("angry-report", "im gonna report you if you dont stop", OUT, "rule:spam-report", "en"),
+    ("angry-stop-then-text", "STOP who even is this", OUT, "rule:stop-then", "en"),
+    ("embedded-polite-if-you-could", "if you could stop texting me that'd be great", OUT,
+     "rule:stop-texting", "en"),
+    ("embedded-asked-you-before", "I already asked you to stop texting me", OUT,
+     "rule:stop-texting", "en"),
+    # --- wrong numbers and questions -------------------------------------------------------
+    ("wrong-number", "Wrong number", OUT, "rule:wrong-number", "en"),
+    ("wrong-number-hash", "wrong #, never heard of you", OUT, "rule:wrong-number", "en"),
+    ("wrong-number-sorry", "Sorry, wrong number", OUT, "rule:wrong-number", "en"),
+    ("wrong-number-doesnt-belong", "This number doesn't belong to Luis anymore", OUT,
+     "rule:wrong-number", "en"),
+    ("not-wrong-number-my-own-mistake", "oops wrong number, meant to text my sister", NONE, None,
+     "en"),
+    ("question-how-do-i-unsubscribe", "How do I unsubscribe?", OUT, "rule:how-to-stop", "en"),
+    ("question-can-these-be-turned-off", "Can these texts be turned off?", OUT,
+     "rule:turned-off", "en"),
+    ("question-unsubscribe-option", "is there an unsubscribe option", OUT,
+     "rule:unsubscribe-option", "en"),
+    ("question-would-you-mind-not", "Would you mind not texting me anymore?", OUT,
+     "rule:not-text", "en"),
+    # --- negation, reported speech, conditions, mentions ---------------------------------
+    ("not-never-stop-texting-me", "never stop texting me", NONE, None, "en"),
+    ("not-no-need-to-stop", "no need to stop", NONE, None, "en"),
+    ("not-please-dont-stop-deals", "Please don't stop sending me deals", NONE, None, "en"),
+    ("not-dont-want-to-unsubscribe", "I don't want to unsubscribe, just checking", NONE, None,
+     "en"),
+    ("not-dont-want-out", "I don't want out, I want IN on the giveaway", NONE, None, "en"),
+    ("not-he-wont-stop", "he won't stop texting me", NONE, None, "en"),
+    ("not-wife-said-unsubscribe", "my wife said to unsubscribe", NONE, None, "en"),
+    ("not-why-did-you-stop", "why did you stop texting me?", NONE, None, "en"),
+    ("not-stop-texting-while-driving", "I need to stop texting while driving", NONE, None, "en"),
+    ("not-take-me-off-the-3pm", "take me off the 3pm and put me at 4pm?", NONE, None, "en"),
+    ("not-cancel-appointment-need", "I need to cancel my appointment", NONE, None, "en"),
+    ("not-how-do-i-cancel-order", "how do I cancel my order?", NONE, None, "en"),
+    ("not-song-lyric", "Song lyric: 'stop, in the name of love'", NONE, None, "en"),
+    ("not-no-stop-is-not-negation", "no stop texting me", OUT, "rule:stop-texting", "en"),
+    # --- Spanish keywords ------------------------------------------------------------------
+    ("es-alto", "ALTO", OUT, "ALTO", "es"),
+    ("es-alto-bang", "¡Alto!", OUT, "ALTO", "es"),
+    ("es-para", "Para", OUT, "PARA", "es"),
+    ("es-parar", "PARAR", OUT, "PARAR", "es"),
+    ("es-basta", "basta", OUT, "BASTA", "es"),
+    ("es-cancelar", "Cancelar", OUT, "CANCELAR", "es"),
+    ("es-detener", "DETENER", OUT, "DETENER", "es"),
+    ("es-baja", "BAJA", OUT, "BAJA", "es"),
+    ("es-no-mas-accent", "NO MÁS", OUT, "NO MAS", "es"),
+    ("es-ayuda", "AYUDA", HELP, "AYUDA", "es"),
+    ("es-informacion", "Información", HELP, "INFORMACION", "es"),
+    ("es-comenzar", "COMENZAR", IN, "COMENZAR", "es"),
+    ("es-alta", "Alta", IN, "ALTA", "es"),
+    ("es-si-accent", "Sí", IN, "SI", "es"),
+    # --- Spanish plain language ----------------------------------------------------------
+    ("es-dejen-de-escribirme", "dejen de escribirme", OUT, "rule:es-dejen-de", "es"),
+    ("es-no-quiero-recibir", "No quiero recibir más mensajes", OUT, "rule:es-no-quiero", "es"),
+    ("es-paren-los-mensajes", "Por favor paren los mensajes", OUT,
+     "rule:es-paren-los-mensajes", "es"),
+    ("es-como-me-doy-de-baja", "¿Cómo me doy de baja?", OUT, "rule:es-como-me-doy-de-baja",
+     "es"),
+    ("es-numero-equivocado", "Número equivocado", OUT, "rule:es-numero-equivocado", "es"),
+    ("es-formal-favor-de-no-enviar", "Favor de no enviar más mensajes a este número.", OUT,
+     "rule:es-no-me-manden", "es"),
+    ("es-angry-que-parte", "Que parte de ALTO no entienden???", OUT, "rule:es-que-parte", "es"),
+    ("es-les-he-dicho", "Les he dicho mil veces que no me escriban", OUT,
+     "rule:es-no-me-manden", "es"),
+    ("es-retiro-autorizacion", "Retiro mi autorización para recibir mensajes", OUT,
+     "rule:es-revoco", "es"),
+    ("es-not-no-dejen-de", "no dejen de escribirme", NONE, None, "en"),
+    ("es-not-le-dije-a-el", "dile que deje de escribirme", NONE, None, "en"),
+    ("es-not-para-manana", "para mañana", NONE, None, "en"),
+    ("es-not-cancelar-pedido", "Necesito cancelar mi pedido", NONE, None, "en"),
+    ("es-not-alta-calidad", "alta calidad", NONE, None, "en"),
+    # --- mixed English and Spanish -------------------------------------------------------
+    ("mixed-stop-por-favor", "stop por favor", OUT, "rule:please-stop", "en"),
+    ("mixed-alto-slash-stop", "alto / stop", OUT, "rule:es-keyword-clause", "es"),
+    ("mixed-stop-emoji-no-mas", "STOP 🛑 no mas", OUT, "rule:keyword-clause", "en"),
+    ("mixed-ya-stop-con-los-mensajes", "ok pero ya stop con los mensajes", OUT,
+     "rule:es-paren-los-mensajes", "es"),
+    ("mixed-take-me-off-la-lista", "Take me off la lista please", OUT, "rule:take-me-off", "en"),
+    # --- OptOutType keeps the text's language ------------------------------------------------
+    ("opt-out-type-keeps-spanish", "ALTO", OUT, "OptOutType:STOP", "es"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "intent", "keyword", "language"),
+    [pytest.param(*case[1:], id=case[0]) for case in MORE_CASES],
+)
+def test_classify_recognises_the_wider_ways_to_say_stop(body, intent, keyword, language):
+    opt_out_type = "STOP" if keyword == "OptOutType:STOP" else None
+    result = classify(body, opt_out_type)
+    assert (result.intent, result.keyword, result.language) == (intent, keyword, language)
+
+
+def test_more_cases_ids_are_unique_and_disjoint_from_the_contract_table():
+    ids = [case[0] for case in MORE_CASES]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & {case[0] for case in CASES}
+
+
+def test_classification_constructor_stays_backward_compatible():
+    assert Classification(OUT, "STOP", False) == Classification(OUT, "STOP", False, "en")
+
+
+def test_tolerated_keywords_are_opt_out_only():
+    assert tolerated_keyword("strat") is None  # START misspelled: opt-in must be express
+    assert tolerated_keyword("hepl") is None
+    assert classify("strat").intent is NONE
+
+
+def test_every_rule_name_fits_the_keyword_column():
+    names = {name for name, _lang, _core, _strong in keywords_rules._RULES}
+    assert all(len(name) <= 64 for name in names)
+    assert all(name.startswith("rule:") for name in names)
+
+
+def test_clauses_fold_accents_stretches_and_quotes():
+    assert clauses("¿Cómo me doy de BAJAAAA?") == ["como me doy de baja"]
+    assert clauses("he said 'stop' lol") == ["he said", "lol"]
+
+
 @pytest.mark.parametrize(
     ("body", "opt_out_type", "intent", "keyword", "all_brands"),
     [pytest.param(*case[1:], id=case[0]) for case in CASES],
@@ -261,3 +468,49 @@ def test_opt_out_type_always_wins_over_text(body, opt_out_type):
 def test_none_intent_has_no_keyword_and_others_always_do(body):
     result = classify(body)
     assert (result.intent is NONE) == (result.keyword is None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=MAX_RULE_CHARS))
+def test_classify_is_total_and_explains_itself_on_any_text(body):
+    result = classify(body)
+    assert isinstance(result.intent, Intent)
+    assert result.language in ("en", "es")
+    assert result.keyword is None or len(result.keyword) <= 64
+
+
+WORDS = ["stop", "texting", "me", "please", "no", "more", "don't", "never", "he", "told",
+         "him", "to", "remove", "from", "your", "list", "ya", "para", "dejen", "de",
+         "escribirme", "mensajes", "wrong", "number", "how", "do", "i", "unsubscribe", "opt",
+         "out", "of", "these", "texts", "the", "not", "want", "any", "quiero", "recibir",
+         "borren", "mi", "numero", "cancel", "my", "order", "sorry", "stpo", "stoooop", ",",
+         ".", "?", "if", "you", "could", "leave", "alone", "take", "off", "this", "is"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=40))
+def test_first_word_index_never_changes_a_decision(words):
+    """The first-word index is only a shortcut: a plain search of every strong rule agrees.
+
+    This also fails if re._parser (read at import to build the index) changes shape.
+    """
+    found = clauses(" ".join(words))
+    assert keywords_rules.revocation(found) == keywords_rules.revocation_by_search(found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_rules_never_read_past_max_rule_chars(head, tail):
+    padded = (head + " " * MAX_RULE_CHARS)[:MAX_RULE_CHARS]
+    decided = classify(padded).keyword
+    assume(decided is None or decided.startswith("rule:"))
+    assert classify(padded + "x. stop texting me " + tail).keyword == decided
+
+
+def test_strong_rules_stop_after_max_rule_attempts_words():
+    # Hostile "no no no ..." costs at most MAX_RULE_ATTEMPTS tries; a natural message of
+    # MAX_RULE_CHARS has far fewer words that can begin a rule.
+    assert keywords_rules.MAX_RULE_ATTEMPTS * 2 < MAX_RULE_CHARS
+    assert classify("no " * 100 + "stop texting me").keyword == "rule:stop-texting"
+    hostile = "no " * (keywords_rules.MAX_RULE_ATTEMPTS + 1) + "stop texting me"
+    assert classify(hostile).intent is NONE

@@ -1,0 +1,119 @@
+"""Spanish plain-language revocations for keywords_rules, in the same (name, language, core,
+strong) form: "ya no me manden promociones", "dejen de escribirme", "borren mi número",
+"¿cómo me doy de baja?", "número equivocado". Clauses reach these cores casefolded with accents
+folded ("número" -> "numero"), so each is written without accents.
+
+Weak cores (strong=False) must be a whole clause ("para ya", "alto por favor"), so "alto en
+calorías" and "para mañana" never fire; strong ones may sit anywhere in a clause and are
+cancelled by a bare "no", "nunca" or "ni" just before them ("no dejen de escribirme") or by
+someone else's words ("dile que deje de escribirme").
+"""
+
+from __future__ import annotations
+
+SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
+    ("rule:es-keyword-clause", "es",
+     r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|"
+     r"desuscribirme|baja|de baja|no mas|ya no mas|ya basta|basta ya|para ya|ya para|alto ya|"
+     r"parenle|parale|ya parenle|ya parale|alto ya no|ya alto|stop ya|ya stop|no mas mensajes|"
+     r"para de una vez)", False),
+    ("rule:es-repeated-keyword", "es",
+     r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
+    ("rule:es-paren-los-mensajes", "es",
+     r"(?:paren|para|pare|parenle|detengan|detenga|deten|suspendan|suspenda|suspender|"
+     r"cancelen|cancele|cancelar|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
+     r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
+     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|el|la|"
+     r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
+     r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
+     r"ofertas|notificaciones|alertas|recordatorios|envio|envios|spam)", True),
+    ("rule:es-que-parte", "es",
+     r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
+    ("rule:es-dejen-de", "es",
+     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) de "
+     r"(?:escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
+     r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
+     r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
+    ("rule:es-no-me-manden", "es",
+     r"(?:ya )?no (?:me |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
+     r"contactar|llamar|molestar|textear)(?:me|nos)?|"
+     r"enviaran|mandaran|escribieran|enviara|mandara|contactaran|llamaran|lleguen|llegue|"
+     r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
+     r"contactes|llamen|molesten|molestes|textees|texteen|quiero que me (?:manden|envien|"
+     r"escriban|contacten))"
+     r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
+     r"(?: (?:mensajes|mensaje|textos|texto|sms|promociones|promocion|publicidad|ofertas|"
+     r"anuncios|notificaciones|alertas|nada|recordatorios))?", True),
+    ("rule:es-no-me-manden", "es",
+     r"no (?:enviar|mandar|escribir|contactar|llamar)(?:me|nos)? (?:(?:mas|ningun|ninguna|"
+     r"otro|otros) )*(?:mensajes|mensaje|textos|sms|promociones|publicidad|ofertas|"
+     r"notificaciones|recordatorios|alertas|nada)", True),
+    ("rule:es-no-me-manden", "es",
+     r"(?:abstenerse|abstenganse|abstengase|se abstengan) de (?:enviar|mandar|contactar|"
+     r"escribir|llamar)", True),
+    ("rule:es-revoco", "es",
+     r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
+     r"(?:autorizacion|consentimiento|permiso)", True),
+    ("rule:es-no-quiero", "es",
+     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan) "
+     r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
+     r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
+     r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
+     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten))", True),
+    ("rule:es-no-quiero", "es",
+     r"(?:prefiero|preferiria) no (?:recibir|seguir|que me)", True),
+    ("rule:es-no-mas-mensajes", "es",
+     r"(?:ya )?no (?:mas|quiero mas) (?:mensajez|mensages|mesajes|msjs|mjs|mensajitos)", True),
+    ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa]|no gracias)",
+     False),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:borren|borra|borre|borrar|eliminen|elimina|elimine|eliminar|quiten|quita|quite|"
+     r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
+     r"sacame|saquenme|eliminenme|quitame|borrame|remover|sakenme|sacarme|borrarme|"
+     r"quitarme|eliminarme|removerme|pls remove|please remove) "
+     r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
+     r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
+     r"sistema|contactos))", True),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:borrenme|quitenme|saquenme|eliminenme|sacame|quitame|borrame|dame de baja|"
+     r"borrenla|borrenlo|saquenlo|saquenla|borrarlo|borrarla|eliminenlo|eliminenla|"
+     r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
+     r"me (?:pueden|puedes|podrian|podria|puede) (?:unsubscribe|unsuscribe|unsub|remove|"
+     r"remover|borrar|quitar|sacar|eliminar|dar de baja|desuscribir)|"
+     r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"
+     r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
+     r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
+     r"desuscribirme|"
+     r"cancelen (?:los|estos|sus) mensajes|cancelar (?:los|estos) mensajes)", True),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion", False),
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion (?:a|de) (?:los |sus |tus |"
+     r"estos )?(?:mensajes|textos|sms|alertas|notificaciones)", True),
+    ("rule:es-no-mas-mensajes", "es",
+     r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
+     r"spam|ofertas|notificaciones)", True),
+    ("rule:es-numero-equivocado", "es",
+     r"(?:numero equivocado|numero incorrecto|se equivocaron de numero|"
+     r"(?:este|ese) (?:numero|telefono|celular) no es de|se equivoco de numero|"
+     r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
+     r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
+     r"aqui no vive|no conozco a)", True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde) (?:(?:le )?hago para |puedo )?(?:cancelo|desactivo|detengo|paro|quito|"
+     r"elimino|me salgo|salirme|salir|me desuscribo|desuscribirme|cancelar|desactivar|"
+     r"quitar|detener) (?:estos|estas|los|las|esto|sus|mi suscripcion|de)", True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde) (?:(?:le )?hago para )?que ya no me (?:lleguen|llegue|manden|envien)",
+     True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"hay (?:alguna )?(?:forma|manera|modo) de (?:salirse|salirme|salir|darse de baja|"
+     r"darme de baja|cancelar|desuscribirse|desuscribirme|dejar de recibir)", True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde|hay (?:alguna )?forma de|puedo|se puede|que tengo que hacer para) "
+     r"(?:me |hago para )?(?:doy de baja|darme de baja|dar de baja|cancelar|desuscribirme|"
+     r"desuscribir|salir de|dejar de recibir|detener|parar)", True),
+    ("rule:es-dejame-en-paz", "es",
+     r"(?:dejenme en paz|dejame en paz|deje(?:n)?me tranquil[oa]|no molesten|"
+     r"no me molesten|no molestes|dejen de molestar|vayanse|largo)", True),
+)

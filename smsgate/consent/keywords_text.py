@@ -1,0 +1,123 @@
+"""Text normalisation shared by the keyword layers of `smsgate.consent.keywords`.
+
+Pure functions. `keyword_core` reduces a whole message to the casefolded words between its
+first and last letter/digit (or None when anything but punctuation, symbols, separators or
+controls surrounds them); `clauses` cuts at most MAX_RULE_CHARS of a message into normalised
+clauses for the plain-language rules. Both fold accents ("número" -> "numero", "MÁS" -> "mas")
+so Spanish written with or without them matches the same rule, and both bound their work.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Twilio caps a body at 1600 characters (10 segments of 160). Revocations are short, so
+# plain-language rules look at no more than that; bounding the work keeps a hostile
+# megabyte-long POST from tying up the webhook (NFKC alone can grow text 18-fold).
+MAX_RULE_CHARS = 160 * 10
+# The longest keyword is 11 characters and a stretched one ("STOPPPPPP") a little more; once
+# whitespace is collapsed, a longer core cannot be a keyword, so we never normalise it.
+MAX_KEYWORD_CORE = 64
+
+# Invisible characters that people (and phone keyboards) slip into text: zero-width
+# space/joiners, word joiner, BOM, soft hyphen, Mongolian vowel separator and the emoji
+# variation selectors (which are category Mn and would otherwise block stripping "❤️").
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+_WHITESPACE = re.compile(r"\s+")
+_ALNUM = re.compile(r"[^\W_]")
+# A dash or underscore between two letters joins the words of a two-word keyword.
+_JOINER = re.compile("(?<=[^\\W\\d_])[-_\u2010-\u2015\u2212\ufe63\uff0d]+(?=[^\\W\\d_])")
+# Smart quotes from phone keyboards: "don’t" must read as "don't".
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'",
+                              "`": "'", "\u00b4": "'"})
+# Where one clause ends and the next begins: sentence punctuation (Spanish ¡¿ included), line
+# breaks, brackets and a dash standing between spaces ("stop - who is this").
+_CLAUSE_BREAK = re.compile(
+    "[.!?¡¿;,:/|\u2026\u3002()\\[\\]{}\n\r\v\f\x1c-\x1e\x85\u2028\u2029"
+    "\u2600-\u27bf\U0001f000-\U0001faff]+"
+    "|\\s[-\u2010-\u2015\u2212]+\\s"
+)
+# Three or more of one letter are a stretch ("stoooop", "pleeease"): no English or Spanish
+# word has them, so they collapse to one before the rules read the clause.
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+# Quoted words are mentioned, not said ("Song lyric: 'stop, in the name of love'"); a
+# quotation opens after a space or the start and closes before a space, punctuation or the end.
+_QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
+                     "(?=[\\s.,!?;:]|$)")
+_WRONG_HASH = re.compile(r"\bwrong\s*#")
+# Cheap tests that let clauses() skip a whole-text substitution that cannot apply.
+_DASH = re.compile("[-_\u2010-\u2015\u2212\ufe63\uff0d]")
+_QUOTE = re.compile("[\"\u201c\u2018]|(?:^|\\s)'")
+# Whitespace other than line breaks (which end a clause) becomes one space, once per text.
+_SPACES = re.compile(r"[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def ignorable(ch: str) -> bool:
+    """Punctuation, symbols (emoji included), separators and other/control characters."""
+    return unicodedata.category(ch)[0] in "PSZC"
+
+
+def strip_ignorable(text: str) -> str:
+    """`text` without ignorable characters at either end; linear in what it removes."""
+    start, end = 0, len(text)
+    while start < end and ignorable(text[start]):
+        start += 1
+    while end > start and ignorable(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def fold_accents(text: str) -> str:
+    """`text` without combining marks: "número" -> "numero", "más" -> "mas", "ñ" -> "n"."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def keyword_core(body: str) -> str | None:
+    """The normalised whole-message core of `body`, or None when it cannot be a keyword.
+
+    Everything outside the first..last letter/digit must be ignorable. Checking the *set*
+    of those characters keeps this cheap even for a megabyte of padding.
+    """
+    body = _INVISIBLE.sub("", body)
+    first = _ALNUM.search(body)
+    last_reversed = _ALNUM.search(body[::-1]) if first is not None else None
+    if first is None or last_reversed is None:
+        return None
+    last = len(body) - last_reversed.start()
+    outside = set(body[: first.start()]) | set(body[last:])
+    if not all(ignorable(ch) for ch in outside):
+        return None
+    core = _WHITESPACE.sub(" ", body[first.start() : last])
+    if len(core) > MAX_KEYWORD_CORE:
+        return None
+    core = unicodedata.normalize("NFKC", core).casefold()
+    core = _WHITESPACE.sub(" ", _JOINER.sub(" ", core))
+    return fold_accents(strip_ignorable(core))
+
+
+def clauses(body: str) -> list[str]:
+    """The normalised clauses of (at most MAX_RULE_CHARS of) `body`.
+
+    Casefolded, accents folded, smart apostrophes made plain, stretched letters collapsed,
+    whitespace single, surrounding punctuation/emoji stripped; empty clauses dropped.
+    """
+    text = _INVISIBLE.sub("", body[:MAX_RULE_CHARS])
+    text = unicodedata.normalize("NFKC", text)[:MAX_RULE_CHARS].casefold()
+    text = fold_accents(text.translate(_APOSTROPHES))
+    if _DASH.search(text):
+        text = _JOINER.sub(" ", text)
+    if _QUOTE.search(text):
+        text = _QUOTED.sub(" . ", text)
+    if "#" in text:
+        text = _WRONG_HASH.sub("wrong number", text)
+    text = _SPACES.sub(" ", _STRETCH.sub(r"\1", text))
+    found = []
+    for part in _CLAUSE_BREAK.split(text):
+        clause = strip_ignorable(part.strip(" "))
+        if clause:
+            found.append(clause)
+    return found
