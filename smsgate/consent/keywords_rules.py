@@ -34,9 +34,11 @@ from typing import Any
 from smsgate.consent.keywords_es import SPANISH_RULES
 
 # re._parser / re._constants are private: they are read once, at import, to index strong rules
-# by the words their matches can begin with (see _first_words). If they change shape, the
-# index degrades to "try everywhere" or fails at import, and
-# tests/test_keywords.py::test_first_word_index_never_changes_a_decision fails.
+# by the words their matches can begin with (see _first_words), which makes `revocation` 4.5x
+# faster than `revocation_by_search` on the corpus's replies (8 against 38 us each, measured
+# 2026-12-06; docs/keywords.md). If they change shape, the index degrades to "try everywhere"
+# or fails at import, and tests/test_keywords.py::test_first_word_index_never_changes_a_decision
+# fails.
 
 # Politeness, emphasis and insults that may close a weak request.
 _TAIL_WORD = (
