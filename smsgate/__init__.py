@@ -104,11 +104,17 @@ def _export_engine_options(settings: Settings) -> dict[str, Any]:
 def _register_error_handlers(app: Flask) -> None:
     """Every error leaves as `{"error": {"code", "message"}}`; none as an HTML page."""
 
+    from smsgate.extensions import db
+
+    def rollback() -> None:
+        """End the request's transaction: an error writes nothing and releases any lock it
+        took (the chain head). The connection may be as dead as the server: never raise."""
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+
     @app.errorhandler(SmsgateError)
     def _smsgate_error(exc: SmsgateError) -> tuple[Response, int, dict[str, str]]:
-        from smsgate.extensions import db
-
-        db.session.rollback()  # a refusal writes nothing, and releases any lock it took
+        rollback()
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
         return jsonify(exc.to_dict()), exc.status, headers
 
@@ -125,10 +131,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
     def _database_unavailable(exc: Exception) -> tuple[Response, int]:
-        from smsgate.extensions import db
-
-        with contextlib.suppress(Exception):  # the connection may be as dead as the server
-            db.session.rollback()
+        rollback()
         logging.getLogger("smsgate").warning("database_unavailable",
                                              extra={"error": type(exc).__name__})
         body = DatabaseUnavailable()
@@ -141,10 +144,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _data_error(exc: DataError) -> tuple[Response, int]:
         if request.blueprint == "webhooks":
             return _database_unavailable(exc)
-        from smsgate.extensions import db
-
-        with contextlib.suppress(Exception):
-            db.session.rollback()
+        rollback()
         logging.getLogger("smsgate").warning("data_error", extra={"error": type(exc).__name__})
         body = InvalidInput("a value cannot be stored as given", code="invalid_value")
         return jsonify(body.to_dict()), body.status

@@ -158,6 +158,7 @@ def _sweep_campaigns(settings: Settings) -> dict[str, int]:
     return counts
 
 
+@_fresh_session
 def reconcile(since: datetime | None = None) -> dict[str, int]:
     """Record the texts Twilio received at each brand number that no webhook recorded, and
     queue their replies, through the webhook's own writer. Safe to run any time, and beside
@@ -168,43 +169,37 @@ def reconcile(since: datetime | None = None) -> dict[str, int]:
     """
     writer = InboundWriter(db.engine, lambda: queue("replies"))
     counts = {"numbers": 0, "listed": 0, "recorded": 0, "refused": 0, "failed": 0}
-    try:
-        for number, brand_id in lost_webhooks.brand_numbers(db.session()):
-            read = lost_webhooks.window(db.session(), number, brand_id, utcnow(), since)
-            db.session.commit()  # no transaction held while Twilio is asked
-            counts["numbers"] += 1
-            try:
-                listed = provider().list_inbound(number, read.sent_after, read.sent_before,
-                                                 limit=lost_webhooks.TEXTS_PER_NUMBER)
-            except ProviderError as exc:
-                log.warning("reconcile_list_failed", extra={
-                    "brand_id": brand_id, "status": exc.status, "code": exc.code})
-                counts["failed"] += 1
-                continue
-            fresh = [lost_webhooks.as_inbound(text)
-                     for text in lost_webhooks.unclaimed(db.session(), listed.texts)]
-            db.session.commit()
-            counts["listed"] += len(listed.texts)
-            for start in range(0, len(fresh), MAX_BATCH):
-                texts = fresh[start:start + MAX_BATCH]
-                outcomes = writer.write(texts)  # committed; a database error ends the run
-                writer.count_and_queue(texts, outcomes)
-                for text, outcome in zip(texts, outcomes, strict=True):
-                    if isinstance(outcome, BaseException):
-                        # Refused for what it holds, as its webhook would be on every retry.
-                        log.error("reconcile_text_refused", extra={
-                            "message_sid": text.message_sid,
-                            "error": type(outcome).__name__})
-                        counts["refused"] += 1
-                    elif not outcome.duplicate:
-                        counts["recorded"] += 1
-            lost_webhooks.advance(db.session(), read, listed)
-            db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        db.session.remove()
+    for number, brand_id in lost_webhooks.brand_numbers(db.session()):
+        read = lost_webhooks.window(db.session(), number, brand_id, utcnow(), since)
+        db.session.commit()  # no transaction held while Twilio is asked
+        counts["numbers"] += 1
+        try:
+            listed = provider().list_inbound(number, read.sent_after, read.sent_before,
+                                             limit=lost_webhooks.TEXTS_PER_NUMBER)
+        except ProviderError as exc:
+            log.warning("reconcile_list_failed", extra={
+                "brand_id": brand_id, "status": exc.status, "code": exc.code})
+            counts["failed"] += 1
+            continue
+        fresh = [lost_webhooks.as_inbound(text)
+                 for text in lost_webhooks.unclaimed(db.session(), listed.texts)]
+        db.session.commit()
+        counts["listed"] += len(listed.texts)
+        for start in range(0, len(fresh), MAX_BATCH):
+            texts = fresh[start:start + MAX_BATCH]
+            outcomes = writer.write(texts)  # committed; a database error ends the run
+            writer.count_and_queue(texts, outcomes)
+            for text, outcome in zip(texts, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    # Refused for what it holds, as its webhook would be on every retry.
+                    log.error("reconcile_text_refused", extra={
+                        "message_sid": text.message_sid,
+                        "error": type(outcome).__name__})
+                    counts["refused"] += 1
+                elif not outcome.duplicate:
+                    counts["recorded"] += 1
+        lost_webhooks.advance(db.session(), read, listed)
+        db.session.commit()
     if counts["recorded"] or counts["refused"] or counts["failed"]:
         log.info("reconcile", extra=counts)
     return counts

@@ -364,7 +364,6 @@ def _index_by_first_word() -> tuple[dict[str, list[str]], list[str]]:
 
 
 _BY_FIRST_WORD, _ANYWHERE = _index_by_first_word()
-_HEAD_WORDS = frozenset(_BY_FIRST_WORD)
 _TOKEN = re.compile(r"[\w']+")
 # Strong rules are tried at no more than this many words per message. A natural 1,600-character
 # message has at most about 220 words that can begin a strong rule; "no no no ..." has 600.

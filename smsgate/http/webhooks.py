@@ -48,19 +48,20 @@ def _twiml() -> Response:
 
 def _required(form: MultiDict[str, str], name: str) -> str:
     """A field the webhook cannot do without: 400 when absent or blank."""
-    value = _field(form, name, required=True)
-    assert value is not None  # _field raised for a blank required field
+    value = _field(form, name)
+    if value is None or not value.strip():
+        raise BadRequest(f"missing form field {name}", code="missing_field")
     return value
 
 
-def _field(form: MultiDict[str, str], name: str, required: bool = False) -> str | None:
+def _field(form: MultiDict[str, str], name: str) -> str | None:
+    """A field as sent (None when absent or empty); 400 when no column could hold it."""
     value = form.get(name, "")
     if len(value) > MAX_LENGTHS.get(name, MAX_FIELD * 4):
         raise BadRequest(f"field {name} is too long", code="field_too_long")
-    if text_problem(value) is not None:  # no database text column could hold it
-        raise BadRequest(f"field {name} {text_problem(value)}", code="invalid_field")
-    if required and not value.strip():
-        raise BadRequest(f"missing form field {name}", code="missing_field")
+    problem = text_problem(value)
+    if problem is not None:
+        raise BadRequest(f"field {name} {problem}", code="invalid_field")
     return value or None
 
 
