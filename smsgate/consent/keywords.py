@@ -58,6 +58,9 @@ class Intent(enum.StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    # Maybe a revocation: no confirmation is sent, the brand's texts to the number pause and
+    # a person decides (smsgate.consent.reviews).
+    POSSIBLE_OPT_OUT = "review"  # inbound_messages.intent is 8 characters wide
     NONE = "none"
 
 
@@ -69,13 +72,15 @@ class Classification:
     misspelling ("fuzzy:UNSUBSCRIBE"), a plain-language rule name ("rule:stop-texting"),
     "OptOutType:<VALUE>" when Twilio's parameter decided, or None for Intent.NONE; at most
     64 characters. `all_brands` is True only for STOPALL / STOP ALL. `language` ("en" or
-    "es") is the language of whatever decided, so a reply can be sent in it.
+    "es") is the language of whatever decided, so a reply can be sent in it. `score` is the
+    model's score when a statistical model took part in the decision, else None.
     """
 
     intent: Intent
     keyword: str | None
     all_brands: bool
     language: str = "en"
+    score: float | None = None
 
 
 _NOTHING = Classification(Intent.NONE, None, False)
