@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -19,8 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from smsgate.errors import Conflict, InvalidInput, NotFound
+from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, BrandNumber
+from smsgate.models.brand import DEFAULT_FREQUENCY
+
+# (kind, language) -> the brand's own text; an empty text removes it (the template returns).
+ReplyTexts = Mapping[tuple[str, str], str]
 
 
 def _sender_numbers(raw_numbers: Sequence[str]) -> list[str]:
@@ -42,7 +48,8 @@ def _check_fields(name: str | None, mps: int | None, mss: str | None) -> None:
 def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
                  messaging_service_sid: str | None = None, help_text: str | None = None,
                  messages_per_second: int | None = None,
-                 frequency_text: str | None = None) -> Brand:
+                 frequency_text: str | None = None, reply_texts: ReplyTexts | None = None
+                 ) -> Brand:
     """Add a brand with its sender numbers; it needs at least a number or a service SID."""
     _check_fields(name, messages_per_second, messaging_service_sid)
     if not numbers and not messaging_service_sid:
@@ -54,6 +61,7 @@ def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
                   messages_per_second=messages_per_second or 10)
     if frequency_text:
         brand.frequency_text = frequency_text
+    _set_reply_texts(brand, reply_texts or {})
     session.add(brand)
     _add_numbers(session, brand, _sender_numbers(numbers))
     session.flush()
@@ -63,7 +71,8 @@ def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
 def update_brand(session: Session, name: str, *, add_numbers: Sequence[str] = (),
                  messaging_service_sid: str | None = None, help_text: str | None = None,
                  messages_per_second: int | None = None,
-                 frequency_text: str | None = None) -> Brand:
+                 frequency_text: str | None = None, reply_texts: ReplyTexts | None = None
+                 ) -> Brand:
     """Change the given fields of brand `name`; numbers are added, never silently moved."""
     _check_fields(None, messages_per_second, messaging_service_sid)
     brand = get_brand(session, name)
@@ -75,9 +84,26 @@ def update_brand(session: Session, name: str, *, add_numbers: Sequence[str] = ()
         brand.messages_per_second = messages_per_second
     if frequency_text is not None:
         brand.frequency_text = frequency_text
+    _set_reply_texts(brand, reply_texts or {})
     _add_numbers(session, brand, _sender_numbers(add_numbers))
     session.flush()
     return brand
+
+
+def _set_reply_texts(brand: Brand, changes: ReplyTexts) -> None:
+    """Set (or, with an empty text, remove) the brand's own reply texts, each checked."""
+    if not changes:
+        return
+    texts = json.loads(brand.reply_texts or "{}")
+    for (kind, language), text in changes.items():
+        if not text.strip():
+            texts.pop(f"{kind}.{language}", None)
+            continue
+        problem = compose.check_reply_text(kind, language, text, brand.name)
+        if problem is not None:
+            raise InvalidInput(problem, code="invalid_reply_text")
+        texts[f"{kind}.{language}"] = text.strip()
+    brand.reply_texts = json.dumps(texts, sort_keys=True, ensure_ascii=False)
 
 
 def _add_numbers(session: Session, brand: Brand, numbers: list[str]) -> None:
@@ -101,9 +127,22 @@ class ReplyBrand(NamedTuple):
     """The fields of a brand that attributing and answering an inbound text needs."""
 
     id: int
+    revision: int
     name: str
     help_text: str | None
     frequency_text: str
+    reply_texts: str  # JSON {"kind.language": text}
+
+    def reply(self, kind: str, language: str, all_brands: bool = False) -> str:
+        """This brand's reply of `kind` in `language` (its own text, else the template)."""
+        return compose.reply_text(kind, language, brand_name=self.name,
+                                  frequency_text=self.frequency_text, help_text=self.help_text,
+                                  custom=_custom_texts(self.reply_texts), all_brands=all_brands,
+                                  default_frequency=DEFAULT_FREQUENCY)
+
+
+def _custom_texts(encoded: str) -> dict[str, str]:
+    return json.loads(encoded) if encoded and encoded != "{}" else {}
 
 
 def reply_brand_select(to_number: ColumnElement[Any], messaging_service_sid: ColumnElement[Any]
@@ -141,4 +180,11 @@ def brand_for_inbound(db: Session | Connection, to_number: str | None,
         return None
     row = db.execute(
         _REPLY_BRAND, {"to_number": to_number, "service_sid": messaging_service_sid}).first()
-    return ReplyBrand(*row[:4]) if row else None
+    return ReplyBrand(*row[:len(ReplyBrand._fields)]) if row else None
+
+
+def brand_for_reply(db: Session | Connection, brand_id: int) -> ReplyBrand:
+    """The reply fields of brand `brand_id` (which exists: replies follow its own records)."""
+    row = db.execute(select(*(_BRANDS.c[name] for name in ReplyBrand._fields))
+                     .where(_BRANDS.c.id == brand_id)).one()
+    return ReplyBrand(*row)

@@ -246,9 +246,10 @@ def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_
     sqlite = sessions.kw["bind"].dialect.name == "sqlite"
     with (_sqlite_writes if sqlite else threading.Lock()), sessions.begin() as session:
         connection = session.connection()  # Core: its result has a rowcount
-        refused = {"opted_out": connection.execute(update(_recipients).where(
-            pending, state.where(ConsentState.action == "opt_out")).values(
-            status="refused", refusal_reason="opted_out", updated_at=now)).rowcount}
+        refused = {reason: connection.execute(update(_recipients).where(
+            pending, state.where(ConsentState.action == action)).values(
+            status="refused", refusal_reason=reason, updated_at=now)).rowcount
+            for action, reason in (("opt_out", "opted_out"), ("review", "pending_review"))}
         refused["no_consent"] = connection.execute(update(_recipients).where(
             pending, ~state).values(status="refused", refusal_reason="no_consent",
                                     updated_at=now)).rowcount

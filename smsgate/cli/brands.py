@@ -25,6 +25,10 @@ _options = [
     click.option("--help-text", help="What a HELP reply says (contact details)."),
     click.option("--mps", type=int, help="Send rate cap in messages per second (default 10)."),
     click.option("--frequency", help='Opt-in reply frequency, e.g. "Up to 4 msgs/month."'),
+    click.option("--reply", "replies", nargs=3, multiple=True,
+                 metavar="KIND LANGUAGE TEXT",
+                 help="The brand's own reply: KIND opt_in|opt_out|help, LANGUAGE en|es; an "
+                      "empty TEXT restores the standard one (repeatable)."),
 ]
 
 
@@ -33,6 +37,10 @@ def _with_options(command: F) -> F:
     for option in reversed(_options):
         command = option(command)
     return command
+
+
+def _reply_texts(replies: tuple[tuple[str, str, str], ...]) -> dict[tuple[str, str], str]:
+    return {(kind, language): text for kind, language, text in replies}
 
 
 def _describe(b: Brand) -> str:
@@ -47,11 +55,13 @@ def _describe(b: Brand) -> str:
 @with_appcontext
 @cli_errors
 def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
-           help_text: str | None, mps: int | None, frequency: str | None) -> None:
+           help_text: str | None, mps: int | None, frequency: str | None,
+           replies: tuple[tuple[str, str, str], ...]) -> None:
     """Create a brand."""
     session = db.session()
     created = create_brand(session, name, numbers, messaging_service_sid=messaging_service_sid,
-                           help_text=help_text, messages_per_second=mps, frequency_text=frequency)
+                           help_text=help_text, messages_per_second=mps, frequency_text=frequency,
+                           reply_texts=_reply_texts(replies))
     ledger.extend_stopalls_to_brand(session, created.id)  # earlier STOPALLs cover it too
     session.commit()
     click.echo(_describe(created))
@@ -63,12 +73,14 @@ def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | Non
 @with_appcontext
 @cli_errors
 def update(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
-           help_text: str | None, mps: int | None, frequency: str | None) -> None:
+           help_text: str | None, mps: int | None, frequency: str | None,
+           replies: tuple[tuple[str, str, str], ...]) -> None:
     """Change a brand; --number adds sender numbers."""
     session = db.session()
     changed = update_brand(session, name, add_numbers=numbers,
                            messaging_service_sid=messaging_service_sid, help_text=help_text,
-                           messages_per_second=mps, frequency_text=frequency)
+                           messages_per_second=mps, frequency_text=frequency,
+                           reply_texts=_reply_texts(replies))
     session.commit()
     click.echo(_describe(changed))
 

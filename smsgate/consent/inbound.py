@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from smsgate.accounts.brands import ReplyBrand, brand_for_inbound
 from smsgate.consent import inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
-from smsgate.messaging import compose
+from smsgate.consent.reviews import REVIEW
 from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
 from smsgate.models import InboundMessage, OutboxMessage, utcnow
 
@@ -164,19 +164,21 @@ def _plan(connection: Connection, text: InboundText, brands: BrandCache,
         # Kept in inbound_messages either way: a text to a number we cannot attribute is
         # never silently dropped, but it cannot change a brand's consent.
         return _Plan(classification, claim, None, None, key, brand)
-    reply = {"brand_id": brand.id, "kind": classification.intent.value,
-             "to_number": sender, "from_number": to_number,
-             "messaging_service_sid": text.messaging_service_sid if not to_number else None,
-             "body": _reply_body(brand, classification), "status": "pending", "attempts": 0,
-             "created_at": now}
+    review = classification.intent is Intent.POSSIBLE_OPT_OUT
+    reply = None if review else {
+        "brand_id": brand.id, "kind": classification.intent.value, "to_number": sender,
+        "from_number": to_number,
+        "messaging_service_sid": text.messaging_service_sid if not to_number else None,
+        "body": _reply_body(brand, classification), "status": "pending", "attempts": 0,
+        "created_at": now}
     record = None
-    if classification.intent in (Intent.OPT_IN, Intent.OPT_OUT):
+    if classification.intent in (Intent.OPT_IN, Intent.OPT_OUT) or review:
         record = ledger.ConsentRecord(
-            number=sender, brand_id=brand.id, action=classification.intent.value, source="sms",
+            number=sender, brand_id=brand.id, action=REVIEW if review else
+            classification.intent.value, source="sms",
             scope="all" if classification.all_brands else "brand",
             keyword=classification.keyword, raw_text=text.body, message_sid=text.message_sid,
-            evidence={"to": text.to_number, "opt_out_type": text.opt_out_type}
-            if text.opt_out_type else {"to": text.to_number})
+            evidence=_evidence(text, classification, to_number, review))
     return _Plan(classification, claim, reply, record, key, brand)
 
 
@@ -238,9 +240,23 @@ def _e164_cached(raw: str) -> str | None:
         return None  # short codes, alphanumeric senders: not a consumer we keep consent for
 
 
+def _evidence(text: InboundText, classification: Classification, to_number: str | None,
+              review: bool) -> dict[str, Any]:
+    """What an inbound consent decision keeps besides the text: the number texted, Twilio's
+    OptOutType, the model's score; a review also how and in which language to answer it."""
+    evidence: dict[str, Any] = {"to": text.to_number}
+    if text.opt_out_type:
+        evidence["opt_out_type"] = text.opt_out_type
+    if classification.score is not None:
+        evidence["score"] = classification.score
+    if review:
+        evidence["language"] = classification.language
+        if not to_number and text.messaging_service_sid:
+            evidence["service"] = text.messaging_service_sid
+    return evidence
+
+
 def _reply_body(brand: ReplyBrand, classification: Classification) -> str:
-    if classification.intent is Intent.OPT_OUT:
-        return compose.opt_out_reply(brand.name, classification.all_brands)
-    if classification.intent is Intent.OPT_IN:
-        return compose.opt_in_reply(brand.name, brand.frequency_text)
-    return compose.help_reply(brand.name, brand.help_text)
+    """The reply owed, in the language of the keyword or rule that decided."""
+    return brand.reply(classification.intent.value, classification.language,
+                       classification.all_brands)

@@ -13,7 +13,7 @@ input, so `ledger.verify` recomputes exactly what the database wrote.
 The batch is planned with brand lookups its writer may have cached from earlier batches
 (the brand a number belongs to, its name and texts, which the replies quote). The statement
 checks each lookup against the tables as it sees them; if one no longer holds (a number
-moved, added or removed, a brand renamed, its help or frequency text changed) it writes
+moved, added or removed, or the brand changed at all: its revision moved on) it writes
 nothing and says so, and the batch is planned again with fresh lookups. A text is thus
 attributed as of the very statement that records it.
 
@@ -55,9 +55,8 @@ _FIELDS = (
     ("action", "text"), ("scope", "text"), ("number", "text"), ("evidence", "text"),
     ("hash_a", "text"), ("hash_b", "text"), ("hash_c", "text"),
     # The brand lookup the batch was planned with (`brands.brand_for_inbound`): its
-    # key, and what it found besides brand_id (NULLs when no brand).
-    ("lk_to", "text"), ("lk_svc", "text"), ("b_name", "text"), ("b_help", "text"),
-    ("b_freq", "text"),
+    # key, and the revision of the brand it found (NULL when none).
+    ("lk_to", "text"), ("lk_svc", "text"), ("b_rev", "integer"),
 )
 _RECORD = ", ".join(f"{name} {kind}" for name, kind in _FIELDS)
 
@@ -86,10 +85,9 @@ _STATEMENT = f"""WITH RECURSIVE raw AS MATERIALIZED (
 ), stale AS MATERIALIZED (
     -- A brand lookup that no longer finds what the batch was planned with (the planner
     -- caches them): then nothing is written, and one row says so.
-    SELECT 1 FROM (SELECT DISTINCT lk_to, lk_svc, brand_id, b_name, b_help, b_freq FROM raw) k
+    SELECT 1 FROM (SELECT DISTINCT lk_to, lk_svc, brand_id, b_rev FROM raw) k
     LEFT JOIN LATERAL ({_REPLY_BRAND}) c ON true
-    WHERE (c.id, c.name, c.help_text, c.frequency_text)
-          IS DISTINCT FROM (k.brand_id, k.b_name, k.b_help, k.b_freq)
+    WHERE (c.id, c.revision) IS DISTINCT FROM (k.brand_id, k.b_rev)
     LIMIT 1
 ), input AS MATERIALIZED (
     SELECT * FROM raw WHERE NOT EXISTS (SELECT FROM stale)
@@ -211,7 +209,7 @@ def record(connection: Connection, rows: Sequence[Row],
         brand = row.brand
         item.update(lk_to=row.brand_key[0], lk_svc=row.brand_key[1])
         if brand is not None:
-            item.update(b_name=brand.name, b_help=brand.help_text, b_freq=brand.frequency_text)
+            item["b_rev"] = brand.revision
         if change is not None:
             fields = ledger.entry_fields(change, now)
             a, b, c = ledger.hash_input_parts(fields)

@@ -7,4 +7,6 @@ def refusal_reason(action: str | None) -> str | None:
     """Why a number with this latest action may not get marketing, or None if it may."""
     if action == "opt_in":
         return None
+    if action == "review":  # a possible revocation awaits a person (consent.reviews)
+        return "pending_review"
     return "opted_out" if action == "opt_out" else "no_consent"

@@ -8,6 +8,7 @@ with the brand's help text and STOP instructions.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 STOP_LINE = "Reply STOP to opt out."
@@ -65,3 +66,83 @@ def help_reply(brand_name: str, help_text: str | None) -> str:
     """The HELP answer: the brand's help text and how to stop."""
     text = (help_text or "Msg & data rates may apply.").strip()
     return f"{brand_name}: {text} {STOP_LINE}"
+
+
+# Replies in the language of the text that asked for them. Spanish follows the carriers'
+# Spanish keywords (ALTO, AYUDA, COMENZAR; CTIA Messaging Principles and Best Practices, and
+# Twilio's "Supported Spanish opt-out keywords"). A brand may set its own text per kind and
+# language (checked by `check_reply_text`); otherwise these templates compose it.
+LANGUAGES = ("en", "es")
+REPLY_KINDS = ("opt_in", "opt_out", "help")
+_ES_DEFAULT_FREQUENCY = "La frecuencia de mensajes varía."
+_ES_RATES = "Pueden aplicarse tarifas de mensajes y datos."
+
+
+def reply_text(kind: str, language: str, *, brand_name: str, frequency_text: str,
+               help_text: str | None, custom: Mapping[str, str] | None = None,
+               all_brands: bool = False, default_frequency: str = "") -> str:
+    """The reply of `kind` ("opt_in" | "opt_out" | "help") in `language` ("en" | "es").
+
+    `custom` maps "kind.language" to the brand's own text, used as is when present. Other
+    languages than Spanish get English. `default_frequency` is the English default frequency
+    text: a brand that kept it gets the Spanish default in a Spanish opt-in reply.
+    """
+    own = (custom or {}).get(f"{kind}.{language}")
+    if own:
+        return own
+    if language != "es":
+        if kind == "opt_out":
+            return opt_out_reply(brand_name, all_brands)
+        if kind == "opt_in":
+            return opt_in_reply(brand_name, frequency_text)
+        return help_reply(brand_name, help_text)
+    if kind == "opt_out":
+        scope = "ningún mensaje más de este número" if all_brands else "más mensajes"
+        return (f"{brand_name}: Te has dado de baja y no recibirás {scope}. "
+                "Responde COMENZAR para volver a suscribirte.")
+    if kind == "opt_in":
+        frequency = frequency_text.strip()
+        if not frequency or frequency == default_frequency:
+            frequency = _ES_DEFAULT_FREQUENCY
+        return (f"{brand_name}: Te has suscrito a los mensajes. {frequency} {_ES_RATES} "
+                "Responde AYUDA para ayuda, ALTO para cancelar.")
+    text = (help_text or _ES_RATES).strip()
+    return f"{brand_name}: {text} Responde ALTO para cancelar."
+
+
+MAX_REPLY_CHARS = 480  # three GSM-7 segments: a reply is a confirmation, not a campaign
+# What a brand's own reply text must say, per kind, in either language (CTIA Messaging
+# Principles and Best Practices: an opt-in confirmation names the program, the frequency,
+# "Msg & data rates may apply", HELP and STOP; a help reply says how to opt out).
+_REQUIRED = {
+    "opt_in": (
+        ("the message frequency (e.g. \"Up to 4 msgs/month\", \"recurring\")",
+         re.compile(r"\d|frequen|recurr|varies|var[ií]a|daily|weekly|monthly|diari|semanal|"
+                    r"mensual", re.IGNORECASE)),
+        ('"Msg & data rates may apply" (or "tarifas")',
+         re.compile(r"\brates?\b|\btarifas?\b", re.IGNORECASE)),
+        ("how to get help (HELP / AYUDA)", re.compile(r"\b(help|ayuda)\b", re.IGNORECASE)),
+        ("how to opt out (STOP / ALTO)", re.compile(r"\b(stop|alto)\b", re.IGNORECASE)),
+    ),
+    "help": (
+        ("how to opt out (STOP / ALTO)", re.compile(r"\b(stop|alto)\b", re.IGNORECASE)),
+    ),
+    "opt_out": (),
+}
+
+
+def check_reply_text(kind: str, language: str, text: str, brand_name: str) -> str | None:
+    """Why `text` cannot be the brand's `kind` reply in `language`, or None if it can."""
+    if kind not in REPLY_KINDS:
+        return f"reply kind must be one of {', '.join(REPLY_KINDS)}"
+    if language not in LANGUAGES:
+        return f"reply language must be one of {', '.join(LANGUAGES)}"
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_REPLY_CHARS:
+        return f"a reply text has 1 to {MAX_REPLY_CHARS} characters"
+    if brand_name.casefold() not in stripped.casefold():
+        return f"a reply text must name the brand ({brand_name})"
+    for what, pattern in _REQUIRED[kind]:
+        if not pattern.search(stripped):
+            return f"a {kind} reply must say {what}"
+    return None

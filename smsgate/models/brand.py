@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smsgate.models.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,12 @@ class Brand(Base):
     help_text: Mapped[str | None] = mapped_column(Text)
     frequency_text: Mapped[str] = mapped_column(String(160), default=DEFAULT_FREQUENCY)
     messages_per_second: Mapped[int] = mapped_column(Integer, default=10)
+    # The brand's own reply texts, JSON {"kind.language": text} (messaging.compose).
+    reply_texts: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # Bumped by every UPDATE of the row: the inbound fast path checks the brand it cached
+    # by (id, revision) instead of comparing every field a reply quotes.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                          onupdate=literal_column("revision") + 1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     numbers: Mapped[list[BrandNumber]] = relationship(
