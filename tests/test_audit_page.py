@@ -332,3 +332,18 @@ def test_auditor_signs_in_looks_up_downloads_and_verifies_in_chromium(
                         or line.startswith("dialog")], console
         finally:
             browser.close()
+
+
+def test_page_lists_open_reviews_escaped_and_scoped(ledger_with_hostile_text, clock, client):
+    acme, bolt = ledger_with_hostile_text
+    append_at(clock, "2026-01-09T10:00:00+00:00", record(
+        N1, bolt.id, "review", "sms", keyword="model:test", raw_text=XSS,
+        evidence={"score": 0.5}))
+    sign_in(client, issue("auditor"))
+    queue = page_text(client.get("/audit")).split('id="review-queue"')[1].split("</table>")[0]
+    assert "#5" in queue and "model:test" in queue and "0.50" in queue
+    assert "<img src=x" not in queue and "&lt;img src=x" in queue
+    client.post("/audit/session/end")
+    sign_in(client, issue("auditor", "Acme"))
+    queue = page_text(client.get("/audit")).split('id="review-queue"')[1].split("</table>")[0]
+    assert "Nothing awaits review." in queue

@@ -190,3 +190,16 @@ def test_an_opt_in_entry_is_not_a_review(client, brand):
     answer = post_json(client, f"/api/v1/reviews/{opt_in}", {"decision": "opt_out"},
                        key_header("auditor"))
     assert answer.status_code == 404
+
+
+def test_an_old_consent_cannot_resume_sending_paused_for_review(client, brand):
+    from factories import OPT_IN_EVIDENCE
+
+    consent(brand.id, [NUMBER])
+    flag(brand.id)
+    answer = post_json(client, "/api/v1/consents",
+                       {"brand": "Acme", "number": NUMBER, "action": "opt_in",
+                        "evidence": OPT_IN_EVIDENCE}, key_header())
+    assert answer.status_code == 422
+    assert "consent_predates_opt_out" in answer.get_json()["error"]["errors"][0]["reason"]
+    assert state(NUMBER, brand.id) == "review"

@@ -168,8 +168,10 @@ def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.Co
         for number, (entry_id, stopped) in ledger.latest_stopalls(session, chunk).items():
             if number not in latest or latest[number][0] < entry_id:
                 latest[number] = (entry_id, "opt_out", stopped)
+        # A possible revocation awaiting review pauses like an opt-out: an old consent
+        # must not resume what a person has not yet decided.
         opted_out_at.update({number: stopped for number, (_, action, stopped) in latest.items()
-                             if action == "opt_out"})
+                             if action in ("opt_out", "review")})
     problems = []
     for index, (record, when) in enumerate(zip(records, times, strict=True)):
         stop = opted_out_at.get(record.number)

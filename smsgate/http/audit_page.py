@@ -51,6 +51,7 @@ from flask.typing import ResponseReturnValue
 from smsgate.accounts.apikeys import find_key
 from smsgate.audit.lookup import number_report, visible_brands
 from smsgate.consent.ledger import format_time, verify
+from smsgate.consent.reviews import open_reviews
 from smsgate.errors import Forbidden, SmsgateError
 from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
@@ -157,6 +158,9 @@ def _same_site_only() -> None:
         raise Forbidden("cross-site request refused", code="cross_site")
 
 
+REVIEWS_SHOWN = 100  # the oldest first; the API lists up to its own limit
+
+
 @bp.get("")
 def page() -> ResponseReturnValue:
     """The page: a sign-in form, or the auditor's tools (and a number's report if asked)."""
@@ -164,6 +168,7 @@ def page() -> ResponseReturnValue:
     if key is None:
         return _render(None)
     context = _lookup(key)
+    context["reviews"] = open_reviews(db.session(), key.brand_id, limit=REVIEWS_SHOWN)
     return _render(key, 422 if "lookup_error" in context else 200, **context)
 
 

@@ -15,6 +15,9 @@ bp = Blueprint("openapi", __name__)
 E164 = {"type": "string", "pattern": r"^\+[1-9]\d{1,14}$", "example": "+14155550123"}
 TIME = {"type": "string", "format": "date-time"}
 OBJECT = {"type": "object", "additionalProperties": True}
+# What a consent state or ledger entry can say: review = a possible revocation awaiting a
+# person; none = a review settled as no opt-out where nothing had been decided before.
+LEDGER_ACTIONS = ["opt_in", "opt_out", "review", "none"]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -62,8 +65,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "integer"}, "recorded_at": TIME, "brand": {"type": "string"},
             "scope": {"type": "string", "enum": ["brand", "all"]},
-            "action": {"type": "string", "enum": ["opt_in", "opt_out"]},
-            "source": {"type": "string", "enum": ["sms", "api", "provider", "import"]},
+            "action": {"type": "string", "enum": LEDGER_ACTIONS},
+            "source": {"type": "string",
+                       "enum": ["sms", "api", "provider", "import", "review"]},
             "keyword": {"type": ["string", "null"]}, "raw_text": {"type": ["string", "null"]},
             "message_sid": {"type": ["string", "null"]}, "evidence": OBJECT,
             "api_key_id": {"type": ["integer", "null"]}},
@@ -92,7 +96,8 @@ _CAMPAIGN_OUT = {
             "type": "object", "required": ["number", "reason"],
             "properties": {"number": {"type": "string"}, "reason": {
                 "type": "string",
-                "enum": ["invalid_number", "opted_out", "no_consent", "duplicate"]}}}},
+                "enum": ["invalid_number", "opted_out", "no_consent", "pending_review",
+                         "duplicate"]}}}},
         "body": {"type": "string", "description": "As sent: brand first, STOP line added"},
         "segments": {"type": "integer", "minimum": 1},
         "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]}},
@@ -119,9 +124,31 @@ _REPORT = {
         "number": E164, "truncated": {"type": "boolean"},
         "brands": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["action", "entry_id", "updated_at"],
-            "properties": {"action": {"type": "string", "enum": ["opt_in", "opt_out"]},
+            "properties": {"action": {"type": "string", "enum": LEDGER_ACTIONS},
                            "entry_id": {"type": "integer"}, "updated_at": TIME}}},
         "entries": {"type": "array", "items": _ref("Entry")}},
+}
+_REVIEW = {
+    "type": "object",
+    "required": ["id", "number", "brand", "received_at", "text", "reason", "score", "language"],
+    "properties": {
+        "id": {"type": "integer", "description": "The review's ledger entry"},
+        "number": E164, "brand": {"type": "string"}, "received_at": TIME,
+        "text": {"type": ["string", "null"]}, "message_sid": {"type": ["string", "null"]},
+        "reason": {"type": ["string", "null"],
+                   "description": "The rule or model that flagged the text"},
+        "score": {"type": ["number", "null"]}, "language": {"type": "string",
+                                                            "enum": ["en", "es"]}},
+}
+_DECISION = {
+    "type": "object", "required": ["id", "decision", "entry_id", "action", "confirmation"],
+    "properties": {"id": {"type": "integer"},
+                   "decision": {"type": "string", "enum": ["opt_out", "not_opt_out"]},
+                   "entry_id": {"type": "integer"},
+                   "action": {"type": "string", "enum": ["opt_in", "opt_out", "none"],
+                              "description": "What the decision wrote: an opt-out, or the "
+                                             "state before the review restored"},
+                   "confirmation": {"type": "boolean"}},
 }
 _VERIFY = {
     "type": "object", "required": ["ok", "entries", "first_bad"],
@@ -182,6 +209,26 @@ SPEC: dict[str, Any] = {
                                           "enum": ["queued", "sending", "done"]},
                                "counts": _ref("Counts")}}, "Progress"),
                 **_errors(400, 401, 403, 404, 503)}}},
+        "/api/v1/reviews": {"get": {
+            "summary": "Possible opt-outs awaiting a person's decision (sending is paused)",
+            "security": _BEARER,
+            "responses": {"200": _json({"type": "object", "required": ["reviews"],
+                                        "properties": {"reviews": {"type": "array",
+                                                                   "items": _REVIEW}}},
+                                       "The open reviews, oldest first"),
+                          **_errors(400, 401, 403, 503)}}},
+        "/api/v1/reviews/{review_id}": {"post": {
+            "summary": "Settle a review: the decision and its reviewer go into the ledger",
+            "security": _BEARER,
+            "parameters": [{"name": "review_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 0}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["decision"],
+                "properties": {"decision": {"type": "string",
+                                            "enum": ["opt_out", "not_opt_out"]}}}}}},
+            "responses": {"200": _json(_DECISION, "Settled"),
+                          "409": _json(_ref("Error"), "No longer open"),
+                          **_errors(400, 401, 403, 404, 415, 422, 503)}}},
         "/api/v1/ledger.csv": {"get": {
             "summary": "The consent ledger as streamed, spreadsheet-safe CSV",
             "security": _BEARER, "parameters": _LEDGER_FILTERS,

@@ -15,7 +15,8 @@ from smsgate.models.base import Base, UTCDateTime
 
 GENESIS_HASH = "0" * 64
 
-ACTIONS = ("opt_in", "opt_out")
+ACTIONS = ("opt_in", "opt_out")  # what the API records; the ledger also holds "review", "none"
+# (smsgate.consent.reviews)
 
 
 class LedgerEntry(Base):
@@ -32,7 +33,7 @@ class LedgerEntry(Base):
     # "all": a STOPALL, which opts the number out of every brand (brand_id is where it came in).
     scope: Mapped[str] = mapped_column(String(8), default="brand")
     action: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(10))  # sms | api | provider | import
+    source: Mapped[str] = mapped_column(String(10))  # sms | api | provider | import | review
     keyword: Mapped[str | None] = mapped_column(String(64))
     raw_text: Mapped[str | None] = mapped_column(Text)
     message_sid: Mapped[str | None] = mapped_column(String(64), index=True)
