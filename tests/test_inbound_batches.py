@@ -364,6 +364,18 @@ def test_a_brand_whose_help_text_changed_answers_with_the_new_text(pg_writer):
     assert "Call 800-555-0100 for help." in reply_to("SM02").body
 
 
+def test_a_brands_new_spanish_reply_is_used_by_the_next_batch(pg_writer):
+    from smsgate.accounts.brands import update_brand
+
+    pg_writer.write([text("ALTO", "SM01")])
+    assert reply_to("SM01").body.startswith("Acme: Te has dado de baja")
+    own = "Acme: Listo, no más mensajes de Acme. Responde COMENZAR para volver."
+    update_brand(db.session, "Acme", reply_texts={("opt_out", "es"): own})
+    db.session.commit()
+    pg_writer.write([text("ALTO", "SM02", sender="+14155550124")])
+    assert reply_to("SM02").body == own
+
+
 def test_a_number_moved_to_another_brand_is_attributed_to_its_new_owner(pg_writer, brand):
     from smsgate.accounts.brands import create_brand
     from smsgate.models import BrandNumber

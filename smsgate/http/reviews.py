@@ -3,7 +3,7 @@
 | route | role | answer |
 |---|---|---|
 | `GET /api/v1/reviews` | auditor (admin) | `{"reviews": [...]}`, the open ones, oldest first |
-| `POST /api/v1/reviews/<id>` | auditor (admin) | `{"decision": "opt_out" \\| "not_opt_out"}` -> 200 |
+| `POST /api/v1/reviews/<id>` | auditor (admin) | `{"decision": "opt_out" \\| "not_opt_out"}` |
 
 A key scoped to a brand sees and settles only that brand's reviews. An opt-out decision owes
 the usual confirmation, queued after the commit like an inbound STOP's.
