@@ -2,7 +2,7 @@
 
 Usage (from the repository root):
     PYTHONPATH=$PWD python bench/keywords.py [FILE.jsonl ...] [--split train|heldout2|all]
-        [--show-heldout] [--cv]
+        [--show-heldout] [--cv] [--timing]
 Files default to tests/fixtures/replies/*.jsonl.
 
 Each line is {"text", "label": opt_out|opt_in|help|none, "lang", "category", "split"}.
@@ -12,7 +12,8 @@ opt-outs and the look-alikes sent to review; then a confusion summary and the mi
 cases and false opt-outs. Per-item lines are printed for the train split only, unless
 --show-heldout is given: tuning must never read held-out texts. --cv instead scores the
 train split by 5-fold cross-validation (the model retrained without each fold), which is how
-the model's thresholds were chosen.
+the model's thresholds were chosen. --timing prints microseconds per classify() on short,
+natural and hostile texts (best of 5 x 200 runs).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import collections
 import glob
 import json
 import sys
+import timeit
 from pathlib import Path
 
 from smsgate.consent import keywords_model, keywords_train
-from smsgate.consent.keywords import Classification, classify
+from smsgate.consent.keywords import MAX_RULE_CHARS, Classification, classify
 
 _DEFAULT = sorted(glob.glob(str(Path(__file__).resolve().parent.parent
                                 / "tests/fixtures/replies/*.jsonl")))
@@ -57,6 +59,37 @@ def _cross_validated(rows: list[dict[str, str]]) -> list[Classification]:
     return [decided[i] for i in range(len(rows))]
 
 
+TIMED = {
+    "STOP": "STOP",
+    "short request": "Hi, I moved, so please stop the texts. Thanks",
+    "short look-alike (model scores it)": "Can I swing by the store tomorrow around noon?",
+    "prose with punctuation": "Hi, I moved and this is no longer relevant to me, and I have "
+                              "been meaning to write for a while about the service. " * 12,
+    "request at the end of prose": ("I have been meaning to write for a while about how "
+                                    "the service has been going lately " * 27)[:1575]
+                                   + ". please stop texting me",
+    "Spanish prose, no punctuation": "ya no quiero que me sigan mandando mensajes de "
+                                     "promociones porque me molestan mucho y " * 20,
+    "`don't stop texting me` repeated (guards)": "don't stop texting me " * 80,
+    "`no ` repeated (rule heads)": "no " * 600,
+    "`stop by tomorrow and ` repeated": "stop by tomorrow and " * 80,
+    "unknown long words (letter n-grams)": " ".join(f"qz{i:04d}xkvwpyj" for i in range(120)),
+    "accented words": "número más allá él ñandú " * 70,
+    "emoji": "🙂 " * 800,
+    "`a` x 1,600": "a" * MAX_RULE_CHARS,
+}
+
+
+def _timing() -> None:
+    """Print the best of 5 x 200 classify() runs per text of TIMED, in microseconds."""
+    print(f"{'input':45} {'chars':>6} {'us':>7}  decision")
+    for name, text in TIMED.items():
+        body = text[:MAX_RULE_CHARS]
+        best = min(timeit.repeat(lambda b=body: classify(b), number=200, repeat=5)) / 200
+        result = classify(body)
+        print(f"{name:45} {len(body):6} {best * 1e6:7.0f}  {result.intent.value} {result.keyword}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation; the exit status is 0."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -64,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="train", choices=["train", "heldout2", "all"])
     parser.add_argument("--show-heldout", action="store_true")
     parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--timing", action="store_true")
     args = parser.parse_args(argv)
+    if args.timing:
+        _timing()
+        return 0
     if not args.files:
         parser.error("no corpus files given and none in tests/fixtures/replies/")
     split = "train" if args.cv else args.split
