@@ -8,7 +8,7 @@ Decisions worth knowing (the tests pin each of them):
 
 * Layers, first decision wins: Twilio's OptOutType; an exact keyword; a tolerated
   misspelling of an opt-out keyword as the whole message; plain-language rules, one clause
-  at a time; otherwise Intent.NONE.
+  at a time; the statistical model; otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
   folded ("NO MÁS" is NO MAS), zero-width and emoji variation selectors removed, internal
   whitespace collapsed, and surrounding characters of Unicode categories P* (punctuation),
@@ -27,6 +27,13 @@ Decisions worth knowing (the tests pin each of them):
   allow one edit; 4-6 letter ones (ALTO and BASTA included) only a swap, a non-initial
   deletion or a neighbouring key; PARA and END only collapse. Real words nearby ("shop",
   "step", "quiz", "quite", "and", "hasta", "alta") stay words.
+* Last, a statistical model (keywords_model, logistic regression over word and character
+  n-grams, trained by keywords_train from the corpus) scores what no keyword or rule
+  decided, unless the rules found a request and cancelled it (negated, reported): a score
+  of OPT_OUT_AT or more is an opt-out ("model:<name>", with the score), unless the text
+  holds a negation, an opt-in word or reported speech; REVIEW_AT or more is
+  Intent.POSSIBLE_OPT_OUT (a person reviews; the brand's texts to the number pause); less
+  is nothing.
 * Plain-language rules (keywords_rules) exist only for opt-out. The asymmetry is deliberate:
   missing a revocation is a legal risk (the FCC lets consumers revoke consent by any
   reasonable means), missing a help request is not, and opt-in must be express. A rule's
@@ -45,11 +52,12 @@ import enum
 import re
 from dataclasses import dataclass
 
+from smsgate.consent import keywords_model
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
-from smsgate.consent.keywords_rules import revocation
+from smsgate.consent.keywords_rules import read, reported
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 
-__all__ = ["MAX_RULE_CHARS", "Classification", "Intent", "classify"]
+__all__ = ["MAX_RULE_CHARS", "Classification", "Intent", "classify", "deciding_layer"]
 
 
 class Intent(enum.StrEnum):
@@ -162,15 +170,51 @@ def _correct(found: list[str]) -> list[str]:
     return fixed
 
 
-def classify(body: str | None, opt_out_type: str | None = None) -> Classification:
+def deciding_layer(body: str) -> str:
+    """Which layer decides `body` (OptOutType aside): "keyword" for an exact or misspelled
+    keyword, "rules" when a plain-language rule matched (live or cancelled by its guard) or
+    gave up on a hostile text, else "model". keywords_train weighs its examples by this."""
+    core = keyword_core(body) if body else None
+    if core and (core in _KEYWORDS or _fuzzy(core) is not None):
+        return "keyword"
+    reading = read(_correct(clauses(body))) if body else None
+    if reading is not None and (reading.found or reading.cancelled or reading.exhausted):
+        return "rules"
+    return "model"
+
+
+def _by_model(found: list[str], model: keywords_model.Model) -> Classification:
+    """What the statistical model makes of a text no keyword or rule decided.
+
+    At or above OPT_OUT_AT an opt-out, unless the text holds a negating word ("don't",
+    "no", "never"...), an opt-in word ("resubscribe") or reports someone else's words ("she
+    said stop"), which a linear model weighs but cannot parse: then a person reviews.
+    At or above REVIEW_AT a possible opt-out for review; below, nothing.
+    """
+    score = model.score_clauses(found)
+    if score < keywords_model.REVIEW_AT:
+        return _NOTHING
+    keyword = f"model:{model.name}"
+    language = keywords_model.language(found)
+    certain = not keywords_model.hedged(found) and not reported(found)
+    if score >= keywords_model.OPT_OUT_AT and certain:
+        return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
+    return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))
+
+
+def classify(body: str | None, opt_out_type: str | None = None, *,
+             model: keywords_model.Model | None = None) -> Classification:
     """Decide what an inbound message asks for.
 
     Contract: a non-empty `opt_out_type` of STOP / START / HELP (any case) wins, with
     keyword "OptOutType:<VALUE>"; other values are ignored. Otherwise the whole message, once
     normalised, is looked up among the keywords, then among tolerated misspellings of the
     opt-out keywords; failing that, opt-out plain-language rules are tried; failing that,
-    Intent.NONE. all_brands is True only when the text is STOPALL / STOP ALL (or a stretch
-    of it) and the result is an opt-out. Never raises, whatever `body` holds.
+    the statistical model scores the text (see _by_model): Intent.OPT_OUT or
+    Intent.POSSIBLE_OPT_OUT with keyword "model:<name>" and its score, or Intent.NONE.
+    all_brands is True only when the text is STOPALL / STOP ALL (or a stretch
+    of it) and the result is an opt-out. `model` replaces the shipped model (cross-validation
+    in bench/keywords.py). Never raises, whatever `body` holds.
     """
     text = body if isinstance(body, str) else ""
     core = keyword_core(text) if text else None
@@ -193,7 +237,12 @@ def classify(body: str | None, opt_out_type: str | None = None) -> Classificatio
             return fuzzy
     if not text:
         return _NOTHING
-    found = revocation(_correct(clauses(text)))
-    if found is not None:
-        return Classification(Intent.OPT_OUT, found[0], False, found[1])
-    return _NOTHING
+    found = clauses(text)
+    reading = read(_correct(found))
+    if reading.found is not None:
+        return Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1])
+    if reading.cancelled or reading.exhausted:
+        # The rules read a request and found it negated or reported ("don't stop", "she
+        # said stop"), or refused a hostile text: a clear case, not one for the model.
+        return _NOTHING
+    return _by_model(found, model if model is not None else keywords_model.shipped())

@@ -22,272 +22,23 @@ negated or reported rather than made:
 repeat a request to us, so "you" after told/asked keeps the clause live.
 Questions that ask how to stop ("is there a way to opt out of these", "¿cómo me doy de
 baja?") are cores of their own, since asking how to leave is leaving.
+
+The rules themselves are tables in keywords_en and keywords_es; keywords_heads lists the words
+each strong rule can begin with, so a clause is tried only where a rule can start. `read` also
+says when a rule matched but its guard cancelled it: the rules have then decided the message
+is not a request, and keywords.classify does not ask the statistical model.
 """
 
 from __future__ import annotations
 
 import re
-from re import _constants as _C  # type: ignore[attr-defined]
-from re import _parser as _sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from dataclasses import dataclass
 
+from smsgate.consent.keywords_en import ENGLISH_RULES, LEAD, TAIL
 from smsgate.consent.keywords_es import SPANISH_RULES
+from smsgate.consent.keywords_heads import HEADS
 
-# re._parser / re._constants are private: they are read once, at import, to index strong rules
-# by the words their matches can begin with (see _first_words), which makes `revocation` 4.5x
-# faster than `revocation_by_search` on the corpus's replies (8 against 38 us each, measured
-# 2026-12-06; docs/keywords.md). If they change shape, the index degrades to "try everywhere"
-# or fails at import, and tests/test_keywords.py::test_first_word_index_never_changes_a_decision
-# fails.
-
-# Politeness, emphasis and insults that may close a weak request.
-_TAIL_WORD = (
-    r"(?:please|pls|plz|plez|plse|pleas|now|right now|thanks|thank you|thanks so much|thx|ty|"
-    r"tysm|immediately|asap|anymore|any more|again|ever again|already|for good|forever|"
-    r"permanently|seriously|ok|okay|k|for real|fr|lol|lmao|omg|wtf|man|dude|bro|sir|"
-    r"ma'am|guys|y'all|folks|thank u|and thank you|and thanks|thanks in advance|"
-    r"damn it|dammit|damnit|goddammit|ffs|jeez|geez|god|already damn|idiots|you idiots|"
-    r"now please|por favor|porfa|porfavor|gracias|muchas gracias|ya|ahora|ahora mismo|"
-    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias)"
-)
-TAIL = rf"(?: {_TAIL_WORD})*"
-_ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
-       r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
-       r"mi numero|mi telefono|mi cel|mi celular|\+?[0-9][0-9() -]{5,}[0-9])")
-_IT = r"(?:them|these|those|it|this|that|this one|these ones)"
-_NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|reminders|"
-         r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
-         r"reminders|updates|communications|communication|emails|calls|solicitations|"
-         r"marketing messages|marketing texts|promotional messages|promotional texts|"
-         r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
-_DET = (r"(?:(?:these|those|the|your|ur|any|all|all the|all these|all of these|all of your|"
-        r"all of the|any more|any further|further|more|future|this|such|stupid|damn|"
-        r"fucking|freaking|annoying|constant|endless|daily|every|so many) )*")
-_TEXTS = rf"{_DET}{_NOUN}"
-_LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
-         r"database|system|records|file|program|service|services|campaign|subscription|"
-         r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
-         r"that|it|here|there|them|texting|texting list|lista|la lista)")
-_FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
-
-# Verbs of sending that "stop"/"quit"/"cease" can govern.
-_SENDING = (r"(?:texting|txting|texing|txtin|textin|messaging|msging|sending|contacting|"
-            r"spamming|bothering|harassing|calling|emailing|blowing up|hitting up|pinging|"
-            r"writing|reaching out to)")
-_STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
-# Leading politeness allowed before a *weak* request, as in "ok please just stop".
-_LEAD = (
-    r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
-    r"seriously|again|omg|omfg|wtf|ffs|god|oh my god|jesus|jesus christ|ugh|dude|bruh|man|bro|sir|"
-    r"for real|also|but|anyway|anyways|tbh|honestly|otherwise|fucking|just fucking|"
-    r"for the love of god|god damn it|goddamn|i said|i asked you to|"
-    r"i already asked you to|i told you to|i've told you to|ive told you to|"
-    r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
-    r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
-    r"asi que|en serio|ok pero|pero ya) )*"
-)
-
-# (name, language, pattern, strong). Strong cores may be followed by anything.
-_RULES: tuple[tuple[str, str, str, bool], ...] = (
-    # --- English ---------------------------------------------------------------------
-    ("rule:keyword-clause", "en", r"(?:stop|stopall|stop all|unsubscribe|optout|opt out|revoke)",
-     False),
-    ("rule:repeated-keyword", "en",
-     r"(?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit)"
-     r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
-    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already)",
-     False),
-    ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|this spam|the spam|"
-     r"the madness|it out|it off)", False),
-    ("rule:remove-me", "en", r"(?:remove|remove me|remove us|remove my number|remove this number|"
-     r"unenroll|un enroll|disenroll)", False),
-    ("rule:take-me-off", "en", r"take (?:me|us|my number|my name|this number) off", False),
-    ("rule:discontinue", "en", r"(?:discontinue|terminate)", False),
-    ("rule:no-more-texts", "en", r"no (?:texts|messages|sms|txts|text messages|msgs)", False),
-    ("rule:stop-then", "en",
-     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:stop|unsubscribe|who|whoever|this is|"
-     r"i never|i did not|"
-     r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
-     r"you have|u have|wtf|what|why|how did|i have no|i no longer|no longer|i never signed|"
-     r"never signed|do not|don't|dont|i'm done|im done|i am done|spam|scam|remove|take me|"
-     r"leave me|i want|i'd like|i would like|no more|enough|go away|f off|fuck)\b)", True),
-    ("rule:stop-texting", "en",
-     rf"{_STOP_VERB} (?:{_SENDING})(?: {_ME})?(?: (?:any more |more |these |those |all )?{_TEXTS})?"
-     rf"(?: to {_ME})?(?= |$)", False),
-    ("rule:stop-texting", "en",
-     rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
-    ("rule:stop-texting", "en",
-     rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough) with {_TEXTS}", True),
-    ("rule:how-many-times", "en",
-     r"(?:how many times|how many more times|how often) (?:do|must|should|will|have) "
-     r"(?:i|we)(?: have| need| got)?(?: to)? (?:say|reply|text|type|send|tell you|ask|write)",
-     True),
-    ("rule:how-many-times", "en", r"what part of (?:stop|no|unsubscribe|opt out|leave me)",
-     True),
-    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_TEXTS}", True),
-    ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
-     True),
-    ("rule:unsubscribe-me", "en",
-     rf"(?:unsubscribe|unsub|unsuscribe|unsubscribed)(?: {_ME})?{_FROM_LIST}?", False),
-    ("rule:unsubscribe-me", "en",
-     rf"(?:unsubscribe|unsub|unsuscribe)(?: {_ME}{_FROM_LIST}?|{_FROM_LIST})", True),
-    ("rule:take-me-off", "en",
-     rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
-     True),
-    ("rule:remove-me", "en",
-     rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
-     rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
-     rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
-     True),
-    ("rule:remove-me", "en",
-     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data)", True),
-    ("rule:remove-me", "en",
-     rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"
-     rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
-    ("rule:remove-me", "en",
-     rf"(?:request|requesting|ask for|asking for) (?:the )?(?:removal|deletion|unsubscription)"
-     rf"(?: of (?:{_ME}|my name|my information))?(?: from)?", True),
-    ("rule:remove-me", "en",
-     r"(?:terminate|cancel|end) my (?:enrollment|enrolment|membership|participation|"
-     r"registration) (?:in|from|with) (?:[a-z0-9']+ ){0,3}?(?:text|texting|sms|message|"
-     r"messaging|alerts|list|program|service)", True),
-    ("rule:get-off-list", "en",
-     r"(?:get|be|stay|come) off (?:of )?(?:[a-z0-9']+ ){0,2}?(?:list|lists|texting list|"
-     r"mailing list|text list)", True),
-    ("rule:no-longer-contact", "en",
-     rf"(?:you |that you |to )?no longer (?:contact|text|message|send|reach|call|email)"
-     rf" (?:{_ME}|{_TEXTS})", True),
-    ("rule:no-need-to-text", "en",
-     rf"no need to (?:text|message|contact|send|remind|keep texting|keep sending)"
-     rf"(?: {_ME}| {_TEXTS}| {_IT})?(?: anymore| any more| any longer)", True),
-    ("rule:not-text", "en",
-     rf"(?:mind|could you|can you|would you|will you|please|can u|could u|kindly) not "
-     rf"(?:text|txt|message|msg|contact|send|email|call)(?:ing)?(?: {_ME}| {_TEXTS})", True),
-    ("rule:turned-off", "en",
-     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)",
-     True),
-    ("rule:unsubscribe-option", "en",
-     r"(?:is there|do you have|where is|where's|got) (?:an? )?(?:unsubscribe|opt out|optout|"
-     r"stop) (?:option|button|link|feature|keyword|command)", True),
-    ("rule:opt-me-out", "en",
-     rf"opt(?: {_ME})? ?out(?:{_FROM_LIST})?", False),
-    ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
-    ("rule:opt-me-out", "en", r"opt ?out (?:of|from) ", True),
-    ("rule:want-to-opt-out", "en",
-     r"(?<!no )(?<!no i )(?:i |we )?(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
-     r"d like|need|wish|would love|am asking|"
-     r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
-     r"want you|need you|would like you|'d like you) to "
-     rf"(?:opt out|optout|unsubscribe|unsub|be removed|be taken off|get off|be off|"
-     rf"be unsubscribed|be opted out|be excluded|(?:leave|stop|quit)(?= *$)|revoke|withdraw|"
-     rf"stop (?:{_TEXTS}|{_IT})|stop {_SENDING} (?:{_ME}|{_TEXTS}|{_IT})|"
-     rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|"
-     rf"not be contacted|"
-     rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
-    ("rule:want-out", "en",
-     r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
-     rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
-    ("rule:dont-want-texts", "en",
-     rf"(?:i |we )?(?:do not|don't|dont|no longer|never|did not|didn't|didnt) "
-     rf"(?:want|wish|need|like|care for|care to receive|ask for|asked for|sign up for|"
-     rf"signed up for|sign up|signed up|subscribe|subscribed|consent|agree|opt in|"
-     rf"opted in|authorize|authorized|give permission|gave permission|request|requested|"
-     rf"want to receive|want to get|wish to receive|wish to get|need to receive|"
-     rf"wish to be contacted|want to be contacted|want any|want any more|want more|"
-     rf"want you to text|want you to contact|want you texting|want your|want these|"
-     rf"want them|want this|want it)(?: {_ME})?(?: to)?(?: receive| get)? "
-     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))",
-     True),
-    ("rule:do-not-text", "en",
-     rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
-     rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
-     rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
-    ("rule:never-consented", "en",
-     rf"(?:i )?(?:never|did not|didn't|didnt|do not|don't|dont) (?:ever )?(?:signed up|sign up|"
-     rf"subscribed|subscribe|consented|consent|agreed|agree|opted in|opt in|gave (?:you )?"
-     rf"(?:permission|consent))(?: (?:for|to) (?:this|these|that|it|any of this|{_TEXTS}))?",
-     True),
-    ("rule:do-not-text", "en",
-     r"(?:do not|don't|dont|never) (?:ever )?(?:text|txt|message|msg|contact|sms|spam)"
-     r"(?: again)?", False),
-    ("rule:no-more-texts", "en", rf"no (?:more|further|additional) (?:{_TEXTS}|contact|texting)",
-     True),
-    ("rule:no-more", "en", r"(?:no more|no thanks no more|nope no more|enough|"
-                           r"that's enough|thats enough|enough already|enough is enough|"
-                           r"enough of this|enough of these|no more of this|no thanks)",
-     False),
-    ("rule:enough-texts", "en",
-     rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
-    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number)(?: the (?:hell|fuck|"
-         r"heck|f))? alone|go away|"
-     r"get lost|buzz off|back off|f off|fuck off|piss off|bugger off|lose my number|"
-     r"forget my number|forget about me|forget this number|lose this number)", True),
-    ("rule:cancel-subscription", "en",
-     r"cancel (?:(?:my|this|the|these|your|all|all the|any) )?(?:text |sms |marketing )?"
-     r"(?:subscription|subscriptions|messages|texts|text messages|text alerts|alerts|sms|"
-     r"notifications|membership to (?:these|your) texts)", False),
-    ("rule:revoke-consent", "en",
-     r"(?:i |i hereby |hereby )?(?:revoke|withdraw|rescind|retract|cancel|take back|remove|"
-     r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
-     r"(?:consent|permission|authorization|authorisation|opt in|opt-in|agreement)", True),
-    ("rule:formal-cease", "en",
-     r"(?:cease|discontinue|terminate|halt|suspend|end|refrain from|desist from|stop) "
-     r"(?:all |any |further |any further |all further |these |this |the |your |such |"
-     r"future |all future |sending |all forms of |with the |including )*"
-     r"(?:text|texts|text messages|messages|messaging|communication|communications|contact|"
-     r"contacting me|contacting|correspondence|sms|solicitation|solicitations|outreach|"
-     r"marketing|notifications|alerts|service|subscription|cease and desist)", True),
-    ("rule:cease-and-desist", "en", r"cease and desist", True),
-    ("rule:no-longer-receive", "en",
-     r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
-     r"prefer not to|would like to no longer|want to no longer) "
-     r"(?:wish to |want to |need to |care to |like to )?"
-     r"(?:receive|get|be receiving|be getting|be contacted|be texted|be messaged|hear from)",
-     True),
-    ("rule:wrong-number", "en",
-     r"(?:wrong (?:number|numbr|nmbr|numer|nuber|num|no|#|person|guy|girl|lady)|wrong phone|"
-     r"wrong cell|not the right number|"
-     r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
-     r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
-     r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"
-     r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses|"
-     r"belong to|belongs to) "
-     r"(?:this|that|the|[a-z']+) (?:number|phone)(?: (?:anymore|any more|any longer))?|"
-     r"(?:this|that|the) (?:number|phone) (?:doesn't|does not|doesnt|no longer|isn't|is not) "
-     r"(?:belong|belongs|belonging)|new owner of this number|this number (?:is|"
-     r"was) (?:reassigned|recycled|new to me)|"
-     r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
-     r"this isn't|there is no one here named|nobody here (?:is )?named|"
-     r"no one here (?:is )?named|i don't know (?:any|a|who))", True),
-    ("rule:update-your-list", "en",
-     r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
-     r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),
-    ("rule:how-to-stop", "en",
-     r"(?:is there a way|is there any way|any way|anyway|is it possible|is there somewhere|"
-     r"where|somewhere|what's the way|how|how do i|how can i|how would i|"
-     r"how should i|how do we|how can we|how do you|how to|where do i|where can i|can i|"
-     r"could i|may i|what do i (?:text|reply|send|type|do|have to do|need to do)(?: to)?|"
-     r"what do i text|what should i (?:text|reply|send)(?: to)?|which keyword|"
-     r"what (?:word|keyword) do i)"
-     r"(?: (?:to|i can|for me to|that i can|can i))? "
-     r"(?:make (?:this|these|it|them|the texts|the messages) stop|get (?:these|this|them|"
-     r"the texts|the messages|you|u) to stop|"
-     r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
-     r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
-     r"the messages) off|turn off|cancel (?:these|this|the texts|the messages|them|it|"
-     r"all)|end (?:these|this|the)|remove myself|"
-     r"get out of|leave|block)", True),
-    ("rule:spam-report", "en",
-     r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
-     r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"
-     r"i will report|i'll report|i'm going to report|(?:gonna|going to) report|reported as spam|"
-     r"(?:i'll|i will) sue|"
-     r"see you in court|my lawyer|tcpa|fcc complaint|stop harassing)", True),
-    ("rule:not-interested", "en",
-     r"(?:not interested|no longer interested|i'm not interested|im not interested|"
-     r"i am not interested|not interested anymore|no interest|not intrested|not intersted)",
-     False),
-) + SPANISH_RULES
+_RULES = ENGLISH_RULES + SPANISH_RULES
 # All weak cores in one anchored alternation and all strong cores in one searched alternation,
 # so a clause costs two regex calls, not one per rule; at one position the first listed rule
 # wins. Group "r<i>" is rule i.
@@ -298,7 +49,7 @@ _KEYWORD_CLAUSE = frozenset({"stop", "stopall", "stop all", "unsubscribe", "opto
 MAX_WEAK_CHARS = 160
 _NAMES = {f"r{i}": (name, lang) for i, (name, lang, _core, _strong) in enumerate(_RULES)}
 _WEAK = re.compile(
-    rf"{_LEAD}(?:"
+    rf"{LEAD}(?:"
     + "|".join(f"(?P<r{i}>{core})" for i, (name, _lang, core, strong) in enumerate(_RULES)
                if not strong and name != "rule:keyword-clause")
     + rf"){TAIL}"
@@ -310,60 +61,16 @@ _STRONG = re.compile(
 )
 
 
-def _first_words(items: list[Any], prefix: str, out: set[str], depth: int = 0) -> bool:
-    """Add to `out` every word a match of the parsed pattern `items` can begin with.
-
-    False when some match can begin with a word no finite list names (a character class,
-    say), so the rule must be tried at every word.
-    """
-    for index, (op, arg) in enumerate(items):
-        rest = items[index + 1 :]
-        if depth > 200 or len(prefix) > 40:
-            return False
-        if op is _C.LITERAL:
-            if chr(arg) == " ":
-                if prefix:
-                    out.add(prefix)
-                    return True
-                continue
-            prefix += chr(arg)
-        elif op is _C.SUBPATTERN:
-            return _first_words(list(arg[-1]) + rest, prefix, out, depth + 1)
-        elif op is _C.BRANCH:
-            return all(_first_words(list(alt) + rest, prefix, out, depth + 1) for alt in arg[1])
-        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
-            low, high, item = arg
-            once = list(item) + ([(op, (max(low - 1, 0), high - 1, item))] if high > 1 else [])
-            if low == 0 and not _first_words(rest, prefix, out, depth + 1):
-                return False
-            return _first_words(once + rest, prefix, out, depth + 1)
-        elif op is _C.IN and all(o is _C.LITERAL for o, _a in arg) and len(arg) <= 12:
-            return all(_first_words([(_C.LITERAL, a)] + rest, prefix, out, depth + 1)
-                       for _o, a in arg)
-        elif op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
-            continue
-        else:
-            return False
-    if prefix:
-        out.add(prefix)
-    return True
-
-
-def _index_by_first_word() -> tuple[dict[str, list[str]], list[str]]:
-    """Strong rule groups by the words their matches can begin with, and those with no list."""
+def _index_by_first_word() -> dict[str, list[str]]:
+    """Strong rule groups by the words their matches can begin with (keywords_heads)."""
     by_word: dict[str, list[str]] = {}
-    anywhere: list[str] = []
-    for group, core in _STRONG_CORES.items():
-        words: set[str] = set()
-        if _first_words(list(_sre_parse.parse(core)), "", words):
-            for word in words:
-                by_word.setdefault(word, []).append(group)
-        else:
-            anywhere.append(group)
-    return by_word, anywhere
+    for group in _STRONG_CORES:
+        for word in HEADS[_NAMES[group][0]]:
+            by_word.setdefault(word, []).append(group)
+    return by_word
 
 
-_BY_FIRST_WORD, _ANYWHERE = _index_by_first_word()
+_BY_FIRST_WORD = _index_by_first_word()
 _TOKEN = re.compile(r"[\w']+")
 # Strong rules are tried at no more than this many words per message. A natural 1,600-character
 # message has at most about 220 words that can begin a strong rule; "no no no ..." has 600.
@@ -397,7 +104,7 @@ def _bucket(word: str) -> re.Pattern[str] | None:
         return _BUCKETS[word]
     except KeyError:
         pass
-    groups = set(_BY_FIRST_WORD.get(word, ())) | set(_ANYWHERE)
+    groups = set(_BY_FIRST_WORD.get(word, ()))
     ordered = [g for g in _STRONG_CORES if g in groups]
     compiled = re.compile(
         "(?:" + "|".join(f"(?P<{g}>{_STRONG_CORES[g]})" for g in ordered) + r")(?![\w'])"
@@ -433,11 +140,29 @@ _REPORTED = {
 }
 
 
+# A negator and the words after it span at most this many words ("no need to" + 3 words).
+_NEGATION_WORDS = 8
+# Rule matches a guard may reject in one message before the rules give up on it: each check
+# reads the whole prefix, so "don't stop texting me" x 70 would otherwise cost milliseconds.
+MAX_CANCELLED = 16
+
+
 def _live(prefix: str, lang: str) -> bool:
     """False when what precedes a core negates it or reports someone else's request."""
     if not prefix:
         return True
-    return _NEGATED[lang].search(prefix) is None and _REPORTED[lang].search(prefix) is None
+    # _NEGATED is anchored at the end: the last few words hold any match, and reading only
+    # them keeps a long prefix from costing a search from every position.
+    words = prefix.rsplit(" ", _NEGATION_WORDS)
+    tail = prefix if len(words) <= _NEGATION_WORDS else " " + " ".join(words[1:])
+    return _NEGATED[lang].search(tail) is None and _REPORTED[lang].search(prefix) is None
+
+
+def reported(found: list[str]) -> bool:
+    """True when any of the clauses `found` reports someone else's words or doings, or a
+    condition ("she told me to stop", "dile que", "if you stop"): the model may weigh such a
+    text, but only a person may decide it is a revocation."""
+    return any(pattern.search(clause) for clause in found for pattern in _REPORTED.values())
 
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
@@ -445,33 +170,56 @@ _APOLOGY = re.compile(r"\b(?:my bad|oops|meant to|meant for|quise|queria mandar|
 _WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado"})
 
 
-def revocation(clauses: list[str]) -> tuple[str, str] | None:
-    """(rule name, language) of the first live rule in the first clause that has one.
+@dataclass(frozen=True)
+class Reading:
+    """What the rules make of a message's clauses.
+
+    `found` is (rule name, language) of the first live rule, or None. `cancelled` is True when
+    a strong rule matched but its guard rejected it ("don't stop texting me", "she told me to
+    unsubscribe", "oops wrong number"): the rules read the message and decided it is not a
+    request. `exhausted` is True when MAX_RULE_ATTEMPTS ran out before the rules finished.
+    """
+
+    found: tuple[str, str] | None
+    cancelled: bool = False
+    exhausted: bool = False
+
+
+def read(clauses: list[str]) -> Reading:
+    """The rules' reading of `clauses`: the first live rule in the first clause that has one.
 
     A weak rule must be the whole clause (politeness around it allowed); a strong rule may
     sit anywhere in it, provided the guard finds its prefix live.
     """
     apologetic = any(_APOLOGY.search(clause) for clause in clauses)
     attempts = 0
+    cancelled = 0
     for clause in clauses:
         if clause in _KEYWORD_CLAUSE:
-            return "rule:keyword-clause", "en"
+            return Reading(("rule:keyword-clause", "en"))
         match = _WEAK.fullmatch(clause) if len(clause) <= MAX_WEAK_CHARS else None
         if match is not None and match.lastgroup is not None:
-            return _NAMES[match.lastgroup]
-        heads = _TOKEN.finditer(clause) if _ANYWHERE else _HEAD.finditer(clause)
-        for head in heads:
+            return Reading(_NAMES[match.lastgroup])
+        for head in _HEAD.finditer(clause):
             attempts += 1
             if attempts > MAX_RULE_ATTEMPTS:
-                return None
+                return Reading(None, cancelled > 0, exhausted=True)
             rule = _BUCKETS.get(head.group()) or _bucket(head.group())
             match = rule.match(clause, head.start()) if rule is not None else None
             if match is None:
                 continue
             name, lang = _NAMES[match.lastgroup or ""]
             if not (apologetic and name in _WRONG_NUMBER) and _live(clause[: match.start()], lang):
-                return name, lang
-    return None
+                return Reading((name, lang))
+            cancelled += 1
+            if cancelled >= MAX_CANCELLED:
+                return Reading(None, True, exhausted=True)
+    return Reading(None, cancelled > 0)
+
+
+def revocation(clauses: list[str]) -> tuple[str, str] | None:
+    """(rule name, language) of the first live rule in the first clause that has one."""
+    return read(clauses).found
 
 
 def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
@@ -480,6 +228,7 @@ def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
     Slower; kept so a test can prove the index never changes a decision.
     """
     apologetic = any(_APOLOGY.search(clause) for clause in clauses)
+    cancelled = 0
     for clause in clauses:
         if clause in _KEYWORD_CLAUSE:
             return "rule:keyword-clause", "en"
@@ -491,5 +240,8 @@ def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
             name, lang = _NAMES[match.lastgroup or ""]
             if not (apologetic and name in _WRONG_NUMBER) and _live(clause[: match.start()], lang):
                 return name, lang
+            cancelled += 1
+            if cancelled >= MAX_CANCELLED:
+                return None
             pos = match.start() + 1
     return None

@@ -41,6 +41,7 @@ _CLAUSE_BREAK = re.compile(
 # Three or more of one letter are a stretch ("stoooop", "pleeease"): no English or Spanish
 # word has them, so they collapse to one before the rules read the clause.
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+_LETTER = re.compile(r"[^\W\d_]")
 # Quoted words are mentioned, not said ("Song lyric: 'stop, in the name of love'"); a
 # quotation opens after a space or the start and closes before a space, punctuation or the end.
 _QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
@@ -50,7 +51,9 @@ _WRONG_HASH = re.compile(r"\bwrong\s*#")
 _DASH = re.compile("[-_\u2010-\u2015\u2212\ufe63\uff0d]")
 _QUOTE = re.compile("[\"\u201c\u2018]|(?:^|\\s)'")
 # Whitespace other than line breaks (which end a clause) becomes one space, once per text.
-_SPACES = re.compile(r"[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
+# Runs that are already a single " " are left alone, so a plain sentence has no match at all.
+_SPACES = re.compile(r"[^\S\n\r\v\f\x1c-\x1e\x85\u2028\u2029]{2,}"
+                     r"|[^\S \n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def ignorable(ch: str) -> bool:
@@ -68,12 +71,28 @@ def strip_ignorable(text: str) -> str:
     return text[start:end]
 
 
+# Combining marks of the Basic Multilingual Plane as one character class, which re matches
+# through a 64K bitmap at C speed; the rarer marks above U+FFFF are found per distinct
+# character instead (a class holding them too is searched range by range, 20x slower).
+def _combining_class() -> re.Pattern[str]:
+    """A regex matching any one BMP character whose unicodedata.combining() is non-zero."""
+    marks = [chr(code) for code in range(0x10000) if unicodedata.combining(chr(code))]
+    return re.compile("[" + "".join(re.escape(mark) for mark in marks) + "]")
+
+
+_COMBINING_BMP = _combining_class()
+
+
 def fold_accents(text: str) -> str:
     """`text` without combining marks: "número" -> "numero", "más" -> "mas", "ñ" -> "n"."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = _COMBINING_BMP.sub("", unicodedata.normalize("NFD", text))
+    if folded.isascii() or max(folded) <= "\uffff":
+        return folded
+    for mark in {ch for ch in set(folded) if ch > "\uffff" and unicodedata.combining(ch)}:
+        folded = folded.replace(mark, "")
+    return folded
 
 
 def keyword_core(body: str) -> str | None:
@@ -99,6 +118,12 @@ def keyword_core(body: str) -> str | None:
     return fold_accents(strip_ignorable(core))
 
 
+def _stretched(text: str) -> bool:
+    """True when some letter occurs three times running: a cheap test (set and substring
+    operations in C) that spares most texts the _STRETCH substitution."""
+    return any(ch * 3 in text for ch in set(text) if _LETTER.match(ch))
+
+
 def clauses(body: str) -> list[str]:
     """The normalised clauses of (at most MAX_RULE_CHARS of) `body`.
 
@@ -110,11 +135,13 @@ def clauses(body: str) -> list[str]:
     text = fold_accents(text.translate(_APOSTROPHES))
     if _DASH.search(text):
         text = _JOINER.sub(" ", text)
-    if _QUOTE.search(text):
+    if ("'" in text or '"' in text or "\u201c" in text) and _QUOTE.search(text):
         text = _QUOTED.sub(" . ", text)
     if "#" in text:
         text = _WRONG_HASH.sub("wrong number", text)
-    text = _SPACES.sub(" ", _STRETCH.sub(r"\1", text))
+    if _stretched(text):
+        text = _STRETCH.sub(r"\1", text)
+    text = _SPACES.sub(" ", text)
     found = []
     for part in _CLAUSE_BREAK.split(text):
         clause = strip_ignorable(part.strip(" "))

@@ -1,0 +1,257 @@
+"""English plain-language revocations for keywords_rules, in its (name, language, core,
+strong) form, with the shared vocabulary they are built from: what may lead a weak request
+(LEAD: "ok please just stop"), what may close it (TAIL: "stop please thanks"), and the words
+for me, these texts and your list. Clauses reach these cores casefolded, accents folded and
+stretched letters collapsed (keywords_text.clauses).
+"""
+
+from __future__ import annotations
+
+# Politeness, emphasis and insults that may close a weak request.
+_TAIL_WORD = (
+    r"(?:please|pls|plz|plez|plse|pleas|now|right now|thanks|thank you|thanks so much|thx|ty|"
+    r"tysm|immediately|asap|anymore|any more|again|ever again|already|for good|forever|"
+    r"permanently|seriously|ok|okay|k|for real|fr|lol|lmao|omg|wtf|man|dude|bro|sir|"
+    r"ma'am|guys|y'all|folks|thank u|and thank you|and thanks|thanks in advance|"
+    r"damn it|dammit|damnit|goddammit|ffs|jeez|geez|god|already damn|idiots|you idiots|"
+    r"now please|por favor|porfa|porfavor|gracias|muchas gracias|ya|ahora|ahora mismo|"
+    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias)"
+)
+TAIL = rf"(?: {_TAIL_WORD})*"
+_ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
+       r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
+       r"mi numero|mi telefono|mi cel|mi celular|\+?[0-9][0-9() -]{5,}[0-9])")
+_IT = r"(?:them|these|those|it|this|that|this one|these ones)"
+_NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|reminders|"
+         r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
+         r"reminders|updates|communications|communication|emails|calls|solicitations|"
+         r"marketing messages|marketing texts|promotional messages|promotional texts|"
+         r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
+_DET = (r"(?:(?:these|those|the|your|ur|any|all|all the|all these|all of these|all of your|"
+        r"all of the|any more|any further|further|more|future|this|such|stupid|damn|"
+        r"fucking|freaking|annoying|constant|endless|daily|every|so many) )*")
+_TEXTS = rf"{_DET}{_NOUN}"
+_LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
+         r"database|system|records|file|program|service|services|campaign|subscription|"
+         r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
+         r"that|it|here|there|them|texting|texting list|lista|la lista)")
+_FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
+
+# Verbs of sending that "stop"/"quit"/"cease" can govern.
+_SENDING = (r"(?:texting|txting|texing|txtin|textin|messaging|msging|sending|contacting|"
+            r"spamming|bothering|harassing|calling|emailing|blowing up|hitting up|pinging|"
+            r"writing|reaching out to)")
+_STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
+# Leading politeness allowed before a *weak* request, as in "ok please just stop".
+LEAD = (
+    r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
+    r"seriously|again|omg|omfg|wtf|ffs|god|oh my god|jesus|jesus christ|ugh|dude|bruh|man|bro|sir|"
+    r"for real|also|but|anyway|anyways|tbh|honestly|otherwise|fucking|just fucking|"
+    r"for the love of god|god damn it|goddamn|i said|i asked you to|"
+    r"i already asked you to|i told you to|i've told you to|ive told you to|"
+    r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
+    r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
+    r"asi que|en serio|ok pero|pero ya) )*"
+)
+
+# (name, language, pattern, strong). Strong cores may be followed by anything.
+ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
+    # --- English ---------------------------------------------------------------------
+    ("rule:keyword-clause", "en", r"(?:stop|stopall|stop all|unsubscribe|optout|opt out|revoke)",
+     False),
+    ("rule:repeated-keyword", "en",
+     r"(?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit)"
+     r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
+    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already)",
+     False),
+    ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|this spam|the spam|"
+     r"the madness|it out|it off)", False),
+    ("rule:remove-me", "en", r"(?:remove|remove me|remove us|remove my number|remove this number|"
+     r"unenroll|un enroll|disenroll)", False),
+    ("rule:take-me-off", "en", r"take (?:me|us|my number|my name|this number) off", False),
+    ("rule:discontinue", "en", r"(?:discontinue|terminate)", False),
+    ("rule:no-more-texts", "en", r"no (?:texts|messages|sms|txts|text messages|msgs)", False),
+    ("rule:stop-then", "en",
+     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:stop|unsubscribe|who|whoever|this is|"
+     r"i never|i did not|"
+     r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
+     r"you have|u have|wtf|what|why|how did|i have no|i no longer|no longer|i never signed|"
+     r"never signed|do not|don't|dont|i'm done|im done|i am done|spam|scam|remove|take me|"
+     r"leave me|i want|i'd like|i would like|no more|enough|go away|f off|fuck)\b)", True),
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:{_SENDING})(?: {_ME})?(?: (?:any more |more |these |those |all )?{_TEXTS})?"
+     rf"(?: to {_ME})?(?= |$)", False),
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
+    ("rule:stop-texting", "en",
+     rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough) with {_TEXTS}", True),
+    ("rule:how-many-times", "en",
+     r"(?:how many times|how many more times|how often) (?:do|must|should|will|have) "
+     r"(?:i|we)(?: have| need| got)?(?: to)? (?:say|reply|text|type|send|tell you|ask|write)",
+     True),
+    ("rule:how-many-times", "en", r"what part of (?:stop|no|unsubscribe|opt out|leave me)",
+     True),
+    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_TEXTS}", True),
+    ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
+     True),
+    ("rule:unsubscribe-me", "en",
+     rf"(?:unsubscribe|unsub|unsuscribe|unsubscribed)(?: {_ME})?{_FROM_LIST}?", False),
+    ("rule:unsubscribe-me", "en",
+     rf"(?:unsubscribe|unsub|unsuscribe)(?: {_ME}{_FROM_LIST}?|{_FROM_LIST})", True),
+    ("rule:take-me-off", "en",
+     rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
+     True),
+    ("rule:remove-me", "en",
+     rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
+     rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
+     rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
+     True),
+    ("rule:remove-me", "en",
+     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data)", True),
+    ("rule:remove-me", "en",
+     rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"
+     rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
+    ("rule:remove-me", "en",
+     rf"(?:request|requesting|ask for|asking for) (?:the )?(?:removal|deletion|unsubscription)"
+     rf"(?: of (?:{_ME}|my name|my information))?(?: from)?", True),
+    ("rule:remove-me", "en",
+     r"(?:terminate|cancel|end) my (?:enrollment|enrolment|membership|participation|"
+     r"registration) (?:in|from|with) (?:[a-z0-9']+ ){0,3}?(?:text|texting|sms|message|"
+     r"messaging|alerts|list|program|service)", True),
+    ("rule:get-off-list", "en",
+     r"(?:get|be|stay|come) off (?:of )?(?:[a-z0-9']+ ){0,2}?(?:list|lists|texting list|"
+     r"mailing list|text list)", True),
+    ("rule:no-longer-contact", "en",
+     rf"(?:you |that you |to )?no longer (?:contact|text|message|send|reach|call|email)"
+     rf" (?:{_ME}|{_TEXTS})", True),
+    ("rule:no-need-to-text", "en",
+     rf"no need to (?:text|message|contact|send|remind|keep texting|keep sending)"
+     rf"(?: {_ME}| {_TEXTS}| {_IT})?(?: anymore| any more| any longer)", True),
+    ("rule:not-text", "en",
+     rf"(?:mind|could you|can you|would you|will you|please|can u|could u|kindly) not "
+     rf"(?:text|txt|message|msg|contact|send|email|call)(?:ing)?(?: {_ME}| {_TEXTS})", True),
+    ("rule:turned-off", "en",
+     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)",
+     True),
+    ("rule:unsubscribe-option", "en",
+     r"(?:is there|do you have|where is|where's|got) (?:an? )?(?:unsubscribe|opt out|optout|"
+     r"stop) (?:option|button|link|feature|keyword|command)", True),
+    ("rule:opt-me-out", "en",
+     rf"opt(?: {_ME})? ?out(?:{_FROM_LIST})?", False),
+    ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
+    ("rule:opt-me-out", "en", r"opt ?out (?:of|from) ", True),
+    ("rule:want-to-opt-out", "en",
+     r"(?<!no )(?<!no i )(?:i |we )?(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
+     r"d like|need|wish|would love|am asking|"
+     r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
+     r"want you|need you|would like you|'d like you) to "
+     rf"(?:opt out|optout|unsubscribe|unsub|be removed|be taken off|get off|be off|"
+     rf"be unsubscribed|be opted out|be excluded|(?:leave|stop|quit)(?= *$)|revoke|withdraw|"
+     rf"stop (?:{_TEXTS}|{_IT})|stop {_SENDING} (?:{_ME}|{_TEXTS}|{_IT})|"
+     rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|"
+     rf"not be contacted|"
+     rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
+    ("rule:want-out", "en",
+     r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
+     rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
+    ("rule:dont-want-texts", "en",
+     rf"(?:i |we )?(?:do not|don't|dont|no longer|never|did not|didn't|didnt) "
+     rf"(?:want|wish|need|like|care for|care to receive|ask for|asked for|sign up for|"
+     rf"signed up for|sign up|signed up|subscribe|subscribed|consent|agree|opt in|"
+     rf"opted in|authorize|authorized|give permission|gave permission|request|requested|"
+     rf"want to receive|want to get|wish to receive|wish to get|need to receive|"
+     rf"wish to be contacted|want to be contacted|want any|want any more|want more|"
+     rf"want you to text|want you to contact|want you texting|want your|want these|"
+     rf"want them|want this|want it)(?: {_ME})?(?: to)?(?: receive| get)? "
+     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))",
+     True),
+    ("rule:do-not-text", "en",
+     rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
+     rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
+     rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
+    ("rule:never-consented", "en",
+     rf"(?:i )?(?:never|did not|didn't|didnt|do not|don't|dont) (?:ever )?(?:signed up|sign up|"
+     rf"subscribed|subscribe|consented|consent|agreed|agree|opted in|opt in|gave (?:you )?"
+     rf"(?:permission|consent))(?: (?:for|to) (?:this|these|that|it|any of this|{_TEXTS}))?",
+     True),
+    ("rule:do-not-text", "en",
+     r"(?:do not|don't|dont|never) (?:ever )?(?:text|txt|message|msg|contact|sms|spam)"
+     r"(?: again)?", False),
+    ("rule:no-more-texts", "en", rf"no (?:more|further|additional) (?:{_TEXTS}|contact|texting)",
+     True),
+    ("rule:no-more", "en", r"(?:no more|no thanks no more|nope no more|enough|"
+                           r"that's enough|thats enough|enough already|enough is enough|"
+                           r"enough of this|enough of these|no more of this|no thanks)",
+     False),
+    ("rule:enough-texts", "en",
+     rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
+    ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number)(?: the (?:hell|fuck|"
+         r"heck|f))? alone|go away|"
+     r"get lost|buzz off|back off|f off|fuck off|piss off|bugger off|lose my number|"
+     r"forget my number|forget about me|forget this number|lose this number)", True),
+    ("rule:cancel-subscription", "en",
+     r"cancel (?:(?:my|this|the|these|your|all|all the|any) )?(?:text |sms |marketing )?"
+     r"(?:subscription|subscriptions|messages|texts|text messages|text alerts|alerts|sms|"
+     r"notifications|membership to (?:these|your) texts)", False),
+    ("rule:revoke-consent", "en",
+     r"(?:i |i hereby |hereby )?(?:revoke|withdraw|rescind|retract|cancel|take back|remove|"
+     r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
+     r"(?:consent|permission|authorization|authorisation|opt in|opt-in|agreement)", True),
+    ("rule:formal-cease", "en",
+     r"(?:cease|discontinue|terminate|halt|suspend|end|refrain from|desist from|stop) "
+     r"(?:all |any |further |any further |all further |these |this |the |your |such |"
+     r"future |all future |sending |all forms of |with the |including )*"
+     r"(?:text|texts|text messages|messages|messaging|communication|communications|contact|"
+     r"contacting me|contacting|correspondence|sms|solicitation|solicitations|outreach|"
+     r"marketing|notifications|alerts|service|subscription|cease and desist)", True),
+    ("rule:cease-and-desist", "en", r"cease and desist", True),
+    ("rule:no-longer-receive", "en",
+     r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
+     r"prefer not to|would like to no longer|want to no longer) "
+     r"(?:wish to |want to |need to |care to |like to )?"
+     r"(?:receive|get|be receiving|be getting|be contacted|be texted|be messaged|hear from)",
+     True),
+    ("rule:wrong-number", "en",
+     r"(?:wrong (?:number|numbr|nmbr|numer|nuber|num|no|#|person|guy|girl|lady)|wrong phone|"
+     r"wrong cell|not the right number|"
+     r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
+     r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
+     r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"
+     r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses|"
+     r"belong to|belongs to) "
+     r"(?:this|that|the|[a-z']+) (?:number|phone)(?: (?:anymore|any more|any longer))?|"
+     r"(?:this|that|the) (?:number|phone) (?:doesn't|does not|doesnt|no longer|isn't|is not) "
+     r"(?:belong|belongs|belonging)|new owner of this number|this number (?:is|"
+     r"was) (?:reassigned|recycled|new to me)|"
+     r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
+     r"this isn't|there is no one here named|nobody here (?:is )?named|"
+     r"no one here (?:is )?named|i don't know (?:any|a|who))", True),
+    ("rule:update-your-list", "en",
+     r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
+     r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),
+    ("rule:how-to-stop", "en",
+     r"(?:is there a way|is there any way|any way|anyway|is it possible|is there somewhere|"
+     r"where|somewhere|what's the way|how|how do i|how can i|how would i|"
+     r"how should i|how do we|how can we|how do you|how to|where do i|where can i|can i|"
+     r"could i|may i|what do i (?:text|reply|send|type|do|have to do|need to do)(?: to)?|"
+     r"what do i text|what should i (?:text|reply|send)(?: to)?|which keyword|"
+     r"what (?:word|keyword) do i)"
+     r"(?: (?:to|i can|for me to|that i can|can i))? "
+     r"(?:make (?:this|these|it|them|the texts|the messages) stop|get (?:these|this|them|"
+     r"the texts|the messages|you|u) to stop|"
+     r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
+     r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
+     r"the messages) off|turn off|cancel (?:these|this|the texts|the messages|them|it|"
+     r"all)|end (?:these|this|the)|remove myself|"
+     r"get out of|leave|block)", True),
+    ("rule:spam-report", "en",
+     r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
+     r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"
+     r"i will report|i'll report|i'm going to report|(?:gonna|going to) report|reported as spam|"
+     r"(?:i'll|i will) sue|"
+     r"see you in court|my lawyer|tcpa|fcc complaint|stop harassing)", True),
+    ("rule:not-interested", "en",
+     r"(?:not interested|no longer interested|i'm not interested|im not interested|"
+     r"i am not interested|not interested anymore|no interest|not intrested|not intersted)",
+     False),
+)

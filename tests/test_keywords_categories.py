@@ -1,0 +1,108 @@
+"""A table of named cases for every category of the reply corpus (tests/fixtures/replies):
+the issue's own examples and new ones, each with the decision classify must make. Where the
+recogniser is unsure the table says REVIEW (a person decides; sending pauses), never OUT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from smsgate.consent.keywords import Intent, classify
+
+OUT, IN, HELP, NONE = Intent.OPT_OUT, Intent.OPT_IN, Intent.HELP, Intent.NONE
+REVIEW = Intent.POSSIBLE_OPT_OUT
+CORPUS = Path(__file__).parent / "fixtures" / "replies"
+
+# (category, body, intent)
+TABLE = [
+    ('keyword_noise', 'STOP!!! 🛑', OUT),
+    ('keyword_noise', '  unsubscribe.', OUT),
+    ('keyword_noise', 'Cancel!', OUT),
+    ('typo_stretched', 'STOPPPPPPP', OUT),
+    ('typo_stretched', 'unsubscrbe', OUT),
+    ('typo_stretched', 'stop textng me', REVIEW),  # "textng" is no tolerated keyword
+    ('angry_emphatic', 'quit spamming my phone', OUT),
+    ('angry_emphatic', 'enough with these messages!!', OUT),
+    ('angry_emphatic', 'STOP MESSAGING ME ALREADY', OUT),
+    ('formal', 'Please discontinue text messages to this number.', OUT),
+    ('formal', 'I withdraw my consent to receive text messages.', OUT),
+    ('embedded',
+     'Hi, I moved and this is no longer relevant to me, so please stop the texts. Thanks', OUT),
+    ('embedded', 'Thanks for the reminder. Please remove me from your list going forward.', OUT),
+    ('wrong_number', "This is not Dana's phone anymore, please update your list", OUT),
+    ('wrong_number', 'wrong number, please remove', OUT),
+    ('question', 'is there a way to opt out of these', OUT),
+    ('question', 'How do I stop getting these texts?', OUT),
+    ('plain_request', 'Stop the texts please and thank you', OUT),
+    ('plain_request', "please don't text me anymore", OUT),
+    ('complaint_not_stop', 'The coupon link is broken', NONE),
+    ('complaint_not_stop', 'Why does shipping cost so much?', NONE),
+    ('conversation', 'See you Tuesday!', NONE),
+    ('conversation', 'What are your hours on Sunday?', NONE),
+    ('lookalike_negation', "don't stop", NONE),
+    ('lookalike_negation', 'please never stop sending deals', NONE),
+    ('lookalike_negation', "I don't want to unsubscribe", NONE),
+    ('lookalike_other_meaning', 'stop by tomorrow?', NONE),
+    ('lookalike_other_meaning', 'When does the sale end?', NONE),
+    ('lookalike_cancel_order', 'cancel my order', NONE),
+    ('lookalike_cancel_order', 'I need to cancel my appointment on Monday', NONE),
+    ('lookalike_reported_speech', 'my wife told me to stop buying shoes', NONE),
+    ('lookalike_reported_speech', 'he said to text STOP but I want to stay', REVIEW),
+    ('help', 'HELP', HELP),
+    ('help', 'info', HELP),
+    ('opt_in', 'START', IN),
+    ('opt_in', 'yes', IN),
+    ('opt_in', 'unstop', IN),
+    ('es_keyword_noise', 'ALTO', OUT),
+    ('es_keyword_noise', '¡Basta!', OUT),
+    ('es_typo', 'atlo', OUT),
+    ('es_typo', 'ALTOOO', OUT),
+    ('es_angry', 'PARA YA', OUT),
+    ('es_angry', '¡Dejen de mandarme mensajes!', OUT),
+    ('es_formal', 'Les solicito que dejen de enviar mensajes a este número.', OUT),
+    ('es_formal', 'Deseo darme de baja de su lista.', OUT),
+    ('es_embedded',
+     'Hola, ya me mudé, así que por favor ya no me manden promociones. Gracias', OUT),
+    ('es_embedded', 'Gracias, pero borren mi número por favor', OUT),
+    ('es_wrong_number', 'Número equivocado', OUT),
+    ('es_wrong_number', 'Este número ya no es de Ana, borren mi número', OUT),
+    ('es_question', '¿Cómo me doy de baja?', OUT),
+    ('es_question', '¿Pueden dejar de escribirme?', OUT),
+    ('es_plain_request', 'ya no me manden promociones', OUT),
+    ('es_plain_request', 'borren mi número', OUT),
+    ('es_conversation', '¿A qué hora abren?', NONE),
+    ('es_conversation', 'Muchas gracias, nos vemos', NONE),
+    ('es_lookalike_negation', 'no pares', NONE),
+    ('es_lookalike_negation', 'No me den de baja', NONE),
+    ('es_lookalike_other_meaning', 'alto en calorías', NONE),
+    ('es_lookalike_other_meaning', 'Es para mañana?', NONE),
+    ('es_lookalike_cancel_order', 'Quiero cancelar mi pedido', NONE),
+    ('es_lookalike_cancel_order', 'cancelar mi cita del lunes', NONE),
+    ('es_help', 'AYUDA', HELP),
+    ('es_help', 'información', HELP),
+    ('es_opt_in', 'COMENZAR', IN),
+    ('es_opt_in', 'SI', IN),
+    ('mixed_opt_out', 'no more pls, gracias', OUT),
+    ('mixed_opt_out', 'stop por favor', OUT),
+    ('mixed_conversation', 'ok gracias, see you', NONE),
+    ('mixed_conversation', "don't stop, me encantan", NONE),
+]
+
+
+@pytest.mark.parametrize(("category", "body", "intent"),
+                         [pytest.param(*case, id=f"{case[0]}:{case[1][:30]}") for case in TABLE])
+def test_each_category_is_decided_as_its_table_says(category, body, intent):
+    result = classify(body)
+    assert result.intent is intent, (category, result)
+    if intent in (OUT, REVIEW):
+        assert result.keyword is not None and len(result.keyword) <= 64
+    if intent is REVIEW:  # only the model is ever unsure, and it says how unsure
+        assert result.keyword.startswith("model:") and 0.0 <= result.score <= 1.0
+
+
+def test_the_table_covers_every_category_of_the_corpus():
+    categories = {json.loads(line)["category"] for path in CORPUS.glob("*.jsonl")
+                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert categories == {category for category, _body, _intent in TABLE}

@@ -1,0 +1,146 @@
+"""The statistical layer of smsgate.consent.keywords: the shipped model is what the training
+script makes of the train split, its score is a bounded probability, and classify combines it
+with the keyword and rule layers as documented (rules first; negation, opt-in words and
+reported speech never let the model opt out alone)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smsgate.consent import keywords_model, keywords_rules, keywords_train
+from smsgate.consent.keywords import MAX_RULE_CHARS, Intent, classify
+from smsgate.consent.keywords_model import OPT_OUT_AT, REVIEW_AT, Model, features
+from smsgate.consent.keywords_text import clauses
+
+CORPUS_ROWS = keywords_train.load_rows(sorted(keywords_train.CORPUS.glob("*.jsonl")))
+
+
+def _model_scoring(word: str, score: float) -> Model:
+    """A model that gives texts holding `word` the probability `score`, others almost 0."""
+    logit = math.log(score / (1 - score))
+    return Model("t1", -20.0, {"w:" + word: logit + 20.0}, frozenset({word}))
+
+
+def test_the_shipped_weights_are_what_the_training_script_writes():
+    assert keywords_train.dump(keywords_train.train(CORPUS_ROWS)) == \
+        keywords_model.WEIGHTS_FILE.read_text(encoding="utf-8")
+
+
+def test_training_never_reads_the_held_out_split():
+    flipped = [dict(row, label="none" if row["label"] == "opt_out" else "opt_out")
+               if row["split"] != "train" else row for row in CORPUS_ROWS]
+    assert any(row["split"] != "train" for row in CORPUS_ROWS)
+    assert keywords_train.train(flipped) == keywords_train.train(CORPUS_ROWS)
+
+
+def test_the_shipped_model_names_itself_within_the_keyword_column():
+    model = keywords_model.shipped()
+    assert model.name == keywords_train.MODEL_NAME and len(f"model:{model.name}") <= 64
+    assert REVIEW_AT < OPT_OUT_AT < 1
+
+
+@pytest.mark.parametrize(("score", "intent"), [
+    (0.97, Intent.OPT_OUT), (OPT_OUT_AT + 0.001, Intent.OPT_OUT),
+    (OPT_OUT_AT - 0.001, Intent.POSSIBLE_OPT_OUT), (REVIEW_AT + 0.001, Intent.POSSIBLE_OPT_OUT),
+    (REVIEW_AT - 0.001, Intent.NONE), (0.3, Intent.NONE)])
+def test_the_model_score_decides_what_no_keyword_or_rule_decided(score, intent):
+    result = classify("zebra crossing", model=_model_scoring("zebra", score))
+    assert result.intent is intent
+    if intent is Intent.NONE:
+        assert result.keyword is None and result.score is None
+    else:
+        assert result.keyword == "model:t1" and result.score == pytest.approx(score, abs=1e-3)
+        assert not result.all_brands
+
+
+@pytest.mark.parametrize("body", [
+    "zebra, don't", "no zebra", "never zebra", "zebra resubscribe", "she said zebra",
+    "my husband wants zebra", "dile que zebra", "ya no zebra"])
+def test_negation_opt_in_words_and_reported_speech_send_a_sure_model_to_review(body):
+    result = classify(body, model=_model_scoring("zebra", 0.999))
+    assert result.intent is Intent.POSSIBLE_OPT_OUT and result.keyword == "model:t1"
+
+
+@pytest.mark.parametrize("body", [
+    "don't stop texting me", "never unsubscribe me", "he told me to stop texting me",
+    "no dejen de escribirme", "oops wrong number, meant to text my sister",
+    "no " * (keywords_rules.MAX_RULE_ATTEMPTS + 1) + "stop texting me",
+    "don't stop texting me " * (keywords_rules.MAX_CANCELLED + 1)])
+def test_what_the_rules_cancelled_or_refused_never_reaches_the_model(body):
+    eager = Model("eager", 30.0, {}, frozenset())
+    assert classify(body, model=eager).intent is Intent.NONE
+
+
+@pytest.mark.parametrize(("body", "keyword"), [
+    ("STOP", "STOP"), ("HELP", "HELP"), ("START", "START"), ("stpo", "fuzzy:STOP"),
+    ("please stop texting me", "rule:stop-texting")])
+def test_keywords_and_rules_come_before_the_model(body, keyword):
+    hostile = Model("hostile", -30.0, {}, frozenset())
+    eager = Model("eager", 30.0, {}, frozenset())
+    assert classify(body, model=hostile).keyword == keyword
+    assert classify(body, model=eager).keyword == keyword
+    assert classify(body).score is None
+
+
+def test_the_model_picks_the_reply_language_from_the_text():
+    spanish = classify("zebra ya me mudé de la ciudad, gracias",
+                       model=_model_scoring("zebra", 0.95))
+    english = classify("zebra I moved out of the city, thanks",
+                       model=_model_scoring("zebra", 0.95))
+    assert (spanish.language, english.language) == ("es", "en")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=MAX_RULE_CHARS))
+def test_score_is_a_probability_and_only_model_decisions_carry_one(body):
+    assert 0.0 <= keywords_model.shipped().score(body) <= 1.0
+    result = classify(body)
+    from_model = result.keyword is not None and result.keyword.startswith("model:")
+    assert (result.score is not None) == from_model
+    assert (result.intent is Intent.POSSIBLE_OPT_OUT) <= from_model
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=MAX_RULE_CHARS, max_size=MAX_RULE_CHARS + 5), st.text(max_size=40))
+def test_the_model_reads_no_further_than_the_rules(head, tail):
+    assert features(head + tail) == features(head)
+
+
+def test_features_are_the_clauses_words_pairs_and_unknown_words_letters():
+    found = features("Stop by, DON'T remove me")
+    assert {"w:stop", "b:^ stop", "b:by $", "n:remove", "n:me", "c:<rem"} <= found
+    assert "c:<rem" not in features("don't remove me", known={"remove"})
+    assert clauses("Stop by, DON'T remove me") == ["stop by", "don't remove me"]
+
+
+HOSTILE = {
+    "repeated cancelled requests": "don't stop texting me " * 80,
+    "rule heads only": "no " * 600,
+    "weak cores that never close": "stop by tomorrow and " * 80,
+    "unknown long words": " ".join(f"qz{i:04d}xkvwpyj" for i in range(120)),
+    "accents": "número más allá él ñandú " * 70,
+    "emoji": "🙂 " * 800,
+    "one word": "a" * MAX_RULE_CHARS,
+    "spanish request repeated": "ya no quiero que me sigan mandando mensajes, " * 40,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_classifying_a_long_hostile_text_stays_cheap(name):
+    body = HOSTILE[name][:MAX_RULE_CHARS]
+    classify(body)
+    best = min(_timed(body) for _ in range(20))
+    # The budget is 1 ms (docs/keywords.md has the figures); twice that here, so a shared
+    # machine does not fail the test while anything quadratic still does.
+    assert best < 0.002, (name, best)
+
+
+def _timed(body: str) -> float:
+    start = time.perf_counter()
+    classify(body)
+    return time.perf_counter() - start
