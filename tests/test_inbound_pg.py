@@ -34,7 +34,9 @@ WRITTEN_TABLES = [LedgerEntry.__table__, ConsentState.__table__, InboundMessage.
 
 STORABLE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 BODY = st.sampled_from(["STOP", "STOPALL", "stop all", "START", "UNSTOP", "YES", "HELP", "INFO",
-                        "hello", "Please stop texting me", "¡stop!", "END", '"STOP"']) \
+                        "hello", "Please stop texting me", "¡stop!", "END", '"STOP"',
+                        # a possible revocation (a review entry) and Spanish keywords
+                        "I think I want out of this list maybe", "ALTO", "AYUDA", "COMENZAR"]) \
     | st.text(STORABLE, max_size=20)
 INBOUND_TEXT = st.builds(
     InboundText,

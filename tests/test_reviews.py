@@ -203,3 +203,56 @@ def test_an_old_consent_cannot_resume_sending_paused_for_review(client, brand):
     assert answer.status_code == 422
     assert "consent_predates_opt_out" in answer.get_json()["error"]["errors"][0]["reason"]
     assert state(NUMBER, brand.id) == "review"
+
+
+# --- through the webhook ------------------------------------------------------------------------
+
+UNSURE = "I think I want out of this list maybe"  # the model's review band (docs/keywords.md)
+
+
+def test_possible_revocation_through_the_webhook_to_a_confirmed_decision(app, client, brand,
+                                                                         post_signed, twilio):
+    consent(brand.id, [NUMBER])
+    assert post_signed(INBOUND_PATH, inbound(UNSURE, sender=NUMBER)).status_code == 200
+    run_worker(app, "replies")
+    assert twilio.sent == []  # no confirmation for a text nobody has decided on
+    assert state(NUMBER, brand.id) == "review"
+    entry = db.session.scalar(select(LedgerEntry).order_by(LedgerEntry.id.desc()).limit(1))
+    assert (entry.action, entry.keyword, entry.raw_text) == ("review", "model:lr1", UNSURE)
+    assert 0.5 <= json.loads(entry.evidence)["score"] < 1
+
+    campaign = post_json(client, "/api/v1/campaigns",
+                         {"brand": "Acme", "body": "Sale", "recipients": [NUMBER]}, key_header())
+    assert campaign.get_json()["refused"] == [{"number": NUMBER, "reason": "pending_review"}]
+
+    auditor = key_header("auditor")
+    [item] = client.get("/api/v1/reviews", headers=auditor).get_json()["reviews"]
+    assert (item["id"], item["text"], item["reason"]) == (entry.id, UNSURE, "model:lr1")
+    settled = post_json(client, f"/api/v1/reviews/{entry.id}", {"decision": "opt_out"}, auditor)
+    assert settled.status_code == 200
+    run_worker(app, "replies")
+    [sent] = twilio.sent
+    assert sent["To"] == NUMBER and sent["Body"].startswith("Acme: You are unsubscribed")
+    assert state(NUMBER, brand.id) == "opt_out"
+    assert ledger.verify(db.session).ok
+
+
+def test_a_spanish_possible_revocation_is_confirmed_in_spanish(app, client, brand, post_signed,
+                                                               twilio):
+    consent(brand.id, [NUMBER])
+    post_signed(INBOUND_PATH, inbound("ya no quiero esto creo", sender=NUMBER))
+    [item] = client.get("/api/v1/reviews", headers=key_header("auditor")).get_json()["reviews"]
+    assert item["language"] == "es"
+    post_json(client, f"/api/v1/reviews/{item['id']}", {"decision": "opt_out"},
+              key_header("auditor"))
+    run_worker(app, "replies")
+    assert twilio.sent[0]["Body"].startswith("Acme: Te has dado de baja")
+
+
+def test_a_plain_language_opt_out_records_the_rule_that_decided(app, brand, post_signed, twilio):
+    post_signed(INBOUND_PATH, inbound("Please discontinue text messages to this number.",
+                                      sender=NUMBER))
+    entry = db.session.scalar(select(LedgerEntry))
+    assert (entry.action, entry.keyword) == ("opt_out", "rule:stop-the-texts")
+    run_worker(app, "replies")
+    assert twilio.sent[0]["Body"].startswith("Acme: You are unsubscribed")
