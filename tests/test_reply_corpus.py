@@ -3,7 +3,8 @@ what the recogniser does with it. docs/keywords.md reports the figures by langua
 category; bench/keywords.py prints them.
 
 Split "heldout2" (fresh_*.jsonl) was written before the recogniser's model and never tuned
-on; "train" holds everything else, including the first held-out set, which had been read.
+on; "heldout3" (fresh2_*.jsonl) after the recogniser was frozen, and never tuned on either;
+"train" holds everything else, including the first held-out set, which had been read.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from smsgate.consent.keywords import Intent, classify
 CORPUS = Path(__file__).parent / "fixtures" / "replies"
 LABELS = {"opt_out", "opt_in", "help", "none"}
 LANGS = {"en", "es", "mixed"}
-SPLITS = ("train", "heldout2")
+SPLITS = ("train", "heldout2", "heldout3")
+HELD_OUT = ("heldout2", "heldout3")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -40,18 +42,20 @@ def test_the_corpus_is_large_labelled_and_holds_a_third_out():
         assert isinstance(row.get("reason", ""), str)
     texts = Counter(row["text"] for row in ROWS)
     assert max(texts.values()) == 1, texts.most_common(3)
-    heldout = [row for row in ROWS if row["split"] == "heldout2"]
-    assert len(heldout) >= 400 and 0.25 <= len(heldout) / len(ROWS) <= 0.40
-    for category in {row["category"] for row in ROWS}:  # every category is tested unseen
-        assert any(r["split"] == "heldout2" for r in ROWS if r["category"] == category)
-    for rows in (ROWS, heldout):  # at least as many that must not opt out, overall and unseen
+    heldout = [row for row in ROWS if row["split"] in HELD_OUT]
+    assert len(heldout) >= 400 and 0.25 <= len(heldout) / len(ROWS) <= 0.45
+    for split in HELD_OUT:  # every category is tested unseen, twice
+        for category in {row["category"] for row in ROWS}:
+            assert any(r["split"] == split for r in ROWS if r["category"] == category), split
+    for rows in [ROWS] + [[r for r in ROWS if r["split"] == split] for split in HELD_OUT]:
+        # at least as many that must not opt out, overall and in each unseen split
         revocations = sum(row["label"] == "opt_out" for row in rows)
         assert len(rows) - revocations >= revocations
     assert sum(row["lang"] != "en" for row in ROWS) >= 400
 
 
 # Replies that must not opt out but do, each listed with its rule in docs/keywords.md: a
-# change to the recogniser may shorten this list, never lengthen it. All are the rules'.
+# change to the recogniser may shorten this list, never lengthen it.
 KNOWN_FALSE_OPT_OUTS = {
     "train": {
         "Stop? Heck no. Send more",
@@ -70,21 +74,32 @@ KNOWN_FALSE_OPT_OUTS = {
         "¿Puedo cancelar solo un artículo?",
         "Quiero darme de baja del club de vinos",
     },
+    "heldout3": {
+        "Stop my delivery for this week, I'm traveling",  # the model's (0.909)
+        "How do I turn off the alarm on your app?",
+        "no thanks, maybe next time",
+        "¿Me pueden quitar el recargo?",
+        "Dar de baja mi tarjeta vieja de la cuenta",
+        "No gracias, por ahora no",
+    },
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
-# the total (docs/keywords.md): floors against regressions. On heldout2 they are below the
-# issue's targets (98 % English, 95 % Spanish, counted strictly), which are not met yet.
+# the total (docs/keywords.md): floors against regressions. On the held-out splits they are
+# below the issue's targets (98 % English, 95 % Spanish, counted strictly), not met yet.
 REACHED = {
     ("heldout2", "en"): (146, 150, 151),
     ("heldout2", "es"): (81, 90, 90),
     ("heldout2", "mixed"): (16, 17, 18),
+    ("heldout3", "en"): (71, 74, 77),
+    ("heldout3", "es"): (45, 50, 51),
+    ("heldout3", "mixed"): (8, 10, 10),
     ("train", "en"): (346, 353, 353),
     ("train", "es"): (232, 240, 241),
     ("train", "mixed"): (31, 33, 33),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile).
-LOOKALIKES_IN_REVIEW = {"heldout2": 18, "train": 0}
+LOOKALIKES_IN_REVIEW = {"heldout2": 18, "heldout3": 10, "train": 0}
 
 
 @pytest.mark.parametrize("split", SPLITS)

@@ -172,15 +172,37 @@ def _correct(found: list[str]) -> list[str]:
 
 def deciding_layer(body: str) -> str:
     """Which layer decides `body` (OptOutType aside): "keyword" for an exact or misspelled
-    keyword, "rules" when a plain-language rule matched (live or cancelled by its guard) or
-    gave up on a hostile text, else "model". keywords_train weighs its examples by this."""
+    keyword; "rules" when a plain-language rule matched (live or cancelled by its guard), the
+    rules gave up on a hostile text, or there is no text; else "model". keywords_train
+    weighs its examples by this."""
     core = keyword_core(body) if body else None
-    if core and (core in _KEYWORDS or _fuzzy(core) is not None):
-        return "keyword"
-    reading = read(_correct(clauses(body))) if body else None
-    if reading is not None and (reading.found or reading.cancelled or reading.exhausted):
-        return "rules"
-    return "model"
+    decided, _found = _without_model(body, core, _KEYWORDS.get(core) if core else None)
+    if decided is None:
+        return "model"
+    return "rules" if decided.keyword is None or decided.keyword.startswith("rule:") else "keyword"
+
+
+def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
+                   ) -> tuple[Classification | None, list[str]]:
+    """The decision of the keyword and rule layers, or None when the model is to decide,
+    with the text's normalised clauses (empty when a keyword decided)."""
+    if exact is not None and core is not None:
+        return Classification(exact[0], core.upper(), core in _ALL_BRANDS, exact[1]), []
+    if core:
+        fuzzy = _fuzzy(core)
+        if fuzzy is not None:
+            return fuzzy, []
+    if not text:
+        return _NOTHING, []
+    found = clauses(text)
+    reading = read(_correct(found))
+    if reading.found is not None:
+        return Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1]), found
+    if reading.cancelled or reading.exhausted:
+        # The rules read a request and found it negated or reported ("don't stop", "she
+        # said stop"), or refused a hostile text: a clear case, not one for the model.
+        return _NOTHING, found
+    return None, found
 
 
 def _by_model(found: list[str], model: keywords_model.Model) -> Classification:
@@ -229,20 +251,7 @@ def classify(body: str | None, opt_out_type: str | None = None, *,
         language = exact[1] if exact is not None else "en"
         return Classification(forced, f"OptOutType:{forced_by}", all_brands, language)
 
-    if exact is not None and core is not None:
-        return Classification(exact[0], core.upper(), core in _ALL_BRANDS, exact[1])
-    if core:
-        fuzzy = _fuzzy(core)
-        if fuzzy is not None:
-            return fuzzy
-    if not text:
-        return _NOTHING
-    found = clauses(text)
-    reading = read(_correct(found))
-    if reading.found is not None:
-        return Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1])
-    if reading.cancelled or reading.exhausted:
-        # The rules read a request and found it negated or reported ("don't stop", "she
-        # said stop"), or refused a hostile text: a clear case, not one for the model.
-        return _NOTHING
+    decided, found = _without_model(text, core, exact)
+    if decided is not None:
+        return decided
     return _by_model(found, model if model is not None else keywords_model.shipped())
