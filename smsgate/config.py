@@ -100,6 +100,8 @@ class Settings:
     stale_sending_seconds: int = 300
     log_json: bool = True
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    checkpoint_key: str = ""  # Ed25519 private key PEM ("": instance/checkpoint_key.pem)
+    checkpoint_dir: str = ""  # signed checkpoints ("": instance/checkpoints/)
 
     @classmethod
     def from_env(cls, instance_path: str, env: Mapping[str, str] | None = None) -> Settings:
@@ -140,6 +142,8 @@ class Settings:
             export_connections=_positive_int(env, "SMSGATE_EXPORT_CONNECTIONS", 4),
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
             proxy_hops=_proxy_hops(env),
+            checkpoint_key=(env.get("SMSGATE_CHECKPOINT_KEY") or "").strip(),
+            checkpoint_dir=(env.get("SMSGATE_CHECKPOINT_DIR") or "").strip(),
         )
 
     def require_web(self) -> None:
