@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import dataclasses
 import logging
 import shutil
 import stat
@@ -15,29 +14,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from audit_support import bearer, issue, record
+from audit_support import bearer, issue, record, rewrite_from
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 
 from smsgate import jobs
 from smsgate.consent import checkpoint_note, checkpoints, ledger
 from smsgate.consent.checkpoint_note import ORIGIN, Checkpoint, CheckpointError, open_note
 from smsgate.extensions import db
-from smsgate.models import GENESIS_HASH, LedgerEntry, LedgerHead, UTCDateTime
+from smsgate.models import GENESIS_HASH, LedgerHead
 
 CHECKPOINT_PATH = "/api/v1/ledger/checkpoint"
 NOTE_SCRIPT = Path(checkpoint_note.__file__)
 
 
-@pytest.fixture
-def store(app, monkeypatch, tmp_path) -> checkpoints.CheckpointStore:
-    """This test's own key file and checkpoint directory (SMSGATE_CHECKPOINT_KEY/_DIR)."""
-    settings = dataclasses.replace(app.config["SMSGATE"],
-                                   checkpoint_key=str(tmp_path / "keys" / "checkpoint.pem"),
-                                   checkpoint_dir=str(tmp_path / "checkpoints"))
-    monkeypatch.setitem(app.config, "SMSGATE", settings)
-    return checkpoints.CheckpointStore.of(settings, app.instance_path)
+pytest_plugins = ["audit_fixtures"]  # fixtures: store (this test's key and directory)
 
 
 def append(brand, count: int, start: int = 0) -> None:
@@ -62,29 +54,6 @@ def take(runner) -> Path:
     result = runner.invoke(args=["smsgate", "ledger", "checkpoint"])
     assert result.exit_code == 0, result.output
     return Path(result.output.strip())
-
-
-def rewrite_from(entry_id: int, raw_text: str) -> None:
-    """What an attacker with database access does: edit entry `entry_id`, recompute its hash
-    and every later one's (links included), and move the head to the new last hash."""
-    entries = LedgerEntry.__table__
-    rows = [dict(row._mapping) for row in db.session.execute(
-        select(entries).where(entries.c.id >= entry_id).order_by(entries.c.id))]
-    prev = db.session.execute(select(entries.c.entry_hash)
-                              .where(entries.c.id == entry_id - 1)).scalar_one_or_none()
-    rows[0]["raw_text"] = raw_text
-    for row in rows:
-        row["prev_hash"] = prev or GENESIS_HASH
-        row["entry_hash"] = prev = ledger.compute_hash(row)
-    # entry_hash is unique: park the rewritten rows on placeholders first.
-    db.session.execute(text("UPDATE ledger_entries SET entry_hash = 'x' || CAST(id AS TEXT) "
-                            "WHERE id >= :id"), {"id": entry_id})
-    db.session.execute(
-        text("UPDATE ledger_entries SET raw_text = :raw_text, prev_hash = :prev_hash, "
-             "entry_hash = :entry_hash, recorded_at = :recorded_at WHERE id = :id")
-        .bindparams(bindparam("recorded_at", type_=UTCDateTime())), rows)
-    db.session.execute(text("UPDATE ledger_head SET last_hash = :h"), {"h": prev})
-    db.session.commit()
 
 
 def verify_against(runner, tmp_path, checkpoint: Path, pem: bytes):

@@ -34,6 +34,7 @@ from smsgate.consent.checkpoint_note import (
     CheckpointError,
     extension_problem,
     open_note,
+    parse_unverified,
     sign,
 )
 from smsgate.consent.ledger import verify
@@ -149,6 +150,36 @@ def extends(session: Session, checkpoint: Checkpoint) -> str | None:
         .where(LedgerEntry.id >= checkpoint.size, LedgerEntry.id <= size)
         .order_by(LedgerEntry.id).execution_options(yield_per=5000))
     return extension_problem(checkpoint, ((r[0], r[1], r[2]) for r in rows), size, head_hash)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The latest checkpoint as the audit page shows it."""
+
+    name: str
+    text: str
+    checkpoint: Checkpoint | None  # None: the file is not a checkpoint at all
+    signature: str  # "verified", "not checked (...)" or why it does not verify
+    problem: str | None  # why the ledger does not extend it; None when it does
+
+
+def latest_status(session: Session, store: CheckpointStore) -> Status | None:
+    """The latest checkpoint, whether its signature verifies with this machine's key, and
+    whether the ledger extends it; None when none was taken."""
+    latest = store.latest()
+    if latest is None:
+        return None
+    path, text = latest
+    public_key = store.public_key()
+    try:
+        if public_key is None:
+            checkpoint = parse_unverified(text)
+            signature = "not checked (no signing key on this machine)"
+        else:
+            checkpoint, signature = open_note(text, public_key), "verified"
+    except CheckpointError as exc:
+        return Status(path.name, text, None, str(exc), "the file is not a valid checkpoint")
+    return Status(path.name, text, checkpoint, signature, extends(session, checkpoint))
 
 
 def take(session: Session, store: CheckpointStore) -> Taken:
