@@ -325,3 +325,45 @@ def test_a_cosignature_by_another_key_is_ignored():
 def test_malformed_notes_are_refused_with_a_reason(garbage):
     with pytest.raises(CheckpointError):
         open_note(garbage, Ed25519PrivateKey.generate().public_key())
+
+
+# --- configuration and bad files ----------------------------------------------------------------
+
+def test_checkpoint_paths_come_from_the_environment_or_the_instance(tmp_path):
+    from smsgate.config import Settings
+
+    named = Settings.from_env(str(tmp_path), {"SMSGATE_CHECKPOINT_KEY": "/keys/cp.pem",
+                                              "SMSGATE_CHECKPOINT_DIR": "/srv/checkpoints"})
+    assert checkpoints.CheckpointStore.of(named, str(tmp_path)) == checkpoints.CheckpointStore(
+        Path("/keys/cp.pem"), Path("/srv/checkpoints"))
+    default = Settings.from_env(str(tmp_path), {})
+    assert checkpoints.CheckpointStore.of(default, str(tmp_path)) == checkpoints.CheckpointStore(
+        tmp_path / "checkpoint_key.pem", tmp_path / "checkpoints")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "`SMSGATE_CHECKPOINT_KEY`" in readme and "`SMSGATE_CHECKPOINT_DIR`" in readme
+
+
+def test_a_key_file_that_is_not_an_ed25519_key_is_refused_with_a_message(brand, runner, store):
+    store.key_path.parent.mkdir(parents=True)
+    store.key_path.write_text("not a key")
+    for command in ("checkpoint", "public-key"):
+        result = runner.invoke(args=["smsgate", "ledger", command])
+        assert result.exit_code == 1
+        assert "does not hold an unencrypted Ed25519 private key in PEM" in result.output
+
+
+def test_the_page_survives_a_broken_key_file(brand, client, runner, store):
+    append(brand, 1)
+    take(runner)
+    store.key_path.write_text("not a key")
+    client.post("/audit/session", data={"key": issue("auditor")})
+    html = client.get("/audit").get_data(as_text=True)
+    assert "the checkpoint cannot be checked on this machine" in html
+
+
+def test_a_checkpoint_file_that_is_not_text_is_refused(brand, runner, store, tmp_path):
+    append(brand, 1)
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00")
+    result = verify_against(runner, tmp_path, binary, public_key_pem(runner))
+    assert result.exit_code == 1 and "the checkpoint file is not UTF-8 text" in result.output

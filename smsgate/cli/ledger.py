@@ -24,12 +24,12 @@ ledger = click.Group("ledger", help="Read and check the consent ledger.")
 
 
 @ledger.command("verify")
-@click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"),
+@click.option("--checkpoint", "checkpoint_file", type=click.File("rb"),
               help="Also prove the ledger extends this signed checkpoint.")
 @click.option("--public-key", "public_key_file", type=click.File("rb"),
               help="The PEM public key the checkpoint is signed with (`ledger public-key`).")
 @with_appcontext
-def verify_command(checkpoint_file: IO[str] | None, public_key_file: IO[bytes] | None) -> None:
+def verify_command(checkpoint_file: IO[bytes] | None, public_key_file: IO[bytes] | None) -> None:
     """Walk the hash chain; exit 0 when intact, 1 naming the first broken entry. With
     --checkpoint and --public-key, exit 1 too unless the ledger extends that checkpoint."""
     if (checkpoint_file is None) != (public_key_file is None):
@@ -52,7 +52,7 @@ def verify_command(checkpoint_file: IO[str] | None, public_key_file: IO[bytes] |
             sys.exit(1)
 
 
-def _checkpoint_problem(session: Session, note: str, pem: bytes) -> str | None:
+def _checkpoint_problem(session: Session, note: bytes, pem: bytes) -> str | None:
     """Why the ledger does not extend the checkpoint `note` signed by PEM key `pem`, or
     None when it does (then the checkpoint is printed)."""
     try:
@@ -62,7 +62,9 @@ def _checkpoint_problem(session: Session, note: str, pem: bytes) -> str | None:
     if not isinstance(public_key, Ed25519PublicKey):
         raise click.BadParameter("not an Ed25519 public key", param_hint="--public-key")
     try:
-        checkpoint = open_note(note, public_key)
+        checkpoint = open_note(note.decode("utf-8"), public_key)
+    except UnicodeDecodeError:
+        return "the checkpoint file is not UTF-8 text"
     except CheckpointError as exc:
         return str(exc)
     problem = checkpoints.extends(session, checkpoint)
@@ -85,6 +87,7 @@ def checkpoint_command() -> None:
 
 @ledger.command("public-key")
 @with_appcontext
+@cli_errors
 def public_key_command() -> None:
     """Print the checkpoint signing key's public half (PEM), making the key if needed."""
     key = checkpoints.CheckpointStore.current().private_key().public_key()

@@ -97,9 +97,13 @@ class CheckpointStore:
             with contextlib.suppress(FileExistsError):
                 os.link(draft, self.key_path)
             os.unlink(draft)
-        key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        try:
+            key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        except (ValueError, TypeError):  # not PEM, or a passphrase-protected key
+            key = None
         if not isinstance(key, Ed25519PrivateKey):
-            raise InvalidInput(f"{self.key_path} does not hold an Ed25519 private key",
+            raise InvalidInput(f"{self.key_path} does not hold an unencrypted Ed25519 "
+                               "private key in PEM",
                                code="checkpoint_key_invalid")
         return key
 
@@ -170,7 +174,11 @@ def latest_status(session: Session, store: CheckpointStore) -> Status | None:
     if latest is None:
         return None
     path, text = latest
-    public_key = store.public_key()
+    try:
+        public_key = store.public_key()
+    except InvalidInput as exc:
+        return Status(path.name, text, None, f"not checked ({exc.message})",
+                      "the checkpoint cannot be checked on this machine")
     try:
         if public_key is None:
             checkpoint = parse_unverified(text)
