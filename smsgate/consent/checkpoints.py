@@ -16,7 +16,6 @@ it does not depend on how an entry's hash is computed.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsgate.config import Settings
+from smsgate.config import Settings, write_once
 from smsgate.consent.checkpoint_note import (
     Checkpoint,
     CheckpointError,
@@ -82,21 +81,12 @@ class CheckpointStore:
         return cls.of(current_app.config["SMSGATE"], current_app.instance_path)
 
     def private_key(self) -> Ed25519PrivateKey:
-        """The signing key, made (mode 0600) on first use. link() never replaces a file, so
-        of two sweepers starting together the first one's key wins and both use it."""
+        """The signing key, made (mode 0600) on first use; of two sweepers starting together
+        the first one's key wins and both use it (`write_once`)."""
         if not self.key_path.exists():
-            self.key_path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
+            write_once(self.key_path, Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption())
-            draft = self.key_path.with_name(
-                f".{self.key_path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(pem)
-            with contextlib.suppress(FileExistsError):
-                os.link(draft, self.key_path)
-            os.unlink(draft)
+                serialization.NoEncryption()))
         try:
             key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
         except (ValueError, TypeError):  # not PEM, or a passphrase-protected key
