@@ -22,6 +22,7 @@ from smsgate.config import Settings
 from smsgate.consent import checkpoints
 from smsgate.consent import reconcile as lost_webhooks
 from smsgate.consent.inbound_writer import MAX_BATCH, InboundWriter
+from smsgate.consent.ledger import ChainHeadMissing
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.infra import counters
 from smsgate.infra.jobqueue import register
@@ -140,6 +141,9 @@ def checkpoint() -> str:
     except checkpoints.LedgerDoesNotExtend as exc:
         log.error("checkpoint_refused", extra={"reason": exc.message})
         return "refused"
+    except ChainHeadMissing:  # the schema is still being made (first start): next time
+        log.warning("checkpoint_deferred", extra={"reason": "no chain head"})
+        return "deferred"
     if taken.new:
         log.info("checkpoint", extra={"entries": taken.checkpoint.size, "path": str(taken.path)})
     return str(taken.path)

@@ -367,3 +367,10 @@ def test_a_checkpoint_file_that_is_not_text_is_refused(brand, runner, store, tmp
     binary.write_bytes(b"\xff\xfe\x00")
     result = verify_against(runner, tmp_path, binary, public_key_pem(runner))
     assert result.exit_code == 1 and "the checkpoint file is not UTF-8 text" in result.output
+
+
+def test_the_sweeper_defers_a_checkpoint_while_the_chain_head_is_missing(brand, store):
+    db.session.execute(text("DELETE FROM ledger_head"))
+    db.session.commit()
+    assert jobs.checkpoint() == "deferred"
+    assert not store.directory.exists()

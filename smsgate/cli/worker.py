@@ -49,8 +49,7 @@ def sweep(every: int) -> None:
             return
         try:
             jobs.sweep()
-            if time.monotonic() >= checkpoint_due:
-                jobs.checkpoint()
+            if time.monotonic() >= checkpoint_due and jobs.checkpoint() != "deferred":
                 checkpoint_due = time.monotonic() + CHECKPOINT_EVERY
         except (DBAPIError, RedisError) as exc:
             # Everything the sweeper does is re-done on its next pass, so a database or Redis

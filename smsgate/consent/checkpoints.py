@@ -36,7 +36,7 @@ from smsgate.consent.checkpoint_note import (
     parse_unverified,
     sign,
 )
-from smsgate.consent.ledger import verify
+from smsgate.consent.ledger import ChainHeadMissing, verify
 from smsgate.errors import Conflict, InvalidInput
 from smsgate.models import LedgerEntry, LedgerHead, utcnow
 
@@ -129,7 +129,9 @@ class CheckpointStore:
 def head(session: Session) -> tuple[int, str]:
     """The ledger's size and head hash, as the `ledger_head` row states them."""
     row = session.execute(select(LedgerHead.last_id, LedgerHead.last_hash)
-                          .where(LedgerHead.id == 1)).one()
+                          .where(LedgerHead.id == 1)).first()
+    if row is None:  # a schema still being created, or a broken restore
+        raise ChainHeadMissing()
     return row.last_id, row.last_hash
 
 
