@@ -84,8 +84,10 @@ def test_the_counts_are_one_grouped_statement_not_rows_read_into_python(recent_l
         overview.daily_counts(db.session, None, utcnow().date())
     finally:
         event.remove(db.engine, "before_cursor_execute", spy)
-    assert len(statements) == 1 and "GROUP BY" in statements[0]
-    assert "recorded_at >=" in statements[0]  # a range the recorded_at index serves
+    ledger_reads = [statement for statement in statements if "ledger_entries" in statement]
+    assert len(ledger_reads) == 1 and "GROUP BY" in ledger_reads[0]
+    assert "recorded_at >=" in ledger_reads[0]  # a range the recorded_at index serves
+    assert "JOIN" not in ledger_reads[0]  # brand names are looked up apart
 
 
 def test_recent_opt_outs_are_newest_first_with_numbers_masked(recent_ledger):
