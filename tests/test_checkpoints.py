@@ -374,3 +374,26 @@ def test_the_sweeper_defers_a_checkpoint_while_the_chain_head_is_missing(brand, 
     db.session.commit()
     assert jobs.checkpoint() == "deferred"
     assert not store.directory.exists()
+
+
+# The known-answer example of Go's golang.org/x/mod/sumdb/note (its package documentation):
+# Ed25519 signatures are deterministic, so signing its text with its key must give its note
+# byte for byte, and any C2SP signed-note verifier accepts what this module writes.
+GO_SIGNER_KEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+GO_TEXT = ("If you think cryptography is the answer to your problem,\n"
+           "then you don't know what your problem is.\n")
+GO_NOTE = (GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuG"
+           "UgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
+
+
+def test_notes_match_go_sumdb_note_byte_for_byte():
+    _, _, name, key_hash, material = GO_SIGNER_KEY.split("+", 4)
+    seed = base64.b64decode(material)
+    assert seed[0] == 1  # the Ed25519 type byte, then the 32-byte seed
+    key = Ed25519PrivateKey.from_private_bytes(seed[1:])
+    assert checkpoint_note.key_id(key.public_key(), name).hex() == key_hash
+    assert checkpoint_note.sign_text(GO_TEXT, key, name) == GO_NOTE
+    assert checkpoint_note.verified_text(GO_NOTE, key.public_key(), name) == GO_TEXT
+    with pytest.raises(CheckpointError):
+        checkpoint_note.verified_text(GO_NOTE.replace("cryptography", "cryptographY"),
+                                      key.public_key(), name)

@@ -70,17 +70,29 @@ def body_text(checkpoint: Checkpoint) -> str:
 
 def sign(checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> str:
     """The complete signed note for `checkpoint`."""
-    body = body_text(checkpoint)
-    signature = private_key.sign(body.encode())
-    blob = base64.b64encode(key_id(private_key.public_key()) + signature).decode()
-    return f"{body}\n{SIGNATURE_PREFIX}{ORIGIN} {blob}\n"
+    return sign_text(body_text(checkpoint), private_key)
 
 
 def open_note(text: str, public_key: Ed25519PublicKey) -> Checkpoint:
     """The checkpoint `text` states, once its signature by `public_key` verifies.
 
-    Raises CheckpointError naming what is wrong. Signature lines by other keys (a witness's
-    cosignature) are allowed and ignored; one line by this key must verify.
+    Raises CheckpointError naming what is wrong.
+    """
+    return _parse_body(verified_text(text, public_key))
+
+
+def sign_text(body: str, private_key: Ed25519PrivateKey, name: str = ORIGIN) -> str:
+    """A C2SP signed note of `body` (lines ending in newlines) by key `name`."""
+    signature = private_key.sign(body.encode())
+    blob = base64.b64encode(key_id(private_key.public_key(), name) + signature).decode()
+    return f"{body}\n{SIGNATURE_PREFIX}{name} {blob}\n"
+
+
+def verified_text(text: str, public_key: Ed25519PublicKey, name: str = ORIGIN) -> str:
+    """The body of signed note `text`, once a signature by key `name` verifies.
+
+    Signature lines by other keys (a witness's cosignature) are allowed and ignored; one
+    line by this key must verify. Raises CheckpointError naming what is wrong.
     """
     if len(text.encode()) > MAX_NOTE_BYTES:
         raise CheckpointError("not a checkpoint: too large")
@@ -88,22 +100,22 @@ def open_note(text: str, public_key: Ed25519PublicKey) -> Checkpoint:
     if not separator or not signatures.endswith("\n"):
         raise CheckpointError("not a signed note: no blank line before the signatures")
     body += "\n"
-    wanted = key_id(public_key)
+    wanted = key_id(public_key, name)
     for line in signatures[:-1].split("\n"):
         if not line.startswith(SIGNATURE_PREFIX):
             raise CheckpointError("not a signed note: a signature line must start with '\u2014 '")
-        name, _, blob = line[len(SIGNATURE_PREFIX):].partition(" ")
+        signer, _, blob = line[len(SIGNATURE_PREFIX):].partition(" ")
         try:
             raw = base64.b64decode(blob, validate=True)
         except binascii.Error:
             raise CheckpointError("not a signed note: a signature is not base64") from None
-        if name != ORIGIN or raw[:4] != wanted:
+        if signer != name or raw[:4] != wanted:
             continue
         try:
             public_key.verify(raw[4:], body.encode())
         except InvalidSignature:
             raise CheckpointError("the signature does not verify with this public key") from None
-        return _parse_body(body)
+        return body
     raise CheckpointError("not signed by this public key")
 
 
