@@ -144,7 +144,8 @@ def test_the_page_draws_the_chart_totals_and_masked_recent_opt_outs(recent_ledge
     assert '<svg id="chart"' in html
     assert html.count('<rect class="bar ') == 6  # one per day, brand, source and action
     assert f"{day(89).isoformat()} · Acme · opt-in · api: 2" in html
-    assert "<td>Acme</td>\n          \n          <td>3 (api 2, import 1)</td>" in html
+    assert "<td>Acme</td> <td>3 (api 2, import 1)</td> <td>2 (provider 1, sms 1)</td>" \
+        in " ".join(html.split())  # the totals row, white space collapsed
     assert "+1415***0124" in html and N2 not in html  # recent opt-outs, masked
     assert "No checkpoint has been taken yet" in html
 
