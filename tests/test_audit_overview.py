@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from audit_support import add_brand, append_at, issue, record, rewrite_from
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from smsgate.audit import chart, overview
 from smsgate.audit.overview import DayCount
-from smsgate.consent import checkpoints
+from smsgate.consent import checkpoints, ledger
 from smsgate.extensions import db
 from smsgate.models import utcnow
 
@@ -188,3 +188,25 @@ def test_an_empty_window_says_so(clock, brand, client, store):
     html = client.get("/audit").get_data(as_text=True)
     assert "No consent changes were recorded in the last 90 days." in html
     assert "No opt-outs recorded." in html
+
+
+def test_far_behind_a_checkpoint_the_page_checks_its_entry_and_says_the_rest_was_not_walked(
+        recent_ledger, client, store, monkeypatch):
+    sign_in(client)
+    checkpoints.take(db.session, store)  # of 8 entries
+    db.session.rollback()
+    acme, _ = recent_ledger
+    ledger.append_many(db.session, [record(N1, acme.id) for _ in range(3)])
+    db.session.commit()
+    monkeypatch.setattr(checkpoints, "PAGE_WALK_LIMIT", 2)
+    # A link broken after the checkpoint is not seen without the walk, and the page says so.
+    db.session.execute(text("UPDATE ledger_entries SET prev_hash = :h WHERE id = 10"),
+                       {"h": "a" * 64})
+    db.session.commit()
+    html = " ".join(client.get("/audit").get_data(as_text=True).split())
+    assert "The ledger extends the checkpoint of 8 entries" in html
+    assert "the links of the 3 entries since it were not followed" in html
+    # A rewrite of what the checkpoint covers is still caught by its own last entry.
+    rewrite_from(2, "rewritten")
+    html = " ".join(client.get("/audit").get_data(as_text=True).split())
+    assert "entry 8 does not have the hash the checkpoint signed" in html
