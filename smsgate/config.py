@@ -100,6 +100,8 @@ class Settings:
     stale_sending_seconds: int = 300
     log_json: bool = True
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    checkpoint_key: str = ""  # Ed25519 private key PEM ("": instance/checkpoint_key.pem)
+    checkpoint_dir: str = ""  # signed checkpoints ("": instance/checkpoints/)
 
     @classmethod
     def from_env(cls, instance_path: str, env: Mapping[str, str] | None = None) -> Settings:
@@ -140,6 +142,8 @@ class Settings:
             export_connections=_positive_int(env, "SMSGATE_EXPORT_CONNECTIONS", 4),
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
             proxy_hops=_proxy_hops(env),
+            checkpoint_key=(env.get("SMSGATE_CHECKPOINT_KEY") or "").strip(),
+            checkpoint_dir=(env.get("SMSGATE_CHECKPOINT_DIR") or "").strip(),
         )
 
     def require_web(self) -> None:
@@ -199,19 +203,25 @@ def dev_auth_token(instance: Path) -> str:
     return instance_secret(instance / DEV_AUTH_TOKEN_FILE)
 
 
+def write_once(path: Path, content: bytes) -> None:
+    """Create `path` (mode 0600) holding `content`, unless it exists. link() never replaces
+    an existing file, so of processes starting together (honcho) the first one's content
+    wins and every one reads it complete."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+    with contextlib.suppress(FileExistsError):
+        os.link(draft, path)
+    os.unlink(draft)
+
+
 def instance_secret(path: Path) -> str:
-    """The random secret kept in `path` (mode 0600), made on first use. link() never replaces
-    an existing file, so of processes starting together (honcho) the first one's secret wins
-    and every one reads it complete."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, path)
-        os.unlink(draft)
+    """The random secret kept in `path` (mode 0600), made on first use (`write_once`)."""
+    write_once(path, (secrets.token_urlsafe(32) + "\n").encode())
     secret = path.read_text().strip()
     if not secret:
         raise ConfigError(f"{path} is empty: delete it to make a new one")

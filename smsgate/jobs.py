@@ -19,8 +19,10 @@ from sqlalchemy.orm import sessionmaker
 from smsgate.campaigns import dispatch, queueing
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.config import Settings
+from smsgate.consent import checkpoints
 from smsgate.consent import reconcile as lost_webhooks
 from smsgate.consent.inbound_writer import MAX_BATCH, InboundWriter
+from smsgate.consent.ledger import ChainHeadMissing
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.infra import counters
 from smsgate.infra.jobqueue import register
@@ -127,6 +129,24 @@ def sweep() -> dict[str, int]:
     if stale.found_sent or stale.requeue or requeued:
         log.info("sweep", extra=counts)
     return counts
+
+
+@_fresh_session
+def checkpoint() -> str:
+    """Sign the ledger's head into a checkpoint file (`smsgate.consent.checkpoints`); its
+    path, or "refused" (logged as an error: the ledger no longer extends the latest
+    checkpoint, which an operator must look into, so nothing more is signed)."""
+    try:
+        taken = checkpoints.take(db.session(), checkpoints.CheckpointStore.current())
+    except checkpoints.LedgerDoesNotExtend as exc:
+        log.error("checkpoint_refused", extra={"reason": exc.message})
+        return "refused"
+    except ChainHeadMissing:  # the schema is still being made (first start): next time
+        log.warning("checkpoint_deferred", extra={"reason": "no chain head"})
+        return "deferred"
+    if taken.new:
+        log.info("checkpoint", extra={"entries": taken.checkpoint.size, "path": str(taken.path)})
+    return str(taken.path)
 
 
 @register(queueing.SEND_BATCH_JOB)

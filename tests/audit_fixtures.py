@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
 from audit_support import FrozenClock
 from werkzeug.serving import make_server
 
-from smsgate.consent import ledger
+from smsgate.consent import checkpoints, ledger
 
 
 @pytest.fixture
@@ -29,3 +30,13 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def store(app, monkeypatch, tmp_path) -> checkpoints.CheckpointStore:
+    """This test's own checkpoint key file and directory (SMSGATE_CHECKPOINT_KEY/_DIR)."""
+    settings = dataclasses.replace(app.config["SMSGATE"],
+                                   checkpoint_key=str(tmp_path / "keys" / "checkpoint.pem"),
+                                   checkpoint_dir=str(tmp_path / "checkpoints"))
+    monkeypatch.setitem(app.config, "SMSGATE", settings)
+    return checkpoints.CheckpointStore.of(settings, app.instance_path)

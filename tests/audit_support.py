@@ -9,10 +9,13 @@ import csv
 import io
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam, select, text
+
 from smsgate.accounts.apikeys import issue_key
 from smsgate.accounts.brands import create_brand
 from smsgate.consent import ledger
 from smsgate.extensions import db
+from smsgate.models import GENESIS_HASH, LedgerEntry, UTCDateTime
 
 CSV_PATH = "/api/v1/ledger.csv"
 VERIFY_PATH = "/api/v1/ledger/verify"
@@ -67,3 +70,26 @@ def csv_rows(data: bytes) -> list[list[str]]:
 def ids_of(data: bytes) -> list[int]:
     """The entry ids in a CSV export, in order."""
     return [int(row[0]) for row in csv_rows(data)[1:]]
+
+
+def rewrite_from(entry_id: int, raw_text: str) -> None:
+    """What an attacker with database access does: edit entry `entry_id`, recompute its hash
+    and every later one's (links included), and move the head to the new last hash."""
+    entries = LedgerEntry.__table__
+    rows = [dict(row._mapping) for row in db.session.execute(
+        select(entries).where(entries.c.id >= entry_id).order_by(entries.c.id))]
+    prev = db.session.execute(select(entries.c.entry_hash)
+                              .where(entries.c.id == entry_id - 1)).scalar_one_or_none()
+    rows[0]["raw_text"] = raw_text
+    for row in rows:
+        row["prev_hash"] = prev or GENESIS_HASH
+        row["entry_hash"] = prev = ledger.compute_hash(row)
+    # entry_hash is unique: park the rewritten rows on placeholders first.
+    db.session.execute(text("UPDATE ledger_entries SET entry_hash = 'x' || CAST(id AS TEXT) "
+                            "WHERE id >= :id"), {"id": entry_id})
+    db.session.execute(
+        text("UPDATE ledger_entries SET raw_text = :raw_text, prev_hash = :prev_hash, "
+             "entry_hash = :entry_hash, recorded_at = :recorded_at WHERE id = :id")
+        .bindparams(bindparam("recorded_at", type_=UTCDateTime())), rows)
+    db.session.execute(text("UPDATE ledger_head SET last_hash = :h"), {"h": prev})
+    db.session.commit()

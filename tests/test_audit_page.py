@@ -6,20 +6,31 @@ from __future__ import annotations
 
 import shutil
 import stat
+from datetime import timedelta
 
 import pytest
-from audit_support import CSV_PATH, add_brand, append_at, bearer, ids_of, issue, record
+from audit_support import (
+    CSV_PATH,
+    add_brand,
+    append_at,
+    bearer,
+    ids_of,
+    issue,
+    record,
+    rewrite_from,
+)
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
 from smsgate.accounts.apikeys import revoke_key
 from smsgate.config import ConfigError, Settings
+from smsgate.consent import checkpoints
 from smsgate.extensions import db
 from smsgate.http import audit_page
 from smsgate.http.audit_page import COOKIE, SESSION_LIFETIME
-from smsgate.models import ApiKey
+from smsgate.models import ApiKey, utcnow
 
-pytest_plugins = ["audit_fixtures"]  # fixtures: clock, live_server
+pytest_plugins = ["audit_fixtures"]  # fixtures: clock, live_server, store
 
 N1, N2 = "+14155550123", "+14155550124"
 XSS = '<img src=x onerror="document.title=\'pwned\'"><script>window.pwned=1</script>'
@@ -342,8 +353,64 @@ def test_page_lists_open_reviews_escaped_and_scoped(ledger_with_hostile_text, cl
     sign_in(client, issue("auditor"))
     queue = page_text(client.get("/audit")).split('id="review-queue"')[1].split("</table>")[0]
     assert "#5" in queue and "model:test" in queue and "0.50" in queue
+    assert N1 not in queue and "+1415***0123" in queue  # masked, as in the overview
     assert "<img src=x" not in queue and "&lt;img src=x" in queue
     client.post("/audit/session/end")
     sign_in(client, issue("auditor", "Acme"))
     queue = page_text(client.get("/audit")).split('id="review-queue"')[1].split("</table>")[0]
     assert "Nothing awaits review." in queue
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM, reason="no chromium on PATH (apt-get install chromium)")
+def test_auditor_sees_the_overview_chart_checkpoint_and_recent_opt_outs_in_chromium(
+        clock, brand, live_server, store):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    bolt = add_brand("Bolt", "+14155550101")
+    today = utcnow().date()
+    for days_ago, count in ((60, 3), (30, 1), (2, 5)):
+        moment = f"{(today - timedelta(days=days_ago)).isoformat()}T12:00:00+00:00"
+        append_at(clock, moment, *[record(f"+1415555{days_ago:02d}{i:02d}", brand.id)
+                                   for i in range(count)])
+    append_at(clock, f"{(today - timedelta(days=1)).isoformat()}T09:00:00+00:00",
+              record("+14155550177", brand.id, "opt_out", "sms", keyword="STOP", raw_text="STOP"),
+              record("+14155550178", bolt.id, "opt_out", "provider"))
+    checkpoints.take(db.session, store)
+    db.session.rollback()
+    auditor = issue("auditor")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            console = []
+            page.on("console", lambda message: console.append(message.text))
+            page.set_default_timeout(15_000)
+            page.goto(live_server + "/audit")
+            page.fill("input[name=key]", auditor)
+            page.get_by_role("button", name="Sign in").click()
+
+            # The chart is drawn: a panel per brand, and bars the browser laid out with size.
+            assert page.locator("#chart g.panel").count() == 2
+            bars = page.locator("#chart rect.bar")
+            assert bars.count() == 5  # three days of Acme opt-ins, Acme's and Bolt's opt-outs
+            boxes = [bars.nth(i).bounding_box() for i in range(bars.count())]
+            assert all(box and box["width"] > 0 and box["height"] > 0 for box in boxes)
+            in_bars = page.locator("#chart rect.bar.opt_in")
+            heights = sorted(in_bars.nth(i).bounding_box()["height"]
+                             for i in range(in_bars.count()))
+            assert heights[2] == pytest.approx(5 * heights[0], rel=0.02)  # 5 vs 1 per day
+            assert "Acme\t9 (api 9)\t1 (sms 1)" in page.inner_text("#totals")
+
+            verdict = page.inner_text("#checkpoint-verdict")
+            assert verdict.startswith("The ledger extends the checkpoint of 11 entries")
+            recent = page.inner_text("#recent-opt-outs")
+            assert "+1415***0177" in recent and "+14155550177" not in page.content()
+            page.screenshot(path="/tmp/smsgate_audit_overview.png", full_page=True)
+
+            rewrite_from(1, "rewritten")
+            page.reload()
+            assert page.inner_text("#checkpoint-verdict").startswith(
+                "The ledger does NOT extend checkpoint-000000000011-")
+            assert not [line for line in console if "Content Security Policy" in line], console
+        finally:
+            browser.close()

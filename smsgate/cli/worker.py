@@ -16,6 +16,7 @@ from smsgate.cli.errors import needs_twilio
 from smsgate.extensions import QUEUE_NAMES, queue
 
 log = logging.getLogger(__name__)
+CHECKPOINT_EVERY = 300  # seconds between signed checkpoints of the ledger's head
 
 
 @click.command("worker")
@@ -38,13 +39,18 @@ def worker(burst: bool, queue_names: tuple[str, ...]) -> None:
 @with_appcontext
 @needs_twilio
 def sweep(every: int) -> None:
-    """Re-queue replies Redis never got and settle sends a crash interrupted."""
+    """Re-queue replies Redis never got, settle sends a crash interrupted, and sign a
+    checkpoint of the ledger's head (every 5 minutes when repeating)."""
+    checkpoint_due = 0.0
     while True:
         if not every:
             click.echo(jobs.sweep())
+            click.echo(f"checkpoint: {jobs.checkpoint()}")
             return
         try:
             jobs.sweep()
+            if time.monotonic() >= checkpoint_due and jobs.checkpoint() != "deferred":
+                checkpoint_due = time.monotonic() + CHECKPOINT_EVERY
         except (DBAPIError, RedisError) as exc:
             # Everything the sweeper does is re-done on its next pass, so a database or Redis
             # that is not up yet (first start, failover) only delays it.

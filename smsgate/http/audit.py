@@ -5,6 +5,7 @@
 | `GET /api/v1/ledger.csv` | auditor (admin) | CSV; filters in `smsgate.audit.filters` |
 | `GET /api/v1/ledger/verify` | auditor (admin) | `{"ok", "entries", "first_bad", "reason",
   "head_hash"}` |
+| `GET /api/v1/ledger/checkpoint` | auditor (admin) | the latest signed checkpoint, as text |
 
 A key scoped to a brand exports only that brand's entries and the STOPALLs; verification
 always covers the whole chain (a chain cannot be checked in part), so it also tells a scoped
@@ -19,7 +20,9 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from smsgate.consent.checkpoints import CheckpointStore
 from smsgate.consent.ledger import Verification, verify
+from smsgate.errors import NotFound
 from smsgate.extensions import db
 from smsgate.http import audit_page
 from smsgate.http.auth import require_key
@@ -43,6 +46,20 @@ def ledger_verify() -> ResponseReturnValue:
     result = verify(db.session())
     db.session.rollback()  # end the read transaction the walk held open
     return jsonify(verification_json(result)), 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/api/v1/ledger/checkpoint")
+def ledger_checkpoint() -> ResponseReturnValue:
+    """The latest signed checkpoint's text (docs/checkpoints.md), exactly as written."""
+    require_key("auditor")
+    latest = CheckpointStore.current().latest()
+    if latest is None:
+        raise NotFound("no checkpoint has been taken yet (`smsgate ledger checkpoint`)",
+                       code="no_checkpoint")
+    path, text = latest
+    return text, 200, {"Content-Type": "text/plain; charset=utf-8",
+                       "Content-Disposition": f'inline; filename="{path.name}"',
+                       "Cache-Control": "no-store"}
 
 
 def verification_json(result: Verification) -> dict[str, Any]:

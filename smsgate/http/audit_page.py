@@ -1,5 +1,7 @@
-"""The auditor's page, `/audit`: sign in with a key, look a number up, download the CSV,
-check that the ledger verifies. Server-rendered (Jinja, autoescaped); no JavaScript at all.
+"""The auditor's page, `/audit`: sign in with a key, see the overview (consent changes over
+90 days as an SVG chart, the latest signed checkpoint and whether the ledger extends it, the
+newest opt-outs), look a number up, download the CSV, check that the ledger verifies.
+Server-rendered (Jinja, autoescaped); no JavaScript at all.
 
 How a signed-in auditor is remembered, and why this is safe against CSRF:
 
@@ -49,7 +51,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 
 from smsgate.accounts.apikeys import find_key
+from smsgate.audit import chart, overview
 from smsgate.audit.lookup import number_report, visible_brands
+from smsgate.consent import checkpoints
 from smsgate.consent.ledger import format_time, verify
 from smsgate.consent.reviews import open_reviews
 from smsgate.errors import Forbidden, SmsgateError
@@ -57,7 +61,7 @@ from smsgate.extensions import db
 from smsgate.http.export_response import csv_response
 from smsgate.http.forms import read_form
 from smsgate.http.params import require_text
-from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import InvalidNumberError, mask_number, normalize_number
 from smsgate.models import ApiKey, utcnow
 
 bp = Blueprint("page", __name__, url_prefix="/audit")
@@ -142,6 +146,7 @@ def _render(key: ApiKey | None, status: int = 200, **context: Any) -> tuple[str,
                                                                           key.brand_id)])
         context.setdefault("scope", context["brands"][0] if key.brand_id else None)
     return render_template("audit.html", key=key, nonce=g.csp_nonce, fmt=format_time,
+                           mask=mask_number,
                            **context), status
 
 
@@ -169,7 +174,21 @@ def page() -> ResponseReturnValue:
         return _render(None)
     context = _lookup(key)
     context["reviews"] = open_reviews(db.session(), key.brand_id, limit=REVIEWS_SHOWN)
-    return _render(key, 422 if "lookup_error" in context else 200, **context)
+    return _render(key, 422 if "lookup_error" in context else 200, **context,
+                   **_overview(key))
+
+
+def _overview(key: ApiKey) -> dict[str, Any]:
+    """The overview's context: the 90-day chart, the latest checkpoint and whether the
+    ledger extends it, and the newest opt-outs (numbers masked)."""
+    session, today = db.session(), utcnow().date()
+    context = {
+        "chart": chart.build(overview.daily_counts(session, key.brand_id, today), today),
+        "checkpoint": checkpoints.latest_status(session, checkpoints.CheckpointStore.current()),
+        "recent_opt_outs": overview.recent_opt_outs(session, key.brand_id),
+    }
+    session.rollback()  # end the read transaction before the page renders
+    return context
 
 
 def _lookup(key: ApiKey) -> dict[str, Any]:

@@ -239,6 +239,15 @@ SPEC: dict[str, Any] = {
             "summary": "Walk the hash chain: is the ledger intact?", "security": _BEARER,
             "responses": {"200": _json(_VERIFY, "The verification"),
                           **_errors(400, 401, 403, 503)}}},
+        "/api/v1/ledger/checkpoint": {"get": {
+            "summary": "The latest signed checkpoint of the ledger's size and head hash",
+            "description": "A C2SP signed note (docs/checkpoints.md): origin, size, base64 "
+                           "head hash, time, a blank line, an Ed25519 signature line. Check "
+                           "it with the public key (`smsgate ledger public-key`).",
+            "security": _BEARER,
+            "responses": {"200": {"description": "The checkpoint, exactly as written",
+                                  "content": {"text/plain": {"schema": {"type": "string"}}}},
+                          **_errors(400, 401, 403, 404)}}},
         "/healthz": {"get": {
             "summary": "200 when the database answers (Redis reported), 503 when it does not",
             "responses": {**{code: _json({
