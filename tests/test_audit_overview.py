@@ -219,5 +219,5 @@ def test_reviews_and_their_decisions_are_not_counted_as_consent_changes(clock, b
               record(N2, brand.id, "review", "sms", keyword="model:lr1"),
               record(N2, brand.id, "none", "review", keyword="review:not_opt_out"))
     counts = overview.daily_counts(db.session, None, utcnow().date())
-    assert sorted((c.source, c.action, c.changes) for c in counts) == [
+    assert sorted((c.source, c.action, c.count) for c in counts) == [
         ("api", "opt_in", 1), ("review", "opt_in", 1)]
