@@ -1,10 +1,12 @@
 """What the webhook does with the recogniser's model decisions (smsgate.consent.keywords_model):
 an opt-out the model is sure of is recorded like any other, with the model named as the reason;
-a possible opt-out must send nothing and change no consent until a person has decided."""
+a possible opt-out sends nothing and pauses the brand's texts until a person has decided
+(tests/test_reviews.py follows it through the review queue)."""
 
 from __future__ import annotations
 
-import pytest
+import json
+
 from factories import INBOUND_PATH, inbound
 from sqlalchemy import select
 
@@ -29,14 +31,17 @@ def test_a_model_opt_out_is_recorded_with_the_model_as_its_reason(brand, post_si
     entry = db.session.scalars(select(LedgerEntry)).one()
     assert (entry.action, entry.keyword, entry.raw_text) == ("opt_out", "model:lr1",
                                                              MODEL_OPT_OUT)
+    assert json.loads(entry.evidence)["score"] >= 0.9  # the model's score, kept as evidence
     assert db.session.get(ConsentState, ("+14155550123", brand.id)).action == "opt_out"
     assert db.session.scalars(select(OutboxMessage)).one().kind == "opt_out"
 
 
-@pytest.mark.xfail(strict=True, reason="the review queue (issue 14's other half) is not on this "
-                   "branch: inbound.py still answers a possible opt-out with a HELP reply")
-def test_a_possible_opt_out_sends_nothing_and_changes_no_consent(brand, post_signed):
+def test_a_possible_opt_out_sends_nothing_and_pauses_for_review(brand, post_signed):
     assert post_signed(INBOUND_PATH, inbound(MODEL_REVIEW)).status_code == 200
     stored = db.session.scalars(select(InboundMessage)).one()
     assert (stored.intent, stored.keyword) == ("review", "model:lr1")
     assert db.session.scalars(select(OutboxMessage)).all() == []
+    entry = db.session.scalars(select(LedgerEntry)).one()
+    assert (entry.action, entry.keyword) == ("review", "model:lr1")
+    assert json.loads(entry.evidence)["score"] >= 0.5  # a guard (the "no") kept it from deciding
+    assert db.session.get(ConsentState, ("+14155550123", brand.id)).action == "review"
