@@ -10,7 +10,7 @@ know which one the recipient is in, and the law protects whichever it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -117,13 +117,13 @@ def decide(zones: tuple[str, ...], window: Window | None, now: datetime) -> Deci
     if window is None:
         return Decision(False, None)
     if all(_open_in(name, window, now) for name in zones):
-        return Decision(True, min(_close_in(name, window, now) for name in zones))
+        return Decision(True, min(_close_in(name, window, now) for name in zones).astimezone(UTC))
     at = now
     limit = now + timedelta(days=SEARCH_DAYS)
     while at < limit:
         later = max(_next_open_in(name, window, at) for name in zones)
         if all(_open_in(name, window, later) for name in zones):
-            return Decision(False, later)
+            return Decision(False, later.astimezone(UTC))
         # Opened in the last zone after it closed in another: try each zone's next day.
         at = min(_close_in(name, window, later) for name in zones
                  if _open_in(name, window, later))
