@@ -62,10 +62,11 @@ _earlier = _recipients.alias("earlier")
 _campaigns = cast(Table, Campaign.__table__)
 
 
-def _recent_texts(number: Any, exclude_id: Any) -> Any:
-    """The brand's counted texts to `number` since `since` (bound), other than `exclude_id`."""
-    return (select(_earlier.c.claimed_at)
-            .join(_campaigns, _campaigns.c.id == _earlier.c.campaign_id)
+def _recent_texts(column: Any, number: Any, exclude_id: Any) -> Any:
+    """`column` over the brand's counted texts to `number` since `since` (bound), other than
+    `exclude_id`."""
+    return (select(column)
+            .select_from(_earlier.join(_campaigns, _campaigns.c.id == _earlier.c.campaign_id))
             .where(_earlier.c.number == number, _earlier.c.id != exclude_id,
                    _campaigns.c.brand_id == bindparam("brand_id"),
                    _earlier.c.status.in_(COUNTED_STATUSES),
@@ -73,8 +74,7 @@ def _recent_texts(number: Any, exclude_id: Any) -> Any:
 
 
 _CAPPED_CLAIM: ReturningUpdate[Any] = _CLAIM.where(
-    select(func.count()).select_from(
-        _recent_texts(_recipients.c.number, _recipients.c.id).subquery()).scalar_subquery()
+    _recent_texts(func.count(), _recipients.c.number, _recipients.c.id).scalar_subquery()
     < bindparam("cap"))
 FREQUENCY_WINDOW = timedelta(hours=24)
 _RECORD_SENT = (
@@ -314,7 +314,7 @@ class RecipientClaims:
         result: dict[int, str] = {}
         for rid, number in waiting:
             recent = session.scalars(
-                _recent_texts(number, rid).order_by(_earlier.c.claimed_at.desc()).limit(cap),
+                _recent_texts(_earlier.c.claimed_at, number, rid).order_by(_earlier.c.claimed_at.desc()).limit(cap),
                 {"brand_id": self.brand_id, "since": now - FREQUENCY_WINDOW}).all()
             # The cap-th latest text leaving the 24 hours frees a slot; fewer means a text
             # counted a moment ago has since failed: try again shortly.
