@@ -413,3 +413,37 @@ def test_cancel_needs_a_marketer_of_the_campaigns_brand(app, client, brand):
     assert other.status_code == 403
     assert client.post(f"{PATH}/999/cancel", headers=key_header()).status_code == 404
     assert statuses()[LOS_ANGELES] == ("queued", None)
+
+
+def test_a_stop_while_deferred_stops_the_morning_text(app, client, brand, twilio, post_signed):
+    from factories import INBOUND_PATH, inbound
+
+    consent(brand.id, [MIAMI])
+    with time_machine.travel(EVENING_IN_NEW_YORK, tick=False):
+        start(client, [MIAMI], key_header(), valid_for=86400)
+        run_worker(app, "campaigns")
+        reply = post_signed(INBOUND_PATH, inbound("STOP", sender=MIAMI))
+        assert reply.status_code == 200
+    with time_machine.travel(NEXT_MORNING_IN_NEW_YORK + timedelta(seconds=2), tick=False):
+        run_due(app)
+    campaign_texts = [r for r in twilio.sent if "Big sale" in r.get("Body", "")]
+    assert campaign_texts == [] and statuses()[MIAMI] == ("refused", "opted_out")
+
+
+def test_brand_window_and_caps_are_set_shown_and_removed_from_the_command_line(ctx, runner):
+    made = runner.invoke(args=["smsgate", "brand", "create", "--name", "Zed", "--number",
+                               "+14155550177", "--window", "09:00-17:30", "--frequency-cap",
+                               "2", "--daily-cap", "5000"])
+    assert made.exit_code == 0, made.output
+    assert "window=09:00-17:30\tfrequency_cap=2\tdaily_cap=5000" in made.output
+    brand = db.session.scalars(select(Brand).filter_by(name="Zed")).one()
+    assert (brand.window_start, brand.window_end) == (9 * 60, 17 * 60 + 30)
+    cleared = runner.invoke(args=["smsgate", "brand", "update", "Zed", "--window", "none",
+                                  "--frequency-cap", "0"])
+    assert cleared.exit_code == 0, cleared.output
+    assert "window=-\tfrequency_cap=-\tdaily_cap=5000" in cleared.output
+    for bad in (["--window", "17:30-09:00"], ["--window", "9am-5pm"], ["--daily-cap", "-1"]):
+        refused = runner.invoke(args=["smsgate", "brand", "update", "Zed", *bad])
+        assert refused.exit_code != 0 and "Traceback" not in refused.output, bad
+    db.session.expire_all()
+    assert db.session.scalars(select(Brand).filter_by(name="Zed")).one().window_start is None
