@@ -27,13 +27,14 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, exists, func, or_, select, update
+from sqlalchemy import Table, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import ReturningUpdate
 
+from smsgate.campaigns import frequency
 from smsgate.consent.policy import FREQUENCY_CAP, refusal_reason
 from smsgate.consent.provider_opt_out import record_provider_opt_out
 from smsgate.infra.groupcommit import GroupCommit
@@ -42,6 +43,8 @@ from smsgate.models import Campaign, CampaignRecipient, ConsentState, StatusEven
 
 # A mapped class's __table__ is typed as any FromClause; this one is a Table.
 _recipients = cast(Table, CampaignRecipient.__table__)
+# Send time: a row deferred (window closed, cap reached, send_at ahead) waits for its time.
+_DUE = or_(_recipients.c.not_before.is_(None), _recipients.c.not_before <= bindparam("now"))
 # The hot statements are built once, with bound parameters, so each group skips building and
 # cache-keying them; they run on the session's Core connection (no ORM layer in between).
 _CLAIM = (
@@ -51,32 +54,13 @@ _CLAIM = (
            exists().where(ConsentState.number == _recipients.c.number,
                           ConsentState.brand_id == bindparam("brand_id"),
                           ConsentState.action == "opt_in"),
-           or_(_recipients.c.not_before.is_(None), _recipients.c.not_before <= bindparam("now")))
+           _DUE)
     .values(status="sending", claimed_at=bindparam("now"), updated_at=bindparam("now"),
             attempts=_recipients.c.attempts + 1)
     .returning(_recipients.c.id, _recipients.c.number, _recipients.c.attempts))
-# What the frequency cap counts: the brand's campaign texts to a number claimed since `since`
-# that went or may have gone (a failed create, refused by the provider, never reached it).
-COUNTED_STATUSES = ("sending", "sent", "delivered", "undelivered")
-_earlier = _recipients.alias("earlier")
 _campaigns = cast(Table, Campaign.__table__)
-
-
-def _recent_texts(column: Any, number: Any, exclude_id: Any) -> Any:
-    """`column` over the brand's counted texts to `number` since `since` (bound), other than
-    `exclude_id`."""
-    return (select(column)
-            .select_from(_earlier.join(_campaigns, _campaigns.c.id == _earlier.c.campaign_id))
-            .where(_earlier.c.number == number, _earlier.c.id != exclude_id,
-                   _campaigns.c.brand_id == bindparam("brand_id"),
-                   _earlier.c.status.in_(COUNTED_STATUSES),
-                   _earlier.c.claimed_at > bindparam("since")))
-
-
-_CAPPED_CLAIM: ReturningUpdate[Any] = _CLAIM.where(
-    _recent_texts(func.count(), _recipients.c.number, _recipients.c.id).scalar_subquery()
-    < bindparam("cap"))
-FREQUENCY_WINDOW = timedelta(hours=24)
+# A number with a 24-hour cap is claimed only while under it (smsgate.campaigns.frequency).
+_CAPPED_CLAIM: ReturningUpdate[Any] = _CLAIM.where(frequency.under_cap())
 _RECORD_SENT = (
     update(_recipients)
     .where(_recipients.c.id == bindparam("rid"), _recipients.c.status == "sending")
@@ -267,8 +251,8 @@ class RecipientClaims:
         statement = _CLAIM
         if cap is not None:
             statement = _CAPPED_CLAIM
-            values.update(cap=cap, since=now - FREQUENCY_WINDOW)
-            _lock_numbers(session, self.brand_id, ids)
+            values.update(cap=cap, since=now - frequency.WINDOW)
+            frequency.lock_numbers(session, self.brand_id, ids)
         rows = session.connection().execute(statement, values).all()
         result: dict[int, Claim | str] = {
             row.id: Claim(row.id, row.number, row.attempts, now) for row in rows}
@@ -313,13 +297,7 @@ class RecipientClaims:
                                   ConsentState.action == "opt_in"))).all()
         result: dict[int, str] = {}
         for rid, number in waiting:
-            recent = session.scalars(
-                _recent_texts(_earlier.c.claimed_at, number, rid).order_by(_earlier.c.claimed_at.desc()).limit(cap),
-                {"brand_id": self.brand_id, "since": now - FREQUENCY_WINDOW}).all()
-            # The cap-th latest text leaving the 24 hours frees a slot; fewer means a text
-            # counted a moment ago has since failed: try again shortly.
-            due = (recent[cap - 1] + FREQUENCY_WINDOW if len(recent) >= cap
-                   else now + timedelta(minutes=1))
+            due = frequency.next_free(session, self.brand_id, number, rid, cap, now)
             where = (_recipients.c.id == rid) & (_recipients.c.status == from_status)
             if expires_at is not None and due >= expires_at:
                 session.execute(update(_recipients).where(where).values(
@@ -360,20 +338,6 @@ class RecipientClaims:
             # A refused create has no message, so no MessageSid to keep.
             record_provider_opt_out(session, number=claim.number, brand_id=self.brand_id,
                                     message_sid=None, campaign_id=self.campaign_id)
-
-
-def _lock_numbers(session: Session, brand_id: int, ids: Sequence[int]) -> None:
-    """PostgreSQL: lock the consent rows of these recipients' numbers (in one order, so two
-    transactions cannot deadlock on them) until commit, so that two workers counting one
-    number's recent texts take turns and cannot both send the text over its cap. SQLite
-    has a single writer already."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(select(ConsentState.number)
-                    .where(ConsentState.brand_id == brand_id,
-                           ConsentState.number.in_(select(_recipients.c.number)
-                                                   .where(_recipients.c.id.in_(ids))))
-                    .order_by(ConsentState.number).with_for_update())
 
 
 def _close(session: Session, ids: Sequence[int], from_status: str, status: str,
