@@ -447,3 +447,25 @@ def test_brand_window_and_caps_are_set_shown_and_removed_from_the_command_line(c
         assert refused.exit_code != 0 and "Traceback" not in refused.output, bad
     db.session.expire_all()
     assert db.session.scalars(select(Brand).filter_by(name="Zed")).one().window_start is None
+
+
+def test_a_text_whose_window_closes_while_it_waits_for_the_rate_cap_is_deferred(
+        app, client, brand, twilio):
+    consent(brand.id, [LOS_ANGELES])
+    just_before_nine = datetime(2026, 12, 9, 4, 59, 50, tzinfo=UTC)  # 20:59:50 in Los Angeles
+    with time_machine.travel(just_before_nine, tick=False) as clock:
+
+        class Slow(RateLimiter):
+            def acquire(self, brand_id, limit, timeout=None):
+                clock.shift(timedelta(seconds=30))  # a full rate cap: 21:00:20 when it admits
+                return super().acquire(brand_id, limit, timeout)
+
+        cid = start(client, [LOS_ANGELES], key_header(), valid_for=86400)["id"]
+        ids = list(db.session.scalars(select(CampaignRecipient.id)))
+        outcome = dispatch.send_batch(sessionmaker(bind=db.engine),
+                                      app.extensions["smsgate_provider"],
+                                      Slow(redis_connection()), cid, ids, threads=1)
+    assert outcome.get("deferred") == 1 and twilio.sent == []
+    db.session.expire_all()
+    row = db.session.get(CampaignRecipient, ids[0])
+    assert (row.status, row.not_before) == ("queued", datetime(2026, 12, 9, 16, 0, tzinfo=UTC))

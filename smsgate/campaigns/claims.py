@@ -43,8 +43,13 @@ from smsgate.models import Campaign, CampaignRecipient, ConsentState, StatusEven
 
 # A mapped class's __table__ is typed as any FromClause; this one is a Table.
 _recipients = cast(Table, CampaignRecipient.__table__)
-# Send time: a row deferred (window closed, cap reached, send_at ahead) waits for its time.
+_campaigns = cast(Table, Campaign.__table__)
+# Send time: a row deferred (window closed, cap reached, send_at ahead) waits for its time;
+# nothing of a cancelled or expired campaign is claimed.
 _DUE = or_(_recipients.c.not_before.is_(None), _recipients.c.not_before <= bindparam("now"))
+_LIVE_CAMPAIGN = exists().where(
+    _campaigns.c.id == _recipients.c.campaign_id, _campaigns.c.cancelled_at.is_(None),
+    or_(_campaigns.c.expires_at.is_(None), _campaigns.c.expires_at > bindparam("now")))
 # The hot statements are built once, with bound parameters, so each group skips building and
 # cache-keying them; they run on the session's Core connection (no ORM layer in between).
 _CLAIM = (
@@ -54,11 +59,10 @@ _CLAIM = (
            exists().where(ConsentState.number == _recipients.c.number,
                           ConsentState.brand_id == bindparam("brand_id"),
                           ConsentState.action == "opt_in"),
-           _DUE)
+           _DUE, _LIVE_CAMPAIGN)
     .values(status="sending", claimed_at=bindparam("now"), updated_at=bindparam("now"),
             attempts=_recipients.c.attempts + 1)
     .returning(_recipients.c.id, _recipients.c.number, _recipients.c.attempts))
-_campaigns = cast(Table, Campaign.__table__)
 # A number with a 24-hour cap is claimed only while under it (smsgate.campaigns.frequency).
 _CAPPED_CLAIM: ReturningUpdate[Any] = _CLAIM.where(frequency.under_cap())
 _RECORD_SENT = (
@@ -196,30 +200,36 @@ class RecipientClaims:
                  deferred: list[tuple[int, datetime]]) -> list[Outcome]:
         results: list[Outcome] = [None] * len(requests)
         now = utcnow()
-        ended: str | None = None
-        expires_at: datetime | None = None
-        if any(isinstance(r, ClaimRecipient | Defer) for r in requests):
-            ended, expires_at = self._campaign_ended(session, now)
+        campaign: list[tuple[str | None, datetime | None]] = []  # read once, when needed
+
+        def ended() -> tuple[str | None, datetime | None]:
+            if not campaign:
+                campaign.append(self._campaign_ended(session, now))
+            return campaign[0]
+
         groups = sorted({(r.from_status, r.cap or 0) for r in requests
                          if isinstance(r, ClaimRecipient)})
         for from_status, cap in groups:
             claims = [(i, r.recipient_id) for i, r in enumerate(requests)
                       if isinstance(r, ClaimRecipient) and r.from_status == from_status
                       and (r.cap or 0) == cap]
-            ids = [rid for _, rid in claims]
-            if ended is not None:
-                claimed = _close(session, ids, from_status, ended, now)
-            else:
-                claimed = self._claim(session, ids, from_status, refused, now, cap or None)
-                if cap:
-                    claimed.update(self._over_cap(session, claimed, from_status, cap, now,
+            claimed = self._claim(session, [rid for _, rid in claims], from_status, refused,
+                                  now, cap or None)
+            skipped = [rid for rid, outcome in claimed.items() if outcome == "skipped"]
+            if skipped:  # the slow path: why was a consented row not claimed?
+                stop, expires_at = ended()
+                if stop is not None:
+                    claimed.update(_close(session, skipped, from_status, stop, now))
+                elif cap:
+                    claimed.update(self._over_cap(session, skipped, from_status, cap, now,
                                                   expires_at, refused, deferred))
             for i, rid in claims:
                 results[i] = claimed[rid]
         for i, request in enumerate(requests):
             if isinstance(request, Defer):
-                results[i] = (_close(session, [request.recipient_id], "queued", ended, now)
-                              [request.recipient_id] if ended is not None else
+                stop, expires_at = ended()
+                results[i] = (_close(session, [request.recipient_id], "queued", stop, now)
+                              [request.recipient_id] if stop is not None else
                               _defer(session, request, expires_at, now, deferred))
         sent = [r for r in requests if isinstance(r, RecordSent)]
         if sent:
@@ -268,7 +278,7 @@ class RecipientClaims:
         for rid, _number, action in unconsented:
             reason = refusal_reason(action)
             if reason is None:
-                continue  # consented: not due yet, or over a cap (`_over_cap` decides)
+                continue  # consented: not due, campaign ended, or over a cap (see _execute)
             session.execute(update(_recipients).where(
                 _recipients.c.id == rid, _recipients.c.status == from_status)
                 .values(status="refused", refusal_reason=reason, updated_at=now))
@@ -278,16 +288,12 @@ class RecipientClaims:
             result.setdefault(rid, "skipped")
         return result
 
-    def _over_cap(self, session: Session, claimed: dict[int, Claim | str], from_status: str,
-                  cap: int, now: datetime, expires_at: datetime | None,
-                  refused: Counter[str], deferred: list[tuple[int, datetime]]
-                  ) -> dict[int, str]:
+    def _over_cap(self, session: Session, skipped: list[int], from_status: str, cap: int,
+                  now: datetime, expires_at: datetime | None, refused: Counter[str],
+                  deferred: list[tuple[int, datetime]]) -> dict[int, str]:
         """Of the rows a capped claim skipped, those still waiting, due and consented were
         over the cap: defer each until its oldest counted text is 24 hours old, or refuse it
         `frequency_cap` when that comes at or after the campaign's expiry."""
-        skipped = [rid for rid, outcome in claimed.items() if outcome == "skipped"]
-        if not skipped:
-            return {}
         waiting = session.execute(
             select(_recipients.c.id, _recipients.c.number)
             .where(_recipients.c.id.in_(skipped), _recipients.c.status == from_status,

@@ -120,31 +120,26 @@ class BatchSender:
         for _ in range(self.sender.segments):
             self.limiter.acquire(self.sender.brand_id, self.sender.messages_per_second)
 
-    def _not_now(self, pending: Pending) -> str | None:
-        """Why `pending` may not go at this moment (after deferring it), or None."""
+    def send_pending(self, pending: Pending) -> str:
+        """Pass the send-time gate, then text the recipient at most once."""
         now = utcnow()
         if pending.not_before is not None and pending.not_before > now:
             return "not_due"  # deferred earlier: the run scheduled for then sends it
         decision = self.gate.decide(pending.time_zones, pending.state, now)
         if not decision.open:
             return self.claims.defer(pending.id, decision.until)
-        return None
-
-    def send_pending(self, pending: Pending) -> str:
-        """Pass the send-time gate, then text the recipient at most once."""
-        held = self._not_now(pending)
-        if held is not None:
-            return held
         self.acquire()
         sender = self.sender
+        now = utcnow()
+        if decision.until is not None and now >= decision.until:
+            # The rate cap made it wait past its window: decide again.
+            decision = self.gate.decide(pending.time_zones, pending.state, now)
+            if not decision.open:
+                return self.claims.defer(pending.id, decision.until)
         cap = sender.limits.daily_cap
-        if self.daily is not None and cap is not None:
-            now = utcnow()
-            if not self.daily.take(sender.brand_id, cap, sender.segments, now):
-                return self.claims.defer(pending.id, next_carrier_day(now))
-        held = self._not_now(pending)  # the rate cap may have made it wait past its window
-        if held is not None:
-            return held
+        if self.daily is not None and cap is not None and not self.daily.take(
+                sender.brand_id, cap, sender.segments, now):
+            return self.claims.defer(pending.id, next_carrier_day(now))
         return self.send_one(pending.id, self.gate.cap(pending.state), acquired=True)
 
     def settle_error(self, claim: Claim, error: ProviderError, status: str) -> None:
