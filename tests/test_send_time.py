@@ -4,11 +4,18 @@ daily carrier cap, validity, send_at and cancel."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
-from conftest import run_worker
+from conftest import ACCOUNT_SID, AUTH_TOKEN, run_worker
 from factories import consent, key_header, post_json
 from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
@@ -469,3 +476,48 @@ def test_a_text_whose_window_closes_while_it_waits_for_the_rate_cap_is_deferred(
     db.session.expire_all()
     row = db.session.get(CampaignRecipient, ids[0])
     assert (row.status, row.not_before) == ("queued", datetime(2026, 12, 9, 16, 0, tzinfo=UTC))
+
+
+@pytest.mark.slow
+def test_a_deferred_text_outlives_a_worker_killed_while_it_waits(app, client, brand):
+    from recording_twilio import RecordingTwilio
+    from test_worker_crash import ROOT, _worker_env
+
+    from smsgate.messaging.provider import TwilioProvider
+
+    consent(brand.id, [MIAMI, LOS_ANGELES])
+    twilio = RecordingTwilio()
+    worker = None
+    try:
+        with time_machine.travel(EVENING_IN_NEW_YORK, tick=True):
+            start(client, [MIAMI, LOS_ANGELES], key_header(), valid_for=86400)
+            # A real `smsgate worker` (with RQ's scheduler) on the same evening clock.
+            worker = subprocess.Popen(
+                [sys.executable, str(ROOT / "tests" / "traveled.py"), utcnow().isoformat(),
+                 "-m", "flask", "--app", "wsgi", "smsgate", "worker", "--queue", "campaigns"],
+                cwd=ROOT, env=_worker_env(app, twilio), stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+            deadline = time.monotonic() + 30
+            while twilio.count() < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert [m["to"] for m in twilio.sent] == [LOS_ANGELES]
+            os.killpg(worker.pid, signal.SIGKILL)  # the worker and its scheduler, at once
+            worker.wait(10)
+        assert len(ScheduledJobRegistry(queue=queue("campaigns"))) == 1  # still in Redis
+        usual = app.extensions["smsgate_provider"]
+        app.extensions["smsgate_provider"] = TwilioProvider(ACCOUNT_SID, AUTH_TOKEN, twilio.url)
+        try:
+            with time_machine.travel(NEXT_MORNING_IN_NEW_YORK + timedelta(minutes=2),
+                                     tick=False):
+                jobs.sweep()
+                run_due(app)
+                jobs.sweep()
+                run_due(app)
+        finally:
+            app.extensions["smsgate_provider"] = usual
+    finally:
+        if worker is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+        twilio.stop()
+    assert sorted(m["to"] for m in twilio.sent) == sorted([LOS_ANGELES, MIAMI])
