@@ -135,7 +135,7 @@ def test_a_window_that_closes_before_the_worker_gets_there_defers_instead(
         run_worker(app, "campaigns")
         assert twilio.sent == []
         [scheduled] = ScheduledJobRegistry(queue=queue("campaigns")).get_job_ids()
-        assert scheduled.endswith(f"-at-{int(NEXT_MORNING_IN_NEW_YORK.timestamp()) + 1}")
+        assert f"-at-{int(NEXT_MORNING_IN_NEW_YORK.timestamp()) + 1}-" in scheduled
     with time_machine.travel(NEXT_MORNING_IN_NEW_YORK + timedelta(seconds=2), tick=False):
         run_due(app)
     assert sent_to(twilio) == [MIAMI]
@@ -521,3 +521,21 @@ def test_a_deferred_text_outlives_a_worker_killed_while_it_waits(app, client, br
                 os.killpg(worker.pid, signal.SIGKILL)
         twilio.stop()
     assert sorted(m["to"] for m in twilio.sent) == sorted([LOS_ANGELES, MIAMI])
+
+
+def test_a_row_queued_before_zones_were_stored_gets_them_from_its_number(
+        app, client, brand, twilio):
+    consent(brand.id, [MIAMI, LOS_ANGELES])
+    with time_machine.travel(EVENING_IN_NEW_YORK, tick=False):
+        cid = start(client, [MIAMI, LOS_ANGELES], key_header(), valid_for=86400)["id"]
+        # As a row written by the previous version: no zones, no state, not deferred.
+        db.session.execute(update(CampaignRecipient).values(time_zones=None, state=None,
+                                                            not_before=None))
+        db.session.commit()
+        ids = list(db.session.scalars(select(CampaignRecipient.id)))
+        dispatch.send_batch(sessionmaker(bind=db.engine), app.extensions["smsgate_provider"],
+                            RateLimiter(redis_connection()), cid, ids, threads=2)
+    assert sent_to(twilio) == [LOS_ANGELES]
+    db.session.expire_all()
+    miami = db.session.scalars(select(CampaignRecipient).filter_by(number=MIAMI)).one()
+    assert (miami.status, miami.not_before) == ("queued", NEXT_MORNING_IN_NEW_YORK)

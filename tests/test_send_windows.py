@@ -3,11 +3,14 @@ and the window arithmetic across DST changes, split zones, Hawaii, Alaska and Pu
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsgate.errors import InvalidInput
+from smsgate.sendtime.gate import BrandLimits, Gate
 from smsgate.sendtime.rules import all_rules, effective_cap, effective_window, profile_of, rule_for
 from smsgate.sendtime.windows import Window, decide, parse_window
 
@@ -123,3 +126,42 @@ def test_a_malformed_window_is_refused_with_a_clear_error(text):
     with pytest.raises(InvalidInput) as refused:
         parse_window(text)
     assert refused.value.code == "invalid_window"
+
+
+ZONE_SETS = [("America/New_York",), ("Pacific/Honolulu",), ("America/Puerto_Rico",),
+             ("America/Adak", "America/Anchorage"), ("America/Boise", "America/Los_Angeles"),
+             ("Europe/London",), ("Pacific/Guam", "Pacific/Honolulu")]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(zones=st.sampled_from(ZONE_SETS),
+       start=st.integers(0, 23 * 60), length=st.integers(1, 24 * 60),
+       at=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
+                       timezones=st.just(UTC)))
+def test_a_decision_holds_until_its_instant_and_changes_there(zones, start, length, at):
+    window = Window(start, min(start + length, 24 * 60))
+    decision = decide(zones, window, at)
+    if decision.until is None:  # no shared minute within days (Guam and Hawaii, short windows)
+        assert not decision.open
+        return
+    assert decision.until > at
+    just_before = max(at, decision.until - timedelta(minutes=1))
+    assert decide(zones, window, just_before).open == decision.open
+    after = decide(zones, window, decision.until)
+    if not decision.open:
+        assert after.open  # it opens exactly then, in every zone
+    elif window != Window(0, 24 * 60):  # (a whole-day window closes and reopens at midnight)
+        assert not after.open
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(zones=st.sampled_from(ZONE_SETS), offsets=st.lists(st.integers(0, 3 * 24 * 3600),
+                                                          min_size=1, max_size=30))
+def test_the_gates_cache_answers_as_deciding_afresh(zones, offsets):
+    gate = Gate(BrandLimits(parse_window("09:00-17:30"), None, None))
+    text = " ".join(zones)
+    base = datetime(2026, 3, 7, 0, 0, tzinfo=UTC)  # across the spring change
+    for offset in sorted(offsets):
+        at = base + timedelta(seconds=offset)
+        expected = decide(zones, effective_window(None, parse_window("09:00-17:30")), at)
+        assert gate.decide(text, None, at) == expected

@@ -40,6 +40,7 @@ from smsgate.consent.provider_opt_out import record_provider_opt_out
 from smsgate.infra.groupcommit import GroupCommit
 from smsgate.messaging.provider import UNSUBSCRIBED, ProviderError
 from smsgate.models import Campaign, CampaignRecipient, ConsentState, StatusEvent, utcnow
+from smsgate.sendtime.gate import zones_text
 
 # A mapped class's __table__ is typed as any FromClause; this one is a Table.
 _recipients = cast(Table, CampaignRecipient.__table__)
@@ -402,7 +403,11 @@ def refuse_unconsented(sessions: sessionmaker[Session], brand_id: int, campaign_
         refused["no_consent"] = connection.execute(update(_recipients).where(
             pending, ~state).values(status="refused", refusal_reason="no_consent",
                                     updated_at=now)).rowcount
-        rows = session.execute(select(_recipients.c.id, _recipients.c.time_zones,
-                                      _recipients.c.state, _recipients.c.not_before)
+        rows = session.execute(select(_recipients.c.id, _recipients.c.number,
+                                      _recipients.c.time_zones, _recipients.c.state,
+                                      _recipients.c.not_before)
                                .where(pending).order_by(_recipients.c.id)).all()
-        return refused, [Pending(*row) for row in rows]
+    # Rows queued before zones were stored (migration 0005) get theirs from the number now.
+    return refused, [Pending(rid, zones, state, not_before) if zones is not None
+                     else Pending(rid, *zones_text(number), not_before)
+                     for rid, number, zones, state, not_before in rows]

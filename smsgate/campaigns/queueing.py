@@ -10,9 +10,9 @@ needed is harmless: every recipient is claimed before it is sent.
 
 Recipients deferred to a later time (`not_before`: a closed window, a spent cap, a future
 `send_at`) get a run scheduled in RQ for that time (`schedule_deferred`, job id
-`campaign-<campaign id>-<first recipient id>-at-<unix time>`), which workers started with
-the scheduler hold in Redis; should that be lost, the sweeper treats a recipient whose time
-came more than a grace period ago like any other queued one.
+`campaign-<campaign id>-<first recipient id>-at-<unix time>-<digest of the ids>`), which
+workers started with the scheduler hold in Redis; should that be lost, the sweeper treats a
+recipient whose time came more than a grace period ago like any other queued one.
 
 Recipients left `sending` by a worker that died are settled first (`settle_stale`): the
 provider's message list says whether the text went; only when it did not is the row queued
@@ -21,6 +21,7 @@ again. Nothing here commits; `jobs.sweep` commits between the two steps.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,9 +96,12 @@ def schedule_deferred(campaigns: Queue, campaign_id: int,
     runs = 0
     for second, ids in sorted(by_due.items()):
         for batch in batches(ids, per_job):
+            # The ids' digest keeps two different sets due the same second apart.
+            digest = hashlib.sha1(",".join(map(str, batch)).encode()).hexdigest()[:8]
             campaigns.enqueue_at(
                 datetime.fromtimestamp(second, UTC), job_function(SEND_BATCH_JOB),
-                campaign_id, batch, job_id=f"{job_id(campaign_id, batch[0])}-at-{second}",
+                campaign_id, batch,
+                job_id=f"{job_id(campaign_id, batch[0])}-at-{second}-{digest}",
                 job_timeout=JOB_TIMEOUT, retry=RETRY, failure_ttl=7 * 24 * 3600,
                 result_ttl=3600)
             runs += 1
