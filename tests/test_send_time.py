@@ -539,3 +539,25 @@ def test_a_row_queued_before_zones_were_stored_gets_them_from_its_number(
     db.session.expire_all()
     miami = db.session.scalars(select(CampaignRecipient).filter_by(number=MIAMI)).one()
     assert (miami.status, miami.not_before) == ("queued", NEXT_MORNING_IN_NEW_YORK)
+
+
+def test_the_cap_counts_only_the_brands_own_texts_that_may_have_gone(app, client, brand, twilio):
+    from smsgate.accounts.brands import create_brand
+
+    other = create_brand(db.session, "Other", ["+14155550111"])
+    db.session.commit()
+    consent(brand.id, [MIAMI])
+    noon = datetime(2026, 12, 8, 17, 0, tzinfo=UTC)
+    for hours in (3, 2, 1):  # another brand's texts: its own cap, not Acme's
+        _prior_texts(other.id, MIAMI, [noon - timedelta(hours=hours)])
+    _prior_texts(brand.id, MIAMI, [noon - timedelta(hours=2)])
+    _prior_texts(brand.id, MIAMI, [noon - timedelta(minutes=30)])  # Acme's second today
+    _prior_texts(brand.id, MIAMI, [noon - timedelta(hours=25)])  # more than a day ago
+    _prior_texts(brand.id, MIAMI, [noon - timedelta(hours=1)])
+    db.session.execute(update(CampaignRecipient).where(  # refused by Twilio: never went
+        CampaignRecipient.claimed_at == noon - timedelta(hours=1)).values(status="failed"))
+    db.session.commit()
+    with time_machine.travel(noon, tick=False):
+        start(client, [MIAMI], key_header(), valid_for=86400)
+        run_worker(app, "campaigns")
+    assert sent_to(twilio) == [MIAMI]
