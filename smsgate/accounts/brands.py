@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, BrandNumber
 from smsgate.models.brand import DEFAULT_FREQUENCY
+from smsgate.sendtime.windows import parse_window
 
 # (kind, language) -> the brand's own text; an empty text removes it (the template returns).
 ReplyTexts = Mapping[tuple[str, str], str]
@@ -34,6 +36,33 @@ def _sender_numbers(raw_numbers: Sequence[str]) -> list[str]:
         return [normalize_number(raw) for raw in raw_numbers]
     except InvalidNumberError as exc:
         raise InvalidInput(f"invalid sender number: {exc}", code="invalid_number") from None
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    """A brand's own send-time limits as given (None: leave as is). `window` is
+    `HH:MM-HH:MM` in the recipient's local time or `none`; a cap of 0 removes it."""
+
+    window: str | None = None
+    frequency_cap: int | None = None
+    daily_cap: int | None = None
+
+    def apply(self, brand: Brand) -> None:
+        """Check and store these limits on `brand`; InvalidInput when one is malformed."""
+        if self.window is not None:
+            if self.window.strip().lower() == "none":
+                brand.window_start = brand.window_end = None
+            else:
+                window = parse_window(self.window)
+                brand.window_start, brand.window_end = window.start, window.end
+        for name, value, top in (("frequency cap", self.frequency_cap, 1000),
+                                 ("daily cap", self.daily_cap, 10_000_000)):
+            if value is not None and not 0 <= value <= top:
+                raise InvalidInput(f"the {name} is 0 (none) to {top}")
+        if self.frequency_cap is not None:
+            brand.frequency_cap = self.frequency_cap or None
+        if self.daily_cap is not None:
+            brand.daily_cap = self.daily_cap or None
 
 
 def _check_fields(name: str | None, mps: int | None, mss: str | None) -> None:
@@ -48,8 +77,8 @@ def _check_fields(name: str | None, mps: int | None, mss: str | None) -> None:
 def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
                  messaging_service_sid: str | None = None, help_text: str | None = None,
                  messages_per_second: int | None = None,
-                 frequency_text: str | None = None, reply_texts: ReplyTexts | None = None
-                 ) -> Brand:
+                 frequency_text: str | None = None, reply_texts: ReplyTexts | None = None,
+                 limits: SendLimits | None = None) -> Brand:
     """Add a brand with its sender numbers; it needs at least a number or a service SID."""
     _check_fields(name, messages_per_second, messaging_service_sid)
     if not numbers and not messaging_service_sid:
@@ -62,6 +91,7 @@ def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
     if frequency_text:
         brand.frequency_text = frequency_text
     _set_reply_texts(brand, reply_texts or {})
+    (limits or SendLimits()).apply(brand)
     session.add(brand)
     _add_numbers(session, brand, _sender_numbers(numbers))
     session.flush()
@@ -71,8 +101,8 @@ def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
 def update_brand(session: Session, name: str, *, add_numbers: Sequence[str] = (),
                  messaging_service_sid: str | None = None, help_text: str | None = None,
                  messages_per_second: int | None = None,
-                 frequency_text: str | None = None, reply_texts: ReplyTexts | None = None
-                 ) -> Brand:
+                 frequency_text: str | None = None, reply_texts: ReplyTexts | None = None,
+                 limits: SendLimits | None = None) -> Brand:
     """Change the given fields of brand `name`; numbers are added, never silently moved."""
     _check_fields(None, messages_per_second, messaging_service_sid)
     brand = get_brand(session, name)
@@ -85,6 +115,7 @@ def update_brand(session: Session, name: str, *, add_numbers: Sequence[str] = ()
     if frequency_text is not None:
         brand.frequency_text = frequency_text
     _set_reply_texts(brand, reply_texts or {})
+    (limits or SendLimits()).apply(brand)
     _add_numbers(session, brand, _sender_numbers(add_numbers))
     session.flush()
     return brand

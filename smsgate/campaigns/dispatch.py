@@ -2,7 +2,11 @@
 only while its latest consent for the brand is an opt-in.
 
 Per recipient, in a pool of threads sharing one provider (its HTTP session is pooled):
-1. wait for a send slot of the brand's rate cap (shared in Redis by every worker);
+0. pass the send-time gate (smsgate.sendtime): a recipient not due yet is left for the run
+   scheduled for it; one outside its local window, or over the brand's daily carrier cap,
+   is deferred (`not_before`) to when it may go, and the job schedules a run then;
+1. wait for send slots of the brand's rate cap, one per message segment (shared in Redis by
+   every worker);
 2. claim the row with a conditional UPDATE (queued -> sending, attempts + 1) whose WHERE
    re-reads consent_state, in one short transaction that commits before step 3. No row
    updated means another run has it, or consent is gone (the row becomes `refused`);
@@ -29,23 +33,29 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smsgate.campaigns.claims import Claim, RecipientClaims, refuse_unconsented
+from smsgate.campaigns.claims import Claim, Pending, RecipientClaims, refuse_unconsented
+from smsgate.campaigns.dailycap import DailyCap
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.infra import counters
 from smsgate.messaging.numbers import mask_number
 from smsgate.messaging.provider import FIND_SENT_MARGIN, Provider, ProviderError
-from smsgate.models import Brand, BrandNumber, Campaign
+from smsgate.models import Brand, BrandNumber, Campaign, utcnow
+from smsgate.sendtime.gate import BrandLimits, Gate, next_carrier_day
 
 log = logging.getLogger(__name__)
 
 MAX_PROVIDER_CALLS = 8  # per recipient, over every run of its batch, before it is failed
 TRIES_PER_RUN = 3  # provider calls per recipient within one job run
 BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd call of a run
+MAX_VALIDITY_PERIOD = 36_000  # seconds: the longest ValidityPeriod Twilio accepts
+# Deferred recipients and when each is due; the job edge schedules a run for them.
+Schedule = Callable[[list[tuple[int, datetime]]], None]
 
 
 class RetryLater(Exception):
@@ -62,33 +72,75 @@ class Sender:
     from_number: str | None
     messaging_service_sid: str | None
     messages_per_second: int
+    segments: int = 1
+    expires_at: datetime | None = None
+    limits: BrandLimits = BrandLimits(None, None, None)
+
+    def validity_period(self, now: datetime) -> int | None:
+        """Seconds the provider may still hold the text before it is too late to send."""
+        if self.expires_at is None:
+            return None
+        left = int((self.expires_at - now).total_seconds())
+        return max(1, min(MAX_VALIDITY_PERIOD, left))
 
 
 def load_sender(session: Session, campaign_id: int) -> Sender | None:
     """The campaign's text and the brand's sender: its Messaging Service, else first number."""
-    row = session.execute(select(Campaign.body, Brand.id, Brand.messaging_service_sid,
-                                 Brand.messages_per_second)
+    row = session.execute(select(Campaign, Brand)
                           .join(Brand, Brand.id == Campaign.brand_id)
                           .where(Campaign.id == campaign_id)).first()
     if row is None:
         return None
-    body, brand_id, service_sid, mps = row
+    campaign, brand = row
+    service_sid = brand.messaging_service_sid
     number = None if service_sid else session.scalar(
-        select(BrandNumber.number).where(BrandNumber.brand_id == brand_id)
+        select(BrandNumber.number).where(BrandNumber.brand_id == brand.id)
         .order_by(BrandNumber.id).limit(1))
-    return Sender(campaign_id, brand_id, body, number, service_sid, mps or 1)
+    return Sender(campaign_id, brand.id, campaign.body, number, service_sid,
+                  brand.messages_per_second or 1, campaign.segments or 1, campaign.expires_at,
+                  BrandLimits.of(brand))
 
 
 class BatchSender:
     """Sends one batch; `send_one` runs in many threads at once."""
 
     def __init__(self, claims: RecipientClaims, provider: Provider, limiter: RateLimiter,
-                 sender: Sender, *, sleep: Callable[[float], None] = time.sleep) -> None:
+                 sender: Sender, *, sleep: Callable[[float], None] = time.sleep,
+                 daily: DailyCap | None = None) -> None:
         self.claims = claims
         self.provider = provider
         self.limiter = limiter
         self.sender = sender
         self.sleep = sleep
+        self.daily = daily
+        self.gate = Gate(sender.limits)
+
+    def acquire(self) -> None:
+        """Wait for one rate-cap slot per segment of the text: carriers count segments."""
+        for _ in range(self.sender.segments):
+            self.limiter.acquire(self.sender.brand_id, self.sender.messages_per_second)
+
+    def send_pending(self, pending: Pending) -> str:
+        """Pass the send-time gate, then text the recipient at most once."""
+        now = utcnow()
+        if pending.not_before is not None and pending.not_before > now:
+            return "not_due"  # deferred earlier: the run scheduled for then sends it
+        decision = self.gate.decide(pending.time_zones, pending.state, now)
+        if not decision.open:
+            return self.claims.defer(pending.id, decision.until)
+        self.acquire()
+        sender = self.sender
+        now = utcnow()
+        if decision.until is not None and now >= decision.until:
+            # The rate cap made it wait past its window: decide again.
+            decision = self.gate.decide(pending.time_zones, pending.state, now)
+            if not decision.open:
+                return self.claims.defer(pending.id, decision.until)
+        cap = sender.limits.daily_cap
+        if self.daily is not None and cap is not None and not self.daily.take(
+                sender.brand_id, cap, sender.segments, now):
+            return self.claims.defer(pending.id, next_carrier_day(now))
+        return self.send_one(pending.id, self.gate.cap(pending.state), acquired=True)
 
     def settle_error(self, claim: Claim, error: ProviderError, status: str) -> None:
         """Record the error and move the row to `failed` or back to `queued`."""
@@ -98,17 +150,22 @@ class BatchSender:
                 "campaign_id": self.sender.campaign_id, "recipient_id": claim.recipient_id,
                 "to": mask_number(claim.number), "error": str(error)})
 
-    def send_one(self, recipient_id: int) -> str:
-        """Text one recipient at most once; return what happened to it."""
+    def send_one(self, recipient_id: int, cap: int | None = None, *,
+                 acquired: bool = False) -> str:
+        """Text one recipient at most once (under `cap` texts per 24 hours); return what
+        happened to it."""
         sender = self.sender
-        self.limiter.acquire(sender.brand_id, sender.messages_per_second)
-        claim = self.claims.claim(recipient_id, "queued")
+        if not acquired:
+            self.acquire()
+        claim = self.claims.claim(recipient_id, "queued", cap)
         for tried in range(1, TRIES_PER_RUN + 1):
             if isinstance(claim, str):
                 return claim
             try:
                 sid = self.provider.send(claim.number, sender.body, from_=sender.from_number,
-                                         messaging_service_sid=sender.messaging_service_sid)
+                                         messaging_service_sid=sender.messaging_service_sid,
+                                         validity_period=sender.validity_period(
+                                             claim.claimed_at))
             except ProviderError as exc:
                 if exc.permanent:
                     self.settle_error(claim, exc, "failed")
@@ -117,8 +174,8 @@ class BatchSender:
                 if outcome is not None:
                     return outcome
                 self.sleep(BACKOFF[tried - 1])
-                self.limiter.acquire(sender.brand_id, sender.messages_per_second)
-                claim = self.claims.claim(recipient_id, "sending")  # re-checks consent first
+                self.acquire()
+                claim = self.claims.claim(recipient_id, "sending", cap)  # re-checks consent
                 continue
             # Not waited for: the thread moves on to its next recipient. Should the write
             # fail, the batch fails and the row stays `sending` for the sweeper.
@@ -152,14 +209,17 @@ class BatchSender:
 def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: RateLimiter,
                campaign_id: int, recipient_ids: Sequence[int], *, threads: int,
                sleep: Callable[[float], None] = time.sleep,
-               metrics: Redis | None = None) -> dict[str, int]:
+               metrics: Redis | None = None, daily: DailyCap | None = None,
+               schedule: Schedule | None = None) -> dict[str, int]:
     """Send campaign `campaign_id` to those of `recipient_ids` still queued; count outcomes.
 
     Safe to run twice or concurrently: rows are claimed one by one. Raises RetryLater (after
     every recipient has been tried) when some are queued again after transient errors, and
     re-raises the first unexpected error (rows it left `sending` are the sweeper's). With
     `metrics`, texts sent, refused (by reason) and failed (by error code) are counted there,
-    whichever way the batch ends.
+    whichever way the batch ends. Recipients deferred (window closed, daily cap spent, over
+    the 24-hour cap) are handed to `schedule` with when each is due, also when the batch
+    fails; `daily` counts the brand's daily cap (none is applied without it).
     """
     with sessions() as session:
         sender = load_sender(session, campaign_id)
@@ -174,11 +234,11 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
         counters.count_each(metrics, "texts_refused_total", refused)
     if todo:
         claims = RecipientClaims(sessions, sender.brand_id, campaign_id)
-        batch = BatchSender(claims, provider, limiter, sender, sleep=sleep)
+        batch = BatchSender(claims, provider, limiter, sender, sleep=sleep, daily=daily)
         outcomes: list[str] = []  # list.append is atomic: each thread adds its own
 
-        def send_one(recipient_id: int) -> None:
-            outcomes.append(batch.send_one(recipient_id))
+        def send_one(pending: Pending) -> None:
+            outcomes.append(batch.send_pending(pending))
 
         try:
             with ThreadPoolExecutor(max_workers=max(1, min(threads, len(todo))),
@@ -190,6 +250,8 @@ def send_batch(sessions: sessionmaker[Session], provider: Provider, limiter: Rat
             counts.update(outcomes)
             if metrics is not None:  # also when the batch fails: what went, went
                 _count_texts(metrics, outcomes, claims)
+            if schedule is not None and claims.deferred:
+                schedule(list(claims.deferred))
             claims.flush()
     counts = +counts  # drop zero counts
     log.info("campaign_batch", extra={"campaign_id": campaign_id, **counts})

@@ -8,6 +8,12 @@ is not (Redis was down when the campaign was created, lost the job, or the job g
 batch's still-queued recipients are queued again under the same job id. Queuing more than
 needed is harmless: every recipient is claimed before it is sent.
 
+Recipients deferred to a later time (`not_before`: a closed window, a spent cap, a future
+`send_at`) get a run scheduled in RQ for that time (`schedule_deferred`, job id
+`campaign-<campaign id>-<first recipient id>-at-<unix time>-<digest of the ids>`), which
+workers started with the scheduler hold in Redis; should that be lost, the sweeper treats a
+recipient whose time came more than a grace period ago like any other queued one.
+
 Recipients left `sending` by a worker that died are settled first (`settle_stale`): the
 provider's message list says whether the text went; only when it did not is the row queued
 again. Nothing here commits; `jobs.sweep` commits between the two steps.
@@ -15,16 +21,17 @@ again. Nothing here commits; `jobs.sweep` commits between the two steps.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
 from rq.queue import EnqueueData
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.orm import Session
 
 from smsgate.campaigns.dispatch import MAX_PROVIDER_CALLS, Sender, load_sender
@@ -60,19 +67,45 @@ def _job_data(campaign_id: int, batch: list[int], first_id: int) -> EnqueueData:
 
 
 def enqueue_campaign(campaigns: Queue, campaign_id: int, recipient_ids: Sequence[int],
-                     per_job: int) -> bool:
-    """Queue every batch in one Redis pipeline; False (logged) when Redis is unreachable."""
-    datas = [_job_data(campaign_id, batch, batch[0]) for batch in batches(recipient_ids, per_job)]
-    if not datas:
-        return True
+                     per_job: int, deferred: Sequence[tuple[int, datetime]] = ()) -> bool:
+    """Queue every batch in one Redis pipeline, and schedule the `deferred` recipients for
+    when each is due; False (logged) when Redis is unreachable."""
+    later = {rid for rid, _ in deferred}
+    datas = [_job_data(campaign_id, [rid for rid in batch if rid not in later], batch[0])
+             for batch in batches(recipient_ids, per_job) if not later.issuperset(batch)]
     try:
-        campaigns.enqueue_many(datas)
+        if datas:
+            campaigns.enqueue_many(datas)
+        schedule_deferred(campaigns, campaign_id, deferred, per_job)
     except RedisError as exc:
         # The recipients are committed: the sweeper queues them once Redis answers again.
         log.warning("campaign_not_queued", extra={"campaign_id": campaign_id,
                                                   "error": str(exc)})
         return False
     return True
+
+
+def schedule_deferred(campaigns: Queue, campaign_id: int,
+                      deferred: Sequence[tuple[int, datetime]], per_job: int) -> int:
+    """Schedule a run at each due time for the recipients due then (at most `per_job` a
+    run); RQ's scheduler queues it when the time comes. Returns how many runs."""
+    by_due: dict[int, list[int]] = {}
+    for rid, due in deferred:
+        # Rounded up to the second: never before its time, and one run per second.
+        by_due.setdefault(int(due.timestamp()) + 1, []).append(rid)
+    runs = 0
+    for second, ids in sorted(by_due.items()):
+        for batch in batches(ids, per_job):
+            # The ids' digest keeps two different sets due the same second apart.
+            digest = hashlib.sha1(",".join(map(str, batch)).encode()).hexdigest()[:8]
+            campaigns.enqueue_at(
+                datetime.fromtimestamp(second, UTC), job_function(SEND_BATCH_JOB),
+                campaign_id, batch,
+                job_id=f"{job_id(campaign_id, batch[0])}-at-{second}-{digest}",
+                job_timeout=JOB_TIMEOUT, retry=RETRY, failure_ttl=7 * 24 * 3600,
+                result_ttl=3600)
+            runs += 1
+    return runs
 
 
 @dataclass
@@ -144,8 +177,9 @@ def requeue_orphans(session: Session, campaigns: Queue, per_job: int,
                     grace: timedelta = timedelta(seconds=60)) -> int:
     """Queue again the batches whose recipients are queued but whose job is not alive.
 
-    Campaigns younger than `grace` are left alone: their request may still be queuing them.
-    Returns how many jobs were queued.
+    Campaigns younger than `grace` are left alone: their request may still be queuing them;
+    so are recipients deferred to a time less than `grace` ago (or still to come): their
+    scheduled run is theirs. Returns how many jobs were queued.
     """
     cutoff = utcnow() - grace
     queued = 0
@@ -153,7 +187,9 @@ def requeue_orphans(session: Session, campaigns: Queue, per_job: int,
         waiting = session.execute(
             select(CampaignRecipient.campaign_id, CampaignRecipient.id)
             .where(CampaignRecipient.campaign_id.in_(chunk),
-                   CampaignRecipient.status == "queued")).all()
+                   CampaignRecipient.status == "queued",
+                   or_(CampaignRecipient.not_before.is_(None),
+                       CampaignRecipient.not_before < cutoff))).all()
         by_campaign: dict[int, set[int]] = {}
         for campaign_id, recipient_id in waiting:
             by_campaign.setdefault(campaign_id, set()).add(recipient_id)

@@ -9,6 +9,11 @@ Contract of `create_campaign`:
   list), `opted_out` or `no_consent` (the number's latest consent for the brand).
 * The consent look-up is a handful of chunked IN queries against consent_state, not one per
   number. Refusing here only saves work: the worker checks consent again before each text.
+* Each accepted recipient stores its area code's zones and state; one outside its send window
+  (smsgate.sendtime) at the time the campaign starts (`send_at`, or now) is deferred to when
+  its window opens, and reported so in `schedule` (by zone, with when the next text is due).
+  The campaign expires `valid_for` seconds after it starts (default 10 hours, like Twilio's
+  queue): no text goes after that.
 * Flushes, never commits; the caller commits, then queues the returned recipient ids.
 """
 
@@ -16,20 +21,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from smsgate.campaigns.timing import Timing, schedule_report
 from smsgate.consent.policy import refusal_reason
 from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
+from smsgate.sendtime.gate import BrandLimits, Gate, zones_text
 
 MAX_BODY_CHARS = 1600  # Twilio refuses longer bodies (error 21617)
 # How each recipient status is reported: in flight is still queued, undelivered is failed.
 REPORTED_AS = {"queued": "queued", "sending": "queued", "sent": "sent", "delivered": "delivered",
-               "undelivered": "failed", "failed": "failed", "refused": "refused"}
+               "undelivered": "failed", "failed": "failed", "refused": "refused",
+               "expired": "expired", "cancelled": "cancelled"}
 # Well under every database's bound-parameter limit (SQLite's is 32,766 nowadays).
 LOOKUP_CHUNK = 1000
 
@@ -49,6 +58,8 @@ class CampaignCreated:
     campaign: Campaign
     recipient_ids: list[int]
     refused: list[Refusal] = field(default_factory=list)
+    deferred: list[tuple[int, datetime]] = field(default_factory=list)  # (id, due)
+    schedule: dict[str, object] = field(default_factory=dict)  # see timing.schedule_report
 
 
 def compose_body(brand: Brand, body: str) -> str:
@@ -105,24 +116,42 @@ def consent_actions(session: Session, brand_id: int, numbers: Sequence[str]) -> 
 
 
 def create_campaign(session: Session, brand: Brand, body: str, recipients: Sequence[str], *,
-                    api_key_id: int | None = None) -> CampaignCreated:
-    """Write the campaign and one `queued` row per accepted recipient; flush, no commit."""
+                    api_key_id: int | None = None,
+                    timing: Timing | None = None) -> CampaignCreated:
+    """Write the campaign and one `queued` row per accepted recipient, those outside their
+    window deferred; flush, no commit."""
     text = compose_body(brand, body)
     cost = compose.segment_cost(text)
     accepted, refused = split_recipients(session, brand.id, recipients)
+    now = utcnow()
+    timing = timing or Timing()
+    starts = max(now, timing.send_at) if timing.send_at else now
     campaign = Campaign(brand_id=brand.id, api_key_id=api_key_id, requested_body=body,
                         body=text, encoding=cost.encoding, segments=cost.segments,
-                        refused_at_request=len(refused), created_at=utcnow())
+                        refused_at_request=len(refused), created_at=now,
+                        send_at=timing.send_at,
+                        expires_at=starts + timedelta(seconds=timing.valid_for))
     session.add(campaign)
     session.flush()
-    if accepted:
-        session.execute(insert(CampaignRecipient), [
-            {"campaign_id": campaign.id, "number": number, "status": "queued", "attempts": 0}
-            for number in accepted])
-    recipient_ids = list(session.scalars(
-        select(CampaignRecipient.id).where(CampaignRecipient.campaign_id == campaign.id)
-        .order_by(CampaignRecipient.id)))
-    return CampaignCreated(campaign, recipient_ids, refused)
+    gate = Gate(BrandLimits.of(brand))
+    rows = []
+    for number in accepted:
+        zones, state = zones_text(number)
+        decision = gate.decide(zones, state, starts)
+        # Closed for days (no shared window): the worker expires it when it gets to it.
+        due = (decision.until if not decision.open and decision.until is not None
+               else starts if starts > now else None)
+        rows.append({"campaign_id": campaign.id, "number": number, "status": "queued",
+                     "attempts": 0, "time_zones": zones, "state": state, "not_before": due})
+    if rows:
+        session.execute(insert(CampaignRecipient), rows)
+    written = session.execute(
+        select(CampaignRecipient.id, CampaignRecipient.not_before)
+        .where(CampaignRecipient.campaign_id == campaign.id)
+        .order_by(CampaignRecipient.id)).all()
+    deferred = [(rid, due) for rid, due in written if due is not None]
+    return CampaignCreated(campaign, [rid for rid, _ in written], refused, deferred,
+                           schedule_report(session, campaign, now))
 
 
 def get_campaign(session: Session, campaign_id: int, brand_id: int | None = None) -> Campaign:
@@ -140,25 +169,57 @@ def get_campaign(session: Session, campaign_id: int, brand_id: int | None = None
 
 
 def campaign_progress(session: Session, campaign: Campaign) -> dict[str, object]:
-    """`{"id", "status", "counts"}` from one GROUP BY over the campaign's recipients.
+    """`{"id", "status", "counts", "schedule", "send_at", "expires_at"}` from a GROUP BY
+    over the campaign's recipients.
 
     `refused` adds the recipients refused when the campaign was created to those refused at
-    the moment of sending. Status: `queued` while no recipient has been touched, `sending`
-    while some are queued or in flight, `done` when none is.
+    the moment of sending; `deferred` are the queued ones that may not go yet (outside their
+    window, over a cap, before `send_at`), `queued` the others. Status: `cancelled` once
+    cancelled, else `queued` while no recipient has been touched, `sending` while some are
+    queued or in flight, `done` when none is. `schedule`: see timing.schedule_report.
     """
+    now = utcnow()
     raw = dict(session.execute(
         select(CampaignRecipient.status, func.count())
         .where(CampaignRecipient.campaign_id == campaign.id)
         .group_by(CampaignRecipient.status)).all())
-    counts = dict.fromkeys(("queued", "sent", "delivered", "failed", "refused"), 0)
+    counts = dict.fromkeys(("queued", "deferred", "sent", "delivered", "failed", "refused",
+                            "expired", "cancelled"), 0)
     for status, count in raw.items():
         counts[REPORTED_AS[status]] += count
     counts["refused"] += campaign.refused_at_request
+    schedule = schedule_report(session, campaign, now)
+    deferred = schedule["deferred"]
+    assert isinstance(deferred, int)
+    counts["deferred"] = deferred
+    counts["queued"] -= deferred
     accepted = sum(raw.values())
-    if not raw.get("queued") and not raw.get("sending"):
+    if campaign.cancelled_at is not None:
+        status = "cancelled"
+    elif not raw.get("queued") and not raw.get("sending"):
         status = "done"
     elif raw.get("queued") == accepted:
         status = "queued"
     else:
         status = "sending"
-    return {"id": campaign.id, "status": status, "counts": counts}
+    return {"id": campaign.id, "status": status, "counts": counts, "schedule": schedule,
+            "send_at": _iso(campaign.send_at), "expires_at": _iso(campaign.expires_at)}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def cancel_campaign(session: Session, campaign: Campaign) -> None:
+    """Cancel `campaign`: every recipient still queued becomes `cancelled` now, so none is
+    texted once this commits (a claim needs `queued`; texts already claimed finish, and a
+    retry of one re-reads the campaign and stops). Cancelling twice changes nothing more."""
+    now = utcnow()
+    if campaign.cancelled_at is None:
+        campaign.cancelled_at = now
+    session.execute(update(CampaignRecipient)
+                    .where(CampaignRecipient.campaign_id == campaign.id,
+                           CampaignRecipient.status == "queued")
+                    .values(status="cancelled", updated_at=now)
+                    .execution_options(synchronize_session=False))
+    session.flush()

@@ -9,11 +9,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from smsgate.accounts.brands import create_brand, update_brand
+from smsgate.accounts.brands import SendLimits, create_brand, update_brand
 from smsgate.cli.errors import cli_errors
 from smsgate.consent import ledger
 from smsgate.extensions import db
 from smsgate.models import Brand
+from smsgate.sendtime.windows import Window
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +30,12 @@ _options = [
                  metavar="KIND LANGUAGE TEXT",
                  help="The brand's own reply: KIND opt_in|opt_out|help, LANGUAGE en|es; an "
                       "empty TEXT restores the standard one (repeatable)."),
+    click.option("--window", help="The brand's own send window in the recipient's local time, "
+                 "HH:MM-HH:MM (e.g. 09:00-17:30), or none; it can only narrow the law's."),
+    click.option("--frequency-cap", type=int,
+                 help="Texts per number per rolling 24 hours (0: none; state law still applies)."),
+    click.option("--daily-cap", type=int,
+                 help="Message segments per day, reset at midnight Pacific (0: none)."),
 ]
 
 
@@ -45,8 +52,11 @@ def _reply_texts(replies: tuple[tuple[str, str, str], ...]) -> dict[tuple[str, s
 
 def _describe(b: Brand) -> str:
     numbers = ",".join(n.number for n in b.numbers) or "-"
+    window = (str(Window(b.window_start, b.window_end))
+              if b.window_start is not None and b.window_end is not None else "-")
     return (f"{b.name}\tnumbers={numbers}\tmessaging_service={b.messaging_service_sid or '-'}"
-            f"\tmps={b.messages_per_second}")
+            f"\tmps={b.messages_per_second}\twindow={window}"
+            f"\tfrequency_cap={b.frequency_cap or '-'}\tdaily_cap={b.daily_cap or '-'}")
 
 
 @brand.command("create")
@@ -56,12 +66,14 @@ def _describe(b: Brand) -> str:
 @cli_errors
 def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
            help_text: str | None, mps: int | None, frequency: str | None,
-           replies: tuple[tuple[str, str, str], ...]) -> None:
+           replies: tuple[tuple[str, str, str], ...], window: str | None,
+           frequency_cap: int | None, daily_cap: int | None) -> None:
     """Create a brand."""
     session = db.session()
     created = create_brand(session, name, numbers, messaging_service_sid=messaging_service_sid,
                            help_text=help_text, messages_per_second=mps, frequency_text=frequency,
-                           reply_texts=_reply_texts(replies))
+                           reply_texts=_reply_texts(replies),
+                           limits=SendLimits(window, frequency_cap, daily_cap))
     ledger.extend_stopalls_to_brand(session, created.id)  # earlier STOPALLs cover it too
     session.commit()
     click.echo(_describe(created))
@@ -74,13 +86,15 @@ def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | Non
 @cli_errors
 def update(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
            help_text: str | None, mps: int | None, frequency: str | None,
-           replies: tuple[tuple[str, str, str], ...]) -> None:
+           replies: tuple[tuple[str, str, str], ...], window: str | None,
+           frequency_cap: int | None, daily_cap: int | None) -> None:
     """Change a brand; --number adds sender numbers."""
     session = db.session()
     changed = update_brand(session, name, add_numbers=numbers,
                            messaging_service_sid=messaging_service_sid, help_text=help_text,
                            messages_per_second=mps, frequency_text=frequency,
-                           reply_texts=_reply_texts(replies))
+                           reply_texts=_reply_texts(replies),
+                           limits=SendLimits(window, frequency_cap, daily_cap))
     session.commit()
     click.echo(_describe(changed))
 

@@ -10,3 +10,8 @@ def refusal_reason(action: str | None) -> str | None:
     if action == "review":  # a possible revocation awaits a person (consent.reviews)
         return "pending_review"
     return "opted_out" if action == "opt_out" else "no_consent"
+
+
+# Refused at the moment of sending because the number's rolling 24-hour cap (state law or the
+# brand's) would still be reached when the campaign expires; see smsgate.sendtime.rules.
+FREQUENCY_CAP = "frequency_cap"

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from smsgate.accounts.brands import get_brand
 from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
+from smsgate.campaigns.timing import DEFAULT_VALID_FOR, Timing
 from smsgate.consent import service as consents
 from smsgate.errors import Forbidden, InvalidInput, PayloadTooLarge
 from smsgate.extensions import db, queue, redis_connection
@@ -94,18 +95,23 @@ def create_campaign() -> ResponseReturnValue:
     if not recipients:
         raise InvalidInput("recipients must not be empty", code="invalid_field",
                            field="recipients")
+    timing = Timing(send_at=params.moment(payload, "send_at"),
+                    valid_for=params.integer(payload, "valid_for", default=DEFAULT_VALID_FOR))
     brand = _brand(key, payload)
-    created = campaigns.create_campaign(db.session(), brand, body, recipients, api_key_id=key.id)
+    created = campaigns.create_campaign(db.session(), brand, body, recipients, api_key_id=key.id,
+                                        timing=timing)
     db.session.commit()
     counters.count_each(redis_connection(), "texts_refused_total",
                         Counter(refusal.reason for refusal in created.refused))
     campaign = created.campaign
     queueing.enqueue_campaign(queue("campaigns"), campaign.id, created.recipient_ids,
-                              settings.recipients_per_job)
+                              settings.recipients_per_job, created.deferred)
     return jsonify({
         "id": campaign.id, "brand": brand.name, "accepted": len(created.recipient_ids),
         "refused": [{"number": r.number, "reason": r.reason} for r in created.refused],
         "body": campaign.body, "segments": campaign.segments, "encoding": campaign.encoding,
+        "schedule": created.schedule, "expires_at": campaign.expires_at.isoformat()
+        if campaign.expires_at else None,
     }), 202
 
 
@@ -114,4 +120,15 @@ def campaign_status(campaign_id: int) -> ResponseReturnValue:
     """The campaign's progress: status and counts per outcome."""
     key = require_key("marketer")
     campaign = campaigns.get_campaign(db.session(), campaign_id, key.brand_id)
+    return jsonify(campaigns.campaign_progress(db.session(), campaign))
+
+
+@bp.post("/campaigns/<int:campaign_id>/cancel")
+def cancel_campaign(campaign_id: int) -> ResponseReturnValue:
+    """Cancel a campaign: no recipient still queued is texted once this answers; texts already
+    claimed finish. Answers the campaign's view (status `cancelled`)."""
+    key = require_key("marketer")
+    campaign = campaigns.get_campaign(db.session(), campaign_id, key.brand_id)
+    campaigns.cancel_campaign(db.session(), campaign)
+    db.session.commit()
     return jsonify(campaigns.campaign_progress(db.session(), campaign))

@@ -74,8 +74,26 @@ SCHEMAS: dict[str, Any] = {
     },
     "Counts": {
         "type": "object", "required": ["queued", "sent", "delivered", "failed", "refused"],
+        "description": "deferred: queued but not allowed yet (outside the recipient's window, "
+                       "over a cap, before send_at); expired: not sent within valid_for; "
+                       "cancelled: unsent when the campaign was cancelled",
         "properties": {name: {"type": "integer", "minimum": 0}
-                       for name in ("queued", "sent", "delivered", "failed", "refused")},
+                       for name in ("queued", "deferred", "sent", "delivered", "failed",
+                                    "refused", "expired", "cancelled")},
+    },
+    "Schedule": {
+        "type": "object", "required": ["in_window", "deferred", "next_due", "by_zone"],
+        "description": "The queued recipients now: in their send window (local time, every "
+                       "candidate zone of the area code) or deferred, per zone, and when the "
+                       "next deferred text is due",
+        "properties": {
+            "in_window": {"type": "integer", "minimum": 0},
+            "deferred": {"type": "integer", "minimum": 0},
+            "next_due": {"type": ["string", "null"], "format": "date-time"},
+            "by_zone": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["in_window", "deferred"],
+                "properties": {"in_window": {"type": "integer", "minimum": 0},
+                               "deferred": {"type": "integer", "minimum": 0}}}}},
     },
 }
 
@@ -84,7 +102,15 @@ _CAMPAIGN_IN = {
     "properties": {"brand": {"type": "string"},
                    "body": {"type": "string", "maxLength": 1600},
                    "recipients": {"type": "array", "maxItems": 100_000,
-                                  "items": {"type": "string"}}},
+                                  "items": {"type": "string"}},
+                   "send_at": {"type": "string", "format": "date-time",
+                               "description": "Send no text before this (ISO 8601 with a "
+                                              "zone)"},
+                   "valid_for": {"type": "integer", "minimum": 60, "maximum": 604_800,
+                                 "description": "Seconds after the start (send_at or now) "
+                                                "after which unsent texts expire; default "
+                                                "36000 (10 hours), passed to Twilio as "
+                                                "ValidityPeriod"}},
 }
 _CAMPAIGN_OUT = {
     "type": "object",
@@ -100,8 +126,21 @@ _CAMPAIGN_OUT = {
                          "duplicate"]}}}},
         "body": {"type": "string", "description": "As sent: brand first, STOP line added"},
         "segments": {"type": "integer", "minimum": 1},
-        "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]}},
+        "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
+        "schedule": _ref("Schedule"),
+        "expires_at": {"type": ["string", "null"], "format": "date-time"}},
 }
+_CAMPAIGN_VIEW = {
+    "type": "object", "required": ["id", "status", "counts"],
+    "properties": {"id": {"type": "integer"},
+                   "status": {"type": "string",
+                              "enum": ["queued", "sending", "done", "cancelled"]},
+                   "counts": _ref("Counts"), "schedule": _ref("Schedule"),
+                   "send_at": {"type": ["string", "null"], "format": "date-time"},
+                   "expires_at": {"type": ["string", "null"], "format": "date-time"}},
+}
+_CAMPAIGN_ID = [{"name": "campaign_id", "in": "path", "required": True,
+                 "schema": {"type": "integer", "minimum": 0}}]
 _CONSENTS_IN = {"oneOf": [
     {"type": "object", "required": ["brand", "number", "action"], "properties": {
         "brand": {"type": "string"}, "source": {"type": "string", "enum": ["api", "import"]},
@@ -200,15 +239,15 @@ SPEC: dict[str, Any] = {
                           **_errors(400, 401, 403, 404, 413, 415, 422, 503)}}},
         "/api/v1/campaigns/{campaign_id}": {"get": {
             "summary": "A campaign's status and counts", "security": _BEARER,
-            "parameters": [{"name": "campaign_id", "in": "path", "required": True,
-                            "schema": {"type": "integer", "minimum": 0}}],
-            "responses": {"200": _json({
-                "type": "object", "required": ["id", "status", "counts"],
-                "properties": {"id": {"type": "integer"},
-                               "status": {"type": "string",
-                                          "enum": ["queued", "sending", "done"]},
-                               "counts": _ref("Counts")}}, "Progress"),
-                **_errors(400, 401, 403, 404, 503)}}},
+            "parameters": _CAMPAIGN_ID,
+            "responses": {"200": _json(_CAMPAIGN_VIEW, "Progress"),
+                          **_errors(400, 401, 403, 404, 503)}}},
+        "/api/v1/campaigns/{campaign_id}/cancel": {"post": {
+            "summary": "Cancel a campaign: no unsent recipient is texted once this answers "
+                       "(texts already handed to the provider finish)", "security": _BEARER,
+            "parameters": _CAMPAIGN_ID,
+            "responses": {"200": _json(_CAMPAIGN_VIEW, "Cancelled: the campaign's view"),
+                          **_errors(400, 401, 403, 404, 503)}}},
         "/api/v1/reviews": {"get": {
             "summary": "Possible opt-outs awaiting a person's decision (sending is paused)",
             "security": _BEARER,

@@ -10,6 +10,7 @@ no lone surrogate (either would make the database fail, and the request a 500).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -151,3 +152,30 @@ def string_array(payload: dict[str, Any], name: str, *, max_items: int) -> list[
             raise InvalidInput(f"{name}[{index}] must be a string", code="invalid_field",
                                field=name, index=index)
     return items
+
+
+def moment(payload: dict[str, Any], name: str) -> datetime | None:
+    """`payload[name]` as an aware datetime (ISO 8601 with a zone), or None when absent."""
+    value = string(payload, name, required=False, max_length=64)
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"field {name!r} must be ISO 8601, e.g. 2026-12-06T09:00:00-05:00",
+                           code="invalid_field", field=name) from None
+    if when.tzinfo is None:
+        raise InvalidInput(f"field {name!r} must include a time zone (Z or +hh:mm)",
+                           code="invalid_field", field=name)
+    return when
+
+
+def integer(payload: dict[str, Any], name: str, *, default: int) -> int:
+    """`payload[name]` as an integer (true and false are not), `default` when absent."""
+    value = payload.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(f"field {name!r} must be an integer", code="invalid_field",
+                           field=name)
+    return value

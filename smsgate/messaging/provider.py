@@ -74,8 +74,10 @@ class Provider(Protocol):
     """What the gateway needs from an SMS provider."""
 
     def send(self, to: str, body: str, *, from_: str | None = None,
-             messaging_service_sid: str | None = None) -> str:
-        """Send one text; return the provider's message SID or raise ProviderError."""
+             messaging_service_sid: str | None = None,
+             validity_period: int | None = None) -> str:
+        """Send one text; return the provider's message SID or raise ProviderError. With
+        `validity_period` (seconds), the provider drops the text rather than send it later."""
 
     def find_sent(self, to: str, from_: str | None, since: datetime, body: str) -> str | None:
         """The SID of a text already sent to `to` with this body since `since`, if any."""
@@ -123,8 +125,11 @@ class TwilioProvider:
         self.status_callback = status_callback
 
     def send(self, to: str, body: str, *, from_: str | None = None,
-             messaging_service_sid: str | None = None) -> str:
-        kwargs: dict[str, str] = {"to": to, "body": body}
+             messaging_service_sid: str | None = None,
+             validity_period: int | None = None) -> str:
+        kwargs: dict[str, str | int] = {"to": to, "body": body}
+        if validity_period is not None:
+            kwargs["validity_period"] = validity_period
         if messaging_service_sid:
             kwargs["messaging_service_sid"] = messaging_service_sid
         elif from_:
@@ -194,7 +199,8 @@ class LoggingProvider:
         self.sent: list[tuple[str, str]] = []
 
     def send(self, to: str, body: str, *, from_: str | None = None,
-             messaging_service_sid: str | None = None) -> str:
+             messaging_service_sid: str | None = None,
+             validity_period: int | None = None) -> str:
         sid = "SMdev" + uuid.uuid4().hex[:29]
         # The body's length only: what a text says never reaches a log line.
         log.info("dev_text_not_sent", extra={"to": mask_number(to), "sid": sid,

@@ -30,6 +30,12 @@ class Brand(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
                                           onupdate=literal_column("revision") + 1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The brand's own send window in the recipient's local time, minutes after midnight
+    # [start, end); it only narrows the law's. Both NULL: the law's window alone.
+    window_start: Mapped[int | None] = mapped_column(Integer)
+    window_end: Mapped[int | None] = mapped_column(Integer)
+    frequency_cap: Mapped[int | None] = mapped_column(Integer)  # texts per number per 24 h
+    daily_cap: Mapped[int | None] = mapped_column(Integer)  # segments per Pacific day
 
     numbers: Mapped[list[BrandNumber]] = relationship(
         back_populates="brand", cascade="all, delete-orphan", order_by="BrandNumber.id"

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from smsgate.models.base import Base, UTCDateTime, utcnow
 
 # Recipient life cycle: queued -> sending -> sent -> delivered | failed | undelivered;
-# queued -> refused when consent is gone at the moment of sending.
-RECIPIENT_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "refused")
+# queued -> refused when consent is gone at the moment of sending; queued -> expired when its
+# campaign's validity ran out first; queued -> cancelled when its campaign was cancelled.
+RECIPIENT_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "refused",
+                      "expired", "cancelled")
 
 
 class Campaign(Base):
@@ -28,6 +30,10 @@ class Campaign(Base):
     segments: Mapped[int] = mapped_column(Integer)
     refused_at_request: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Nothing goes before send_at; nothing goes at or after expires_at (its validity period).
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CampaignRecipient(Base):
@@ -37,6 +43,8 @@ class CampaignRecipient(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "number"),
         Index("ix_campaign_recipients_campaign_status", "campaign_id", "status"),
+        # The rolling 24-hour frequency cap counts a number's recent claims.
+        Index("ix_campaign_recipients_number_claimed", "number", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,3 +59,9 @@ class CampaignRecipient(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the number is (computed once, when the campaign is created): its area code's
+    # candidate zones, space-separated, and its US state; the send window is read from them.
+    time_zones: Mapped[str | None] = mapped_column(String(96))
+    state: Mapped[str | None] = mapped_column(String(2))
+    # Deferred (outside its window, over a cap, or before send_at): not claimed before this.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
