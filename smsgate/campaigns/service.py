@@ -1,12 +1,15 @@
 """Create a campaign: compose its text once, split the recipients, write the eligible ones.
 
 Contract of `create_campaign`:
-* The text sent is `compose.campaign_body(brand, body)`: the brand's name first and the STOP
-  line unless the body already says how to stop. It must fit Twilio's 1,600 characters.
+* The text sent is `compose.compose_text(brand, body)`: the brand's name first and the STOP
+  line unless the body already says how to stop; what was added is reported. It must fit
+  Twilio's 1,600 characters.
 * Every recipient is normalised to E.164 (default region US) and either accepted (one
   `queued` campaign_recipients row) or refused with one reason, reported with the number as
   the caller wrote it: `invalid_number`, `duplicate` (the same E.164 number earlier in the
   list), `opted_out` or `no_consent` (the number's latest consent for the brand).
+* A campaign whose every recipient is refused is not written: InvalidInput (422,
+  `all_recipients_refused`) carries the refusals instead.
 * The consent look-up is a handful of chunked IN queries against consent_state, not one per
   number. Refusing here only saves work: the worker checks consent again before each text.
 * Flushes, never commits; the caller commits, then queues the returned recipient ids.
@@ -48,19 +51,21 @@ class CampaignCreated:
 
     campaign: Campaign
     recipient_ids: list[int]
+    composed: compose.Composed
     refused: list[Refusal] = field(default_factory=list)
 
 
-def compose_body(brand: Brand, body: str) -> str:
+def compose_body(brand: Brand, body: str) -> compose.Composed:
     """The text every recipient gets; InvalidInput when it is empty or too long to send."""
     if not body.strip():
         raise InvalidInput("the campaign body is empty", code="invalid_body", field="body")
-    text = compose.campaign_body(brand.name, body)
+    composed = compose.compose_text(brand.name, body)
+    text = composed.text
     if len(text) > MAX_BODY_CHARS:
         raise InvalidInput(
             f"the text would be {len(text)} characters with the brand name and STOP line; "
             f"at most {MAX_BODY_CHARS} can be sent", code="body_too_long", field="body")
-    return text
+    return composed
 
 
 def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
@@ -106,12 +111,20 @@ def consent_actions(session: Session, brand_id: int, numbers: Sequence[str]) -> 
 
 def create_campaign(session: Session, brand: Brand, body: str, recipients: Sequence[str], *,
                     api_key_id: int | None = None) -> CampaignCreated:
-    """Write the campaign and one `queued` row per accepted recipient; flush, no commit."""
-    text = compose_body(brand, body)
-    cost = compose.segment_cost(text)
+    """Write the campaign and one `queued` row per accepted recipient; flush, no commit.
+
+    Raises InvalidInput (`all_recipients_refused`, with `refused`) and writes nothing when
+    no recipient may be texted."""
+    composed = compose_body(brand, body)
+    cost = compose.segment_cost(composed.text)
     accepted, refused = split_recipients(session, brand.id, recipients)
+    if not accepted:
+        raise InvalidInput(
+            f"all {len(refused)} recipients were refused; nothing was queued",
+            code="all_recipients_refused",
+            refused=[{"number": r.number, "reason": r.reason} for r in refused])
     campaign = Campaign(brand_id=brand.id, api_key_id=api_key_id, requested_body=body,
-                        body=text, encoding=cost.encoding, segments=cost.segments,
+                        body=composed.text, encoding=cost.encoding, segments=cost.segments,
                         refused_at_request=len(refused), created_at=utcnow())
     session.add(campaign)
     session.flush()
@@ -122,7 +135,7 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
     recipient_ids = list(session.scalars(
         select(CampaignRecipient.id).where(CampaignRecipient.campaign_id == campaign.id)
         .order_by(CampaignRecipient.id)))
-    return CampaignCreated(campaign, recipient_ids, refused)
+    return CampaignCreated(campaign, recipient_ids, composed, refused)
 
 
 def get_campaign(session: Session, campaign_id: int, brand_id: int | None = None) -> Campaign:

@@ -106,6 +106,8 @@ def create_campaign() -> ResponseReturnValue:
         "id": campaign.id, "brand": brand.name, "accepted": len(created.recipient_ids),
         "refused": [{"number": r.number, "reason": r.reason} for r in created.refused],
         "body": campaign.body, "segments": campaign.segments, "encoding": campaign.encoding,
+        "added": {"brand_prefix": created.composed.prefix_added,
+                  "stop_line": created.composed.stop_line_added},
     }), 202
 
 

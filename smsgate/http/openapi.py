@@ -95,7 +95,11 @@ _CAMPAIGN_OUT = {
                 "enum": ["invalid_number", "opted_out", "no_consent", "duplicate"]}}}},
         "body": {"type": "string", "description": "As sent: brand first, STOP line added"},
         "segments": {"type": "integer", "minimum": 1},
-        "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]}},
+        "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
+        "added": {"type": "object", "required": ["brand_prefix", "stop_line"],
+                  "description": "What composing the text added to the body sent",
+                  "properties": {"brand_prefix": {"type": "boolean"},
+                                 "stop_line": {"type": "boolean"}}}},
 }
 _CONSENTS_IN = {"oneOf": [
     {"type": "object", "required": ["brand", "number", "action"], "properties": {
@@ -165,7 +169,8 @@ SPEC: dict[str, Any] = {
             "responses": {"200": _json(_REPORT, "Current state and history"),
                           **_errors(400, 401, 403, 422, 503)}}},
         "/api/v1/campaigns": {"post": {
-            "summary": "Enqueue a campaign; refused numbers are listed with their reason",
+            "summary": "Enqueue a campaign; refused numbers are listed with their reason "
+                       "(every recipient refused: 422 all_recipients_refused with `refused`)",
             "security": _BEARER,
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": _CAMPAIGN_IN}}},
