@@ -193,6 +193,15 @@ SPEC: dict[str, Any] = {
             "responses": {"200": {"description": "RFC 4180 CSV, UTF-8, with a header row",
                                   "content": {"text/csv": {"schema": {"type": "string"}}}},
                           **_errors(400, 401, 403, 404, 422, 503)}}},
+        "/api/v1/suppressions": {"get": {
+            "summary": "The numbers currently opted out of a brand (a STOPALL counts), as "
+                       "streamed CSV for other tools", "security": _BEARER,
+            "parameters": [{"name": "brand", "in": "query", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "CSV number,since,source (source: sms, api, "
+                                                 "provider, import or stopall), by number",
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **_errors(400, 401, 403, 404, 422, 503)}}},
         "/api/v1/ledger/verify": {"get": {
             "summary": "Walk the hash chain: is the ledger intact?", "security": _BEARER,
             "responses": {"200": _json(_VERIFY, "The verification"),
