@@ -7,7 +7,8 @@ Contract of `create_campaign`:
 * Every recipient is normalised to E.164 (default region US) and either accepted (one
   `queued` campaign_recipients row) or refused with one reason, reported with the number as
   the caller wrote it: `invalid_number`, `duplicate` (the same E.164 number earlier in the
-  list), `opted_out` or `no_consent` (the number's latest consent for the brand).
+  list), `opted_out` or `no_consent` (the number's latest consent for the brand), or
+  `pending_confirmation` (not opted in, and a double opt-in request awaits its YES).
 * A campaign whose every recipient is refused is not written: InvalidInput (422,
   `all_recipients_refused`) carries the refusals instead.
 * The consent look-up is a handful of chunked IN queries against consent_state, not one per
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from smsgate.consent import confirmations
 from smsgate.consent.policy import refusal_reason
 from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
@@ -87,9 +89,12 @@ def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
         seen.add(number)
         candidates.append((position, raw, number))
     actions = consent_actions(session, brand_id, [number for _, _, number in candidates])
+    unconsented = [number for _, _, number in candidates if actions.get(number) != "opt_in"]
+    pending = {number for number, brand in confirmations.live_requests(
+        session, unconsented, utcnow()) if brand == brand_id} if unconsented else set()
     accepted: list[str] = []
     for position, raw, number in candidates:
-        reason = refusal_reason(actions.get(number))
+        reason = refusal_reason(actions.get(number), number in pending)
         if reason is None:
             accepted.append(number)
         else:

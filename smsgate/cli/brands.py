@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from smsgate.accounts.brands import create_brand, update_brand
+from smsgate.accounts.brands import OptInSettings, create_brand, update_brand
 from smsgate.cli.errors import cli_errors
 from smsgate.consent import ledger
 from smsgate.extensions import db
@@ -25,6 +25,12 @@ _options = [
     click.option("--help-text", help="What a HELP reply says (contact details)."),
     click.option("--mps", type=int, help="Send rate cap in messages per second (default 10)."),
     click.option("--frequency", help='Opt-in reply frequency, e.g. "Up to 4 msgs/month."'),
+    click.option("--double-opt-in/--single-opt-in", "double_opt_in", default=None,
+                 help="API opt-ins wait for the number's YES to a confirmation request."),
+    click.option("--confirm-within", "confirm_within", type=int, metavar="HOURS",
+                 help="How long a double opt-in waits for its YES (default 48)."),
+    click.option("--program", help='What the confirmation request calls the program, e.g. '
+                                   '"Acme Deals alerts" (default: "NAME texts").'),
 ]
 
 
@@ -38,7 +44,8 @@ def _with_options(command: F) -> F:
 def _describe(b: Brand) -> str:
     numbers = ",".join(n.number for n in b.numbers) or "-"
     return (f"{b.name}\tnumbers={numbers}\tmessaging_service={b.messaging_service_sid or '-'}"
-            f"\tmps={b.messages_per_second}")
+            f"\tmps={b.messages_per_second}"
+            + (f"\tdouble_opt_in={b.confirm_within_hours}h" if b.double_opt_in else ""))
 
 
 @brand.command("create")
@@ -47,11 +54,14 @@ def _describe(b: Brand) -> str:
 @with_appcontext
 @cli_errors
 def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
-           help_text: str | None, mps: int | None, frequency: str | None) -> None:
+           help_text: str | None, mps: int | None, frequency: str | None,
+           double_opt_in: bool | None, confirm_within: int | None,
+           program: str | None) -> None:
     """Create a brand."""
     session = db.session()
     created = create_brand(session, name, numbers, messaging_service_sid=messaging_service_sid,
-                           help_text=help_text, messages_per_second=mps, frequency_text=frequency)
+                           help_text=help_text, messages_per_second=mps, frequency_text=frequency,
+                           opt_in=OptInSettings(double_opt_in, confirm_within, program))
     ledger.extend_stopalls_to_brand(session, created.id)  # earlier STOPALLs cover it too
     session.commit()
     click.echo(_describe(created))
@@ -63,12 +73,15 @@ def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | Non
 @with_appcontext
 @cli_errors
 def update(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
-           help_text: str | None, mps: int | None, frequency: str | None) -> None:
+           help_text: str | None, mps: int | None, frequency: str | None,
+           double_opt_in: bool | None, confirm_within: int | None,
+           program: str | None) -> None:
     """Change a brand; --number adds sender numbers."""
     session = db.session()
     changed = update_brand(session, name, add_numbers=numbers,
                            messaging_service_sid=messaging_service_sid, help_text=help_text,
-                           messages_per_second=mps, frequency_text=frequency)
+                           messages_per_second=mps, frequency_text=frequency,
+                           opt_in=OptInSettings(double_opt_in, confirm_within, program))
     session.commit()
     click.echo(_describe(changed))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from smsgate.accounts.brands import ReplyBrand, brand_for_inbound
-from smsgate.consent import inbound_pg, ledger
+from smsgate.consent import confirmations, inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
@@ -105,7 +105,8 @@ def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: 
         brands.clear()
     for attempt in range(1, PLANNING_ATTEMPTS + 1):
         now = utcnow()
-        plans = [_plan(connection, text, brands, now) for text in texts]
+        plans = _confirming(connection, [_plan(connection, text, brands, now)
+                                         for text in texts], now)
         first_with_sid: dict[str, int] = {}
         for index, plan in enumerate(plans):
             first_with_sid.setdefault(plan.claim["message_sid"], index)
@@ -127,6 +128,36 @@ def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: 
         outbox_id, entry_id = written[sid]
         outcomes.append(InboundOutcome(plan.classification, brand_id, entry_id, outbox_id))
     return outcomes
+
+
+def _confirming(connection: Connection, plans: list[_Plan], now: datetime) -> list[_Plan]:
+    """`plans` with the SMS opt-in that answers a live double opt-in request carrying the
+    evidence linking the two; one look-up, and only when the batch holds an opt-in.
+
+    In text order, as if written one by one: the first consent change for the number and
+    brand (a STOPALL: every brand) settles the request, so only an opt-in that comes first
+    is linked."""
+    opt_ins = [plan.record.number for plan in plans
+               if plan.record is not None and plan.record.action == Intent.OPT_IN.value]
+    if not opt_ins:
+        return plans
+    live = confirmations.live_requests(connection, opt_ins, now)
+    linked = []
+    for plan in plans:
+        record = plan.record
+        if record is None:
+            linked.append(plan)
+            continue
+        pending = live.pop((record.number, record.brand_id), None)
+        if record.scope == "all":
+            live = {key: value for key, value in live.items() if key[0] != record.number}
+        if pending is None or record.action != Intent.OPT_IN.value:
+            linked.append(plan)
+            continue
+        evidence = confirmations.linked_evidence(dict(record.evidence), pending,
+                                                 plan.claim["message_sid"])
+        linked.append(replace(plan, record=replace(record, evidence=evidence)))
+    return linked
 
 
 def _record_generic(connection: Connection, plans: Sequence[_Plan], now: datetime) -> Written:

@@ -92,7 +92,8 @@ _CAMPAIGN_OUT = {
             "type": "object", "required": ["number", "reason"],
             "properties": {"number": {"type": "string"}, "reason": {
                 "type": "string",
-                "enum": ["invalid_number", "opted_out", "no_consent", "duplicate"]}}}},
+                "enum": ["invalid_number", "opted_out", "no_consent", "duplicate",
+                         "pending_confirmation"]}}}},
         "body": {"type": "string", "description": "As sent: brand first, STOP line added"},
         "segments": {"type": "integer", "minimum": 1},
         "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
@@ -110,12 +111,23 @@ _CONSENTS_IN = {"oneOf": [
         "consents": {"type": "array", "minItems": 1, "maxItems": 10_000,
                      "items": _ref("ConsentIn")}}},
 ]}
+_PENDING = {"type": "object", "required": ["index", "pending_id", "expires_at"],
+            "properties": {"index": {"type": "integer"}, "pending_id": {"type": "integer"},
+                           "expires_at": TIME}}
 _CONSENTS_OUT = {"oneOf": [
     {"type": "object", "required": ["id", "brand"],
      "properties": {"id": {"type": "integer"}, "brand": {"type": "string"}}},
+    {"type": "object", "required": ["brand", "state", "pending_id", "expires_at"],
+     "description": "A double-opt-in brand's opt-in: a confirmation request was sent (or one "
+                    "already awaits the number's YES); no ledger entry until it is confirmed",
+     "properties": {"brand": {"type": "string"}, "state": {"const": "pending"},
+                    "pending_id": {"type": "integer"}, "expires_at": TIME}},
     {"type": "object", "required": ["brand", "count", "ids"],
      "properties": {"brand": {"type": "string"}, "count": {"type": "integer"},
-                    "ids": {"type": "array", "items": {"type": "integer"}}}},
+                    "ids": {"type": "array", "items": {"type": "integer"}},
+                    "pending": {"type": "array", "items": _PENDING,
+                                "description": "Double opt-in: the opt-ins (by index) "
+                                               "awaiting their YES; `ids` are the rest"}}},
 ]}
 _REPORT = {
     "type": "object", "required": ["number", "brands", "entries", "truncated"],
@@ -123,8 +135,10 @@ _REPORT = {
         "number": E164, "truncated": {"type": "boolean"},
         "brands": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["action", "entry_id", "updated_at"],
-            "properties": {"action": {"type": "string", "enum": ["opt_in", "opt_out"]},
-                           "entry_id": {"type": "integer"}, "updated_at": TIME}}},
+            "properties": {"action": {"type": "string",
+                                      "enum": ["opt_in", "opt_out", "pending"]},
+                           "entry_id": {"type": ["integer", "null"]}, "updated_at": TIME,
+                           "expires_at": TIME, "pending_id": {"type": "integer"}}}},
         "entries": {"type": "array", "items": _ref("Entry")}},
 }
 _VERIFY = {

@@ -100,6 +100,14 @@ def opt_in_reply(brand_name: str, frequency_text: str) -> str:
             "Msg & data rates may apply. Reply HELP for help, STOP to opt out.")
 
 
+def confirmation_request(brand_name: str, program_name: str | None,
+                         frequency_text: str) -> str:
+    """The one text a double opt-in sends: brand, program, frequency, rates, YES and STOP."""
+    program = (program_name or f"{brand_name} texts").strip()
+    return (f"{brand_name}: Reply YES to confirm you want {program}. {frequency_text.strip()} "
+            "Msg & data rates may apply. Reply STOP to opt out.")
+
+
 def help_reply(brand_name: str, help_text: str | None) -> str:
     """The HELP answer: the brand's help text and how to stop, the brand named once."""
     return compose_text(brand_name, help_text or "Msg & data rates may apply.").text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smsgate.models.base import Base, UTCDateTime, utcnow
 
 DEFAULT_FREQUENCY = "Msg frequency varies."
+DEFAULT_CONFIRM_HOURS = 48  # how long a double opt-in waits for its YES
 
 
 class Brand(Base):
@@ -23,6 +24,12 @@ class Brand(Base):
     help_text: Mapped[str | None] = mapped_column(Text)
     frequency_text: Mapped[str] = mapped_column(String(160), default=DEFAULT_FREQUENCY)
     messages_per_second: Mapped[int] = mapped_column(Integer, default=10)
+    # Double opt-in: every API opt-in waits for the number's YES (smsgate.consent.confirmations).
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    confirm_within_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_CONFIRM_HOURS,
+                                                      server_default=str(DEFAULT_CONFIRM_HOURS))
+    # What the confirmation request calls the program ("Acme Deals alerts"); default: the name.
+    program_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     numbers: Mapped[list[BrandNumber]] = relationship(
