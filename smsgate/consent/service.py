@@ -76,7 +76,7 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
     problems: list[Problem] = []
     for index, entry in enumerate(entries):
         try:
-            record, when = _check_entry(entry, brand.id, default_source, api_key_id)
+            record, when = check_entry(entry, brand.id, default_source, api_key_id)
         except (TypeError, ValueError) as exc:  # what is wrong with this one entry
             problems.append(Problem(index, str(exc)))
             continue
@@ -87,7 +87,7 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
 
     def no_opt_in_predates_an_opt_out(locked: Session) -> None:
         # Runs with the chain head locked: a STOP that commits meanwhile is seen here.
-        late = _predating_opt_outs(locked, brand.id, records, times)
+        late = predating_opt_outs(locked, brand.id, records, times)
         if late:
             _refuse(late, len(entries))
 
@@ -111,7 +111,7 @@ def _refuse(problems: list[Problem], total: int) -> None:
         errors=[problem.to_dict() for problem in problems])
 
 
-def _check_entry(entry: Any, brand_id: int, default_source: str,
+def check_entry(entry: Any, brand_id: int, default_source: str,
                  api_key_id: int | None) -> tuple[ledger.ConsentRecord, datetime | None]:
     """One entry as a ConsentRecord and its evidence time; TypeError or ValueError says what
     is wrong with it."""
@@ -173,7 +173,7 @@ def _check_evidence(evidence: dict[str, Any], *, required: bool) -> datetime | N
     return when
 
 
-def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
+def predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
                         times: list[datetime | None]) -> list[Problem]:
     """Opt-ins given before the number's latest opt-out for the brand: the brand's own state,
     or the number's latest STOPALL when that is newer (a STOPALL covers every brand, brands
