@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from smsgate.accounts.brands import brand_for_inbound, create_brand
+from smsgate.accounts.keywords import add_keywords
 from smsgate.consent import inbound, ledger
 from smsgate.consent.inbound import InboundText
 from smsgate.extensions import db
@@ -44,7 +45,8 @@ WRITTEN_TABLES = [LedgerEntry.__table__, ConsentState.__table__, InboundMessage.
 
 STORABLE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 BODY = st.sampled_from(["STOP", "STOPALL", "stop all", "START", "UNSTOP", "YES", "HELP", "INFO",
-                        "hello", "Please stop texting me", "¡stop!", "END", '"STOP"']) \
+                        "hello", "Please stop texting me", "¡stop!", "END", '"STOP"',
+                        "Deals!", "nomore", "acme info"]) \
     | st.text(STORABLE, max_size=20)
 INBOUND_TEXT = st.builds(
     InboundText,
@@ -63,12 +65,17 @@ BATCHES = st.lists(st.lists(INBOUND_TEXT, min_size=1, max_size=12), min_size=1, 
 
 @pytest.fixture
 def brands(ctx):
-    """Acme owns a number and a service, Bolt a number and a service, Cora only a service."""
+    """Acme owns a number and a service, Bolt a number and a service, Cora only a service;
+    Acme has a join and a help keyword, Bolt an opt-out keyword."""
     made = [create_brand(db.session, "Acme", ["+14155550100"], messaging_service_sid=SERVICE_A,
                          help_text="Acme support: 415-555-0199."),
             create_brand(db.session, "Bolt", ["+14155550101"], messaging_service_sid=SERVICE_B,
                          frequency_text="Up to 4 msgs/month."),
             create_brand(db.session, "Cora", messaging_service_sid=SERVICE_C)]
+    # Brand keywords: planned in Python, so both paths must write them alike too.
+    add_keywords(db.session, made[0], "join", ["deals"])
+    add_keywords(db.session, made[0], "help", ["acme info"])
+    add_keywords(db.session, made[1], "opt_out", ["nomore"])
     db.session.commit()
     return made
 

@@ -1,4 +1,4 @@
-"""consent lifecycle: double opt-in settings on brands and the pending confirmations table
+"""consent lifecycle: double opt-in settings on brands, pending confirmations, brand keywords
 
 Revision ID: 0006
 Revises: 0002
@@ -45,9 +45,24 @@ def upgrade():
     )
     op.create_index("ix_pending_confirmations_number_brand", "pending_confirmations",
                     ["number", "brand_id"], unique=False)
+    op.create_table(
+        "brand_keywords",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand_id", sa.Integer(), nullable=False),
+        sa.Column("core", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.ForeignKeyConstraint(["brand_id"], ["brands.id"], ondelete="CASCADE",
+                                name=op.f("fk_brand_keywords_brand_id_brands")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_brand_keywords")),
+        sa.UniqueConstraint("core", name=op.f("uq_brand_keywords_core")),
+    )
+    op.create_index(op.f("ix_brand_keywords_brand_id"), "brand_keywords", ["brand_id"],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f("ix_brand_keywords_brand_id"), table_name="brand_keywords")
+    op.drop_table("brand_keywords")
     op.drop_index("ix_pending_confirmations_number_brand", table_name="pending_confirmations")
     op.drop_table("pending_confirmations")
     with op.batch_alter_table("brands") as batch:

@@ -8,8 +8,10 @@ from typing import Any, TypeVar
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from smsgate.accounts.brands import OptInSettings, create_brand, update_brand
+from smsgate.accounts.keywords import add_keywords, brand_keywords, remove_keywords
 from smsgate.cli.errors import cli_errors
 from smsgate.consent import ledger
 from smsgate.extensions import db
@@ -31,6 +33,12 @@ _options = [
                  help="How long a double opt-in waits for its YES (default 48)."),
     click.option("--program", help='What the confirmation request calls the program, e.g. '
                                    '"Acme Deals alerts" (default: "NAME texts").'),
+    click.option("--join-keyword", "join_keywords", multiple=True, metavar="WORD",
+                 help="Texting WORD opts in to this brand (repeatable)."),
+    click.option("--help-keyword", "help_keywords", multiple=True, metavar="WORD",
+                 help="Texting WORD gets the HELP reply (repeatable)."),
+    click.option("--opt-out-keyword", "opt_out_keywords", multiple=True, metavar="WORD",
+                 help="Texting WORD opts out of this brand (repeatable)."),
 ]
 
 
@@ -45,7 +53,9 @@ def _describe(b: Brand) -> str:
     numbers = ",".join(n.number for n in b.numbers) or "-"
     return (f"{b.name}\tnumbers={numbers}\tmessaging_service={b.messaging_service_sid or '-'}"
             f"\tmps={b.messages_per_second}"
-            + (f"\tdouble_opt_in={b.confirm_within_hours}h" if b.double_opt_in else ""))
+            + (f"\tdouble_opt_in={b.confirm_within_hours}h" if b.double_opt_in else "")
+            + "".join(f"\t{kind}_keyword={word}"
+                      for kind, word in brand_keywords(db.session(), b.id)))
 
 
 @brand.command("create")
@@ -56,13 +66,15 @@ def _describe(b: Brand) -> str:
 def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
            help_text: str | None, mps: int | None, frequency: str | None,
            double_opt_in: bool | None, confirm_within: int | None,
-           program: str | None) -> None:
+           program: str | None, join_keywords: tuple[str, ...], help_keywords: tuple[str, ...],
+           opt_out_keywords: tuple[str, ...]) -> None:
     """Create a brand."""
     session = db.session()
     created = create_brand(session, name, numbers, messaging_service_sid=messaging_service_sid,
                            help_text=help_text, messages_per_second=mps, frequency_text=frequency,
                            opt_in=OptInSettings(double_opt_in, confirm_within, program))
     ledger.extend_stopalls_to_brand(session, created.id)  # earlier STOPALLs cover it too
+    _add_keywords(session, created, join_keywords, help_keywords, opt_out_keywords)
     session.commit()
     click.echo(_describe(created))
 
@@ -70,20 +82,31 @@ def create(name: str, numbers: tuple[str, ...], messaging_service_sid: str | Non
 @brand.command("update")
 @click.argument("name")
 @_with_options
+@click.option("--remove-keyword", "remove", multiple=True, metavar="WORD",
+              help="Remove one of the brand's own keywords (repeatable).")
 @with_appcontext
 @cli_errors
 def update(name: str, numbers: tuple[str, ...], messaging_service_sid: str | None,
            help_text: str | None, mps: int | None, frequency: str | None,
            double_opt_in: bool | None, confirm_within: int | None,
-           program: str | None) -> None:
+           program: str | None, join_keywords: tuple[str, ...], help_keywords: tuple[str, ...],
+           opt_out_keywords: tuple[str, ...], remove: tuple[str, ...]) -> None:
     """Change a brand; --number adds sender numbers."""
     session = db.session()
     changed = update_brand(session, name, add_numbers=numbers,
                            messaging_service_sid=messaging_service_sid, help_text=help_text,
                            messages_per_second=mps, frequency_text=frequency,
                            opt_in=OptInSettings(double_opt_in, confirm_within, program))
+    remove_keywords(session, changed, remove)
+    _add_keywords(session, changed, join_keywords, help_keywords, opt_out_keywords)
     session.commit()
     click.echo(_describe(changed))
+
+
+def _add_keywords(session: Session, target: Brand, join: tuple[str, ...],
+                  help_: tuple[str, ...], opt_out: tuple[str, ...]) -> None:
+    for kind, words in (("join", join), ("help", help_), ("opt_out", opt_out)):
+        add_keywords(session, target, kind, words)
 
 
 @brand.command("list")

@@ -21,9 +21,11 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from smsgate.accounts import keywords as brand_keywords
 from smsgate.accounts.brands import ReplyBrand, brand_for_inbound
 from smsgate.consent import confirmations, inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
+from smsgate.consent.keywords_text import keyword_core
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
 from smsgate.models import InboundMessage, OutboxMessage, utcnow
@@ -105,8 +107,9 @@ def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: 
         brands.clear()
     for attempt in range(1, PLANNING_ATTEMPTS + 1):
         now = utcnow()
-        plans = _confirming(connection, [_plan(connection, text, brands, now)
-                                         for text in texts], now)
+        plans = [_plan(connection, text, brands, now) for text in texts]
+        plans = _confirming(connection, _with_brand_keywords(connection, texts, plans, brands,
+                                                             now), now)
         first_with_sid: dict[str, int] = {}
         for index, plan in enumerate(plans):
             first_with_sid.setdefault(plan.claim["message_sid"], index)
@@ -128,6 +131,37 @@ def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: 
         outbox_id, entry_id = written[sid]
         outcomes.append(InboundOutcome(plan.classification, brand_id, entry_id, outbox_id))
     return outcomes
+
+
+BRAND_KEYWORD_PREFIX = "brand:"  # the ledger's keyword for a brand's own ("brand:DEALS")
+_BRAND_INTENTS = {"join": Intent.OPT_IN, "help": Intent.HELP, "opt_out": Intent.OPT_OUT}
+
+
+def _with_brand_keywords(connection: Connection, texts: Sequence[InboundText],
+                         plans: list[_Plan], brands: BrandCache, now: datetime) -> list[_Plan]:
+    """`plans` with each text that is no standard keyword but is its brand's own keyword
+    planned again as that keyword; one look-up, only when the batch has such a candidate."""
+    cores: dict[int, str] = {}
+    for index, (text, plan) in enumerate(zip(texts, plans, strict=True)):
+        if plan.classification.intent is Intent.NONE and plan.brand is not None \
+                and plan.claim["from_number"] and text.body:
+            core = keyword_core(text.body)
+            if core:
+                cores[index] = core
+    if not cores:
+        return plans
+    held = brand_keywords.keywords_used(connection, cores.values())
+    if not held:
+        return plans
+    planned = list(plans)
+    for index, core in cores.items():
+        brand = plans[index].brand
+        kind = held.get((brand.id, core)) if brand is not None else None
+        if kind is not None:
+            forced = Classification(_BRAND_INTENTS[kind], BRAND_KEYWORD_PREFIX + core.upper(),
+                                    False)
+            planned[index] = _plan(connection, texts[index], brands, now, forced)
+    return planned
 
 
 def _confirming(connection: Connection, plans: list[_Plan], now: datetime) -> list[_Plan]:
@@ -179,8 +213,8 @@ def _record_generic(connection: Connection, plans: Sequence[_Plan], now: datetim
 
 
 def _plan(connection: Connection, text: InboundText, brands: BrandCache,
-          now: datetime) -> _Plan:
-    classification = classify(text.body, text.opt_out_type)
+          now: datetime, forced: Classification | None = None) -> _Plan:
+    classification = forced or classify(text.body, text.opt_out_type)
     sender = _e164_or_none(text.from_number)
     to_number = _e164_or_none(text.to_number)
     key = (to_number, text.messaging_service_sid)
@@ -202,12 +236,16 @@ def _plan(connection: Connection, text: InboundText, brands: BrandCache,
              "created_at": now}
     record = None
     if classification.intent in (Intent.OPT_IN, Intent.OPT_OUT):
+        evidence: dict[str, Any] = {"to": text.to_number}
+        if text.opt_out_type:
+            evidence["opt_out_type"] = text.opt_out_type
+        if forced is not None and classification.intent is Intent.OPT_IN:
+            evidence["disclosure"] = reply["body"]  # what the join keyword was answered with
         record = ledger.ConsentRecord(
             number=sender, brand_id=brand.id, action=classification.intent.value, source="sms",
             scope="all" if classification.all_brands else "brand",
             keyword=classification.keyword, raw_text=text.body, message_sid=text.message_sid,
-            evidence={"to": text.to_number, "opt_out_type": text.opt_out_type}
-            if text.opt_out_type else {"to": text.to_number})
+            evidence=evidence)
     return _Plan(classification, claim, reply, record, key, brand)
 
 
