@@ -87,6 +87,8 @@ def main() -> None:
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
     with psycopg.connect(url) as conn:
         entries = conn.execute("select count(*) from ledger_entries").fetchone()[0]
+    if done.returncode not in (0, 1):  # 1: some rows refused, as the file intends
+        sys.exit(f"the import failed (exit {done.returncode}): {done.stderr[-2000:]}")
     rate = args.rows / elapsed
     verdict = "met" if rate >= TARGET_ROWS_PER_SECOND else "MISSED"
     print(f"rows={args.rows} seconds={elapsed:.1f} rows_per_second={rate:.0f} "

@@ -1,4 +1,5 @@
-"""consent lifecycle: double opt-in settings on brands, pending confirmations, brand keywords
+"""consent lifecycle: double opt-in settings on brands, pending confirmations, brand keywords,
+and a partial index of the STOPALLs (checked for every opt-in recorded over the API or imported)
 
 Revision ID: 0006
 Revises: 0002
@@ -16,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    op.create_index("ix_ledger_stopalls", "ledger_entries", ["number"], unique=False,
+                    postgresql_where=sa.text("scope = 'all'"),
+                    sqlite_where=sa.text("scope = 'all'"))
     with op.batch_alter_table("brands") as batch:
         batch.add_column(sa.Column("double_opt_in", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
@@ -61,6 +65,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_ledger_stopalls", table_name="ledger_entries")
     op.drop_index(op.f("ix_brand_keywords_brand_id"), table_name="brand_keywords")
     op.drop_table("brand_keywords")
     op.drop_index("ix_pending_confirmations_number_brand", table_name="pending_confirmations")

@@ -21,12 +21,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
 from smsgate.consent.service import check_entry, predating_opt_outs
 from smsgate.errors import Conflict, InvalidInput
-from smsgate.models import Brand
+from smsgate.models import Brand, LedgerHead
 
 REQUIRED = ("number", "action")
 EVIDENCE = ("time", "consent_text", "url", "form_id", "ip", "user_agent")
@@ -101,6 +102,7 @@ def import_chunk(session: Session, brand: Brand, rows: Sequence[Row]) -> ChunkRe
     meanwhile makes an opt-in of the chunk predate it.
     """
     result = ChunkResult()
+    head_before = session.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
     records: list[ledger.ConsentRecord] = []
     times = []
     lines: list[int] = []
@@ -127,6 +129,9 @@ def import_chunk(session: Session, brand: Brand, rows: Sequence[Row]) -> ChunkRe
     kept_times = [when for index, when in enumerate(times) if index not in late]
 
     def still_none_predates(locked: Session) -> None:
+        head = locked.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
+        if head == head_before + len(kept):
+            return  # nothing was appended since the check above: it still holds
         if predating_opt_outs(locked, brand.id, kept, kept_times):
             raise ImportRaced("an opt-out arrived while this chunk was checked; retry it")
 
