@@ -70,10 +70,11 @@ def compose_body(brand: Brand, body: str) -> compose.Composed:
     return composed
 
 
-def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
-                    ) -> tuple[list[str], list[Refusal]]:
+def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str],
+                     double_opt_in: bool = False) -> tuple[list[str], list[Refusal]]:
     """Split `raw_numbers` into E.164 numbers that may be texted and refusals, both in list
-    order."""
+    order. `double_opt_in`: the brand asks for confirmations, so a number not opted in is
+    looked up among them (`pending_confirmation` rather than `no_consent`/`opted_out`)."""
     seen: set[str] = set()
     candidates: list[tuple[int, str, str]] = []  # (position, as written, E.164)
     refused: list[tuple[int, Refusal]] = []
@@ -91,7 +92,8 @@ def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
     actions = consent_actions(session, brand_id, [number for _, _, number in candidates])
     unconsented = [number for _, _, number in candidates if actions.get(number) != "opt_in"]
     pending = {number for number, brand in confirmations.live_requests(
-        session, unconsented, utcnow()) if brand == brand_id} if unconsented else set()
+        session, unconsented, utcnow()) if brand == brand_id} \
+        if double_opt_in and unconsented else set()
     accepted: list[str] = []
     for position, raw, number in candidates:
         reason = refusal_reason(actions.get(number), number in pending)
@@ -122,7 +124,7 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
     no recipient may be texted."""
     composed = compose_body(brand, body)
     cost = compose.segment_cost(composed.text)
-    accepted, refused = split_recipients(session, brand.id, recipients)
+    accepted, refused = split_recipients(session, brand.id, recipients, brand.double_opt_in)
     if not accepted:
         raise InvalidInput(
             f"all {len(refused)} recipients were refused; nothing was queued",

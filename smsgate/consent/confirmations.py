@@ -13,8 +13,9 @@ one confirmation request in the reply outbox, in the caller's transaction. Then:
   number keeps whatever consent it had.
 
 A second API opt-in for a number with a live request gets that request back, and no second
-text. Campaigns refuse a number whose only standing is a live request
-(`pending_confirmation`), and the consent view shows it as `pending`.
+text. A double-opt-in brand's campaigns refuse a number whose only standing is a live
+request with `pending_confirmation` (were the setting turned off, `no_consent` as before:
+refused either way), and the consent view shows it as `pending`.
 """
 
 from __future__ import annotations
