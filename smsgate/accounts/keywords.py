@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from smsgate.consent.keywords import Intent, classify
@@ -84,5 +84,9 @@ def keywords_used(connection: Connection,
     if not wanted:
         return {}
     return {(brand_id, core): kind for brand_id, core, kind in connection.execute(
-        select(BrandKeyword.brand_id, BrandKeyword.core, BrandKeyword.kind)
-        .where(BrandKeyword.core.in_(wanted)))}
+        _USED, {"cores": wanted})}
+
+
+# Built once: the webhook runs it for every batch holding a text that is no standard keyword.
+_USED = select(BrandKeyword.brand_id, BrandKeyword.core, BrandKeyword.kind).where(
+    BrandKeyword.core.in_(bindparam("cores", expanding=True)))

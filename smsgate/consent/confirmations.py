@@ -24,9 +24,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Select, func, insert, select
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
@@ -51,17 +51,21 @@ class Pending:
     new: bool = False
 
 
-def live_statement(numbers: Sequence[str], now: datetime) -> Select[Any]:
-    """The live requests of `numbers` (every brand), newest last: not expired at `now`, and
-    no consent entry for the pair newer than the head each request saw."""
-    state = ConsentState.__table__.alias("state")
-    return (select(PendingConfirmation)
-            .join(state, (state.c.number == PendingConfirmation.number)
-                  & (state.c.brand_id == PendingConfirmation.brand_id), isouter=True)
-            .where(PendingConfirmation.number.in_(numbers),
-                   PendingConfirmation.expires_at > now,
-                   func.coalesce(state.c.entry_id, 0) <= PendingConfirmation.after_entry_id)
-            .order_by(PendingConfirmation.id))
+_PENDING = cast(Table, PendingConfirmation.__table__)
+_STATE = cast(Table, ConsentState.__table__)
+_PENDING_COLUMNS = ("id", "number", "brand_id", "evidence", "requested_at", "expires_at",
+                    "outbox_id")
+# Built once (the webhook runs it for every batch holding an opt-in): the live requests of
+# the numbers given, oldest first. Live: not expired at `now`, and no consent entry for the
+# pair newer than the ledger head the request saw.
+_LIVE = (select(*(_PENDING.c[name] for name in _PENDING_COLUMNS))
+         .select_from(_PENDING.outerjoin(_STATE, and_(_STATE.c.number == _PENDING.c.number,
+                                                      _STATE.c.brand_id == _PENDING.c.brand_id)))
+         .where(_PENDING.c.number.in_(bindparam("numbers", expanding=True)),
+                _PENDING.c.expires_at > bindparam("now", type_=_PENDING.c.expires_at.type),
+                func.coalesce(_STATE.c.entry_id, 0) <= _PENDING.c.after_entry_id)
+         .order_by(_PENDING.c.id))
+_LIVE_FOR_TEXT = _LIVE.where(_PENDING.c.outbox_id == bindparam("outbox_id")).limit(1)
 
 
 def live_requests(bind: Session | Connection, numbers: Iterable[str],
@@ -70,11 +74,8 @@ def live_requests(bind: Session | Connection, numbers: Iterable[str],
     wanted = sorted(set(numbers))
     found: dict[tuple[str, int], Pending] = {}
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start:start + _LOOKUP_CHUNK]
-        rows = bind.execute(live_statement(chunk, now).with_only_columns(
-            *(PendingConfirmation.__table__.c[name] for name in (
-                "id", "number", "brand_id", "evidence", "requested_at", "expires_at",
-                "outbox_id"))))
+        rows = bind.execute(_LIVE, {"numbers": wanted[start:start + _LOOKUP_CHUNK],
+                                    "now": now})
         for row in rows:
             found[(row.number, row.brand_id)] = Pending(*row)
     return found
@@ -120,8 +121,8 @@ def request_confirmations(session: Session, brand: Brand,
 def request_still_live(session: Session, outbox_id: int, number: str, now: datetime) -> bool:
     """Whether the request that outbox row `outbox_id` (to `number`) asks is still live: a
     STOP or an expiry before the worker reached it means the text must not go."""
-    statement = live_statement([number], now).where(PendingConfirmation.outbox_id == outbox_id)
-    return session.execute(statement.limit(1)).first() is not None
+    return session.execute(_LIVE_FOR_TEXT, {"numbers": [number], "now": now,
+                                            "outbox_id": outbox_id}).first() is not None
 
 
 def linked_evidence(evidence: dict[str, Any], pending: Pending,
