@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from factories import INBOUND_PATH, inbound
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
+from smsgate.consent import ledger
 from smsgate.extensions import db
 from smsgate.models import ConsentState, LedgerEntry
 
@@ -38,7 +40,7 @@ def test_an_import_records_good_rows_and_refuses_each_bad_one_with_its_line(
             + "+14155552004,opt_in\n"                      # line 7: too few cells
             + f"+14155552005,opt_in,{FORM}\n"              # line 8: predates the STOP
             + "\n"
-            + f'+14155552006,opt_in,2024-05-01T12:00:00Z,"multi\nline",https://a.example,\n')
+            + '+14155552006,opt_in,2024-05-01T12:00:00Z,"multi\nline",https://a.example,\n')
     result = run_import(runner, tmp_path, text, "--chunk", "3")
     assert result.exit_code == 1
     refusals = [line for line in result.output.splitlines() if line.startswith("line ")]
@@ -71,3 +73,29 @@ def test_a_clean_file_exits_zero_and_its_chain_verifies(runner, tmp_path, brand)
     assert "25 recorded, 0 refused" in result.output
     verified = runner.invoke(args=["smsgate", "ledger", "verify"])
     assert verified.exit_code == 0 and "25 entries" in verified.output
+
+
+def test_an_opt_out_landing_between_a_chunks_check_and_its_append_is_honoured(
+        runner, tmp_path, brand):
+    """A STOP committed by another connection just before the chunk claims the chain head:
+    the chunk is rolled back and imported again, and the opt-in it now predates is refused."""
+    target = "+14155552001"
+    raced = []
+
+    def stop_arrives(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE LEDGER_HEAD") and not raced:
+            raced.append(True)
+            with db.engine.connect() as other, other.begin():
+                ledger.append(Session(bind=other), ledger.ConsentRecord(
+                    number=target, brand_id=brand.id, action="opt_out", source="sms"))
+
+    event.listen(db.engine, "before_cursor_execute", stop_arrives)
+    try:
+        result = run_import(runner, tmp_path, HEADER + f"{target},opt_in,{FORM}\n")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", stop_arrives)
+    assert raced
+    assert result.exit_code == 1
+    assert "line 2: consent_predates_opt_out" in result.output
+    assert [(e.number, e.action, e.source) for e in ledger_rows()] == [
+        (target, "opt_out", "sms")]
