@@ -37,7 +37,8 @@ def test_texting_a_join_keyword_opts_in_with_the_disclosure_in_the_evidence(
     entry = db.session.scalars(select(LedgerEntry)).one()
     assert (entry.action, entry.source, entry.keyword, entry.raw_text) == (
         "opt_in", "sms", "brand:DEALS", "Deals!")
-    assert json.loads(entry.evidence)["disclosure"] == reply["Body"]
+    evidence = json.loads(entry.evidence)
+    assert (evidence["join_keyword"], evidence["disclosure"]) == ("brand:DEALS", reply["Body"])
     for required in ("Acme", "Msg & data rates may apply", "HELP", "STOP"):
         assert required in reply["Body"]
     assert db.session.get(ConsentState, (PERSON, keywords.id)).action == "opt_in"

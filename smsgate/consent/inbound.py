@@ -240,7 +240,9 @@ def _plan(connection: Connection, text: InboundText, brands: BrandCache,
         if text.opt_out_type:
             evidence["opt_out_type"] = text.opt_out_type
         if forced is not None and classification.intent is Intent.OPT_IN:
-            evidence["disclosure"] = reply["body"]  # what the join keyword was answered with
+            # A text-to-join: the keyword texted and the disclosure it was answered with.
+            evidence["join_keyword"] = classification.keyword
+            evidence["disclosure"] = reply["body"]
         record = ledger.ConsentRecord(
             number=sender, brand_id=brand.id, action=classification.intent.value, source="sms",
             scope="all" if classification.all_brands else "brand",
