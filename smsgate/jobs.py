@@ -20,7 +20,7 @@ from smsgate.campaigns import dispatch, queueing
 from smsgate.campaigns.dailycap import DailyCap
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.config import Settings
-from smsgate.consent import checkpoints
+from smsgate.consent import checkpoints, confirmations
 from smsgate.consent import reconcile as lost_webhooks
 from smsgate.consent.inbound_writer import MAX_BATCH, InboundWriter
 from smsgate.consent.ledger import ChainHeadMissing
@@ -98,6 +98,12 @@ def send_reply(outbox_id: int) -> str:
     db.session.commit()  # the claim is durable before the provider is called
     if message is None:
         return "skipped"
+    if message.kind == confirmations.REQUEST_KIND and not confirmations.request_still_live(
+            db.session(), message.id, message.to_number, utcnow()):
+        # Settled (a STOP) or expired before its turn: asking now would text unasked.
+        message.status, message.error_code = "failed", "settled"
+        db.session.commit()
+        return "settled"
     try:
         outbox.deliver(db.session(), message, provider())
     except ProviderError:

@@ -352,6 +352,31 @@ def test_api_opt_out_makes_the_next_campaign_refuse_the_number(client, brand):
     response = post_json(client, "/api/v1/consents",
                          {"brand": "Acme", "number": target, "action": "opt_out"}, key_header())
     assert response.status_code == 201
-    data = create(client, [target], key_header()).get_json()
-    assert data["refused"] == [{"number": target, "reason": "opted_out"}]
+    response = create(client, [target], key_header())
+    assert response.status_code == 422
+    assert response.get_json()["error"]["refused"] == [{"number": target, "reason": "opted_out"}]
     assert count(LedgerEntry) == 2
+
+
+def test_a_campaign_whose_every_recipient_is_refused_answers_422_and_writes_nothing(
+        client, brand):
+    stopped, stranger = numbers(2)
+    consent(brand.id, [stopped], "opt_out")
+    response = create(client, [stopped, stranger, "12345"], key_header())
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "all_recipients_refused"
+    assert error["refused"] == [{"number": stopped, "reason": "opted_out"},
+                                {"number": stranger, "reason": "no_consent"},
+                                {"number": "12345", "reason": "invalid_number"}]
+    assert (count(Campaign), count(CampaignRecipient)) == (0, 0)
+
+
+def test_the_answer_says_what_composing_added_and_a_bare_body_ends_its_sentence(client, brand):
+    consent(brand.id, numbers(1))
+    data = create(client, numbers(1), key_header(), body="Hi").get_json()
+    assert data["body"] == "Acme: Hi. Reply STOP to opt out."
+    assert data["added"] == {"brand_prefix": True, "stop_line": True}
+    kept = create(client, numbers(1), key_header(), body="Acme: hi, reply STOP to end").get_json()
+    assert kept["body"] == "Acme: hi, reply STOP to end"
+    assert kept["added"] == {"brand_prefix": False, "stop_line": False}

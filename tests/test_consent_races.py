@@ -66,8 +66,9 @@ def test_a_stopall_covers_a_brand_created_after_it(client, runner, brand, post_s
     view = client.get(f"/api/v1/consents/{NUMBER}", headers=headers).get_json()
     assert view["brands"]["Gamma"]["action"] == "opt_out"
     campaign = post_json(client, "/api/v1/campaigns", {
-        "brand": "Gamma", "body": "Sale", "recipients": [NUMBER]}, headers).get_json()
-    assert campaign["refused"] == [{"number": NUMBER, "reason": "opted_out"}]
+        "brand": "Gamma", "body": "Sale", "recipients": [NUMBER]}, headers)
+    assert campaign.status_code == 422  # its one recipient refused
+    assert campaign.get_json()["error"]["refused"] == [{"number": NUMBER, "reason": "opted_out"}]
     # Consent given after the STOPALL is fresh consent: recorded, and the number may be texted.
     assert _opt_in(client, "Gamma", utcnow().isoformat(), headers).status_code == 201
     campaign = post_json(client, "/api/v1/campaigns", {

@@ -270,8 +270,9 @@ def test_21610_becomes_a_provider_opt_out_and_later_campaigns_refuse_the_number(
     assert_provider_opt_out(entry, gone, brand.id, None, campaign_id=cid)
     assert db.session.get(ConsentState, (gone, brand.id)).action == "opt_out"
     again = post_json(client, CAMPAIGNS, {"brand": "Acme", "body": "Again",
-                                          "recipients": [gone]}, key_header()).get_json()
-    assert again["refused"] == [{"number": gone, "reason": "opted_out"}]
+                                          "recipients": [gone]}, key_header())
+    assert again.status_code == 422  # every recipient refused
+    assert again.get_json()["error"]["refused"] == [{"number": gone, "reason": "opted_out"}]
 
 
 def test_invalid_number_error_fails_once_without_retry_or_opt_out(app, client, brand, twilio):

@@ -6,26 +6,37 @@ number and through Messaging Services, senders with no consent to keep) and writ
 through the fast path and once through `_record_generic`, the path SQLite takes, each time
 into an empty ledger inside a transaction that is rolled back. Every row either path wrote
 must be equal: ledger entries with all their hashed fields and hashes, the chain head,
-consent_state, inbound_messages and the outbox, and what each text's outcome says.
+consent_state, inbound_messages and the outbox, and what each text's outcome says. One
+sender has a live double opt-in request at Acme, so its opt-ins carry the linking evidence.
 PostgreSQL only; the brand rule both share is checked on both databases.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from smsgate.accounts.brands import brand_for_inbound, create_brand
+from smsgate.accounts.keywords import add_keywords
 from smsgate.consent import inbound, ledger
 from smsgate.consent.inbound import InboundText
 from smsgate.extensions import db
-from smsgate.models import ConsentState, InboundMessage, LedgerEntry, LedgerHead, OutboxMessage
+from smsgate.models import (
+    Brand,
+    ConsentState,
+    InboundMessage,
+    LedgerEntry,
+    LedgerHead,
+    OutboxMessage,
+    PendingConfirmation,
+)
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 SERVICE_A, SERVICE_B, SERVICE_C = ("MG" + letter * 32 for letter in "abc")
@@ -35,7 +46,8 @@ WRITTEN_TABLES = [LedgerEntry.__table__, ConsentState.__table__, InboundMessage.
 STORABLE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 BODY = st.sampled_from(["STOP", "STOPALL", "stop all", "START", "UNSTOP", "YES", "HELP", "INFO",
                         "hello", "Please stop texting me", "¡stop!", "END", '"STOP"',
-                        # a possible revocation (a review entry) and Spanish keywords
+                        # brand keywords, a possible revocation (a review entry), Spanish
+                        "Deals!", "nomore", "acme info",
                         "I think I want out of this list maybe", "ALTO", "AYUDA", "COMENZAR"]) \
     | st.text(STORABLE, max_size=20)
 INBOUND_TEXT = st.builds(
@@ -55,12 +67,17 @@ BATCHES = st.lists(st.lists(INBOUND_TEXT, min_size=1, max_size=12), min_size=1, 
 
 @pytest.fixture
 def brands(ctx):
-    """Acme owns a number and a service, Bolt a number and a service, Cora only a service."""
+    """Acme owns a number and a service, Bolt a number and a service, Cora only a service;
+    Acme has a join and a help keyword, Bolt an opt-out keyword."""
     made = [create_brand(db.session, "Acme", ["+14155550100"], messaging_service_sid=SERVICE_A,
                          help_text="Acme support: 415-555-0199."),
             create_brand(db.session, "Bolt", ["+14155550101"], messaging_service_sid=SERVICE_B,
                          frequency_text="Up to 4 msgs/month."),
             create_brand(db.session, "Cora", messaging_service_sid=SERVICE_C)]
+    # Brand keywords: planned in Python, so both paths must write them alike too.
+    add_keywords(db.session, made[0], "join", ["deals"])
+    add_keywords(db.session, made[0], "help", ["acme info"])
+    add_keywords(db.session, made[1], "opt_out", ["nomore"])
     db.session.commit()
     return made
 
@@ -84,16 +101,21 @@ def written_by(write, batches: list[list[InboundText]]) -> dict[str, object]:
     """Write `batches` with `write` into an empty ledger; every row written, then roll back."""
     with db.engine.connect() as connection, connection.begin() as transaction:
         connection.execute(text("TRUNCATE ledger_entries, consent_state, outbox, "
-                                "inbound_messages RESTART IDENTITY"))
+                                "inbound_messages, pending_confirmations RESTART IDENTITY"))
         connection.execute(text("UPDATE ledger_head SET last_id = 0, last_hash = :genesis"),
                            {"genesis": "0" * 64})
+        # A double opt-in request awaiting its YES: the opt-ins that answer it are linked.
+        connection.execute(insert(PendingConfirmation), {
+            "number": "+14155550124", "source": "api", "evidence": '{"form_id":"f1"}',
+            "brand_id": connection.scalar(select(Brand.id).where(Brand.name == "Acme")),
+            "after_entry_id": 0, "requested_at": NOW, "expires_at": NOW + timedelta(days=1)})
         cache: inbound.BrandCache = {}  # kept across batches, as the webhook's writer does
         outcomes = [[(o.duplicate, o.brand_id, o.entry_id, o.outbox_id, o.classification)
                      for o in write(connection, batch, cache)] for batch in batches]
         rows: dict[str, object] = {"outcomes": outcomes}
         for table in WRITTEN_TABLES:
             assert isinstance(table, Table)
-            rows[table.name] = [tuple(row) for row in connection.execute(
+            rows[table.name] = [row for row in connection.execute(
                 select(table).order_by(*table.primary_key.columns))]
         rows["verified"] = ledger.verify(Session(bind=connection)).ok
         transaction.rollback()
@@ -127,6 +149,20 @@ def test_a_stop_all_batch_is_written_alike_by_both_paths(postgresql):
     assert sorted(row[:3] for row in expected["consent_state"]) == [
         ("+14155550123", acme.id, "opt_out"), ("+14155550123", bolt.id, "opt_in"),
         ("+14155550123", cora.id, "opt_out"), ("+14155550124", cora.id, "opt_in")]
+
+
+def test_a_yes_answering_a_double_opt_in_is_linked_alike_by_both_paths(postgresql):
+    batches = [[InboundText("SM01", "+14155550124", "+14155550100", "YES"),
+                InboundText("SM02", "+14155550124", "+14155550100", "START")]]
+    with mock.patch.object(inbound, "utcnow", lambda: NOW), \
+            mock.patch.object(ledger, "utcnow", lambda: NOW):
+        expected = written_by(generic, batches)
+        assert written_by(fast, batches) == expected
+    first, second = (json.loads(entry.evidence) for entry in expected["ledger_entries"])
+    assert first["double_opt_in"]["web_form"] == {"form_id": "f1"}
+    assert first["double_opt_in"]["confirmed_by"] == "SM01"
+    # The first YES settled the request: the START after it is an opt-in of its own.
+    assert "double_opt_in" not in second
 
 
 @pytest.mark.parametrize(("to_number", "service", "owner"), [

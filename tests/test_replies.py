@@ -63,6 +63,14 @@ def test_opt_in_reply_names_brand_frequency_rates_help_and_stop(app, brand, post
         assert required in body
 
 
+def test_help_reply_names_the_brand_once_and_ends_its_sentence_before_stop(
+        app, brand, post_signed, twilio):
+    post_signed(INBOUND_PATH, inbound("HELP"))
+    run_worker(app, "replies")
+    assert twilio.sent[0]["Body"] == (
+        "Acme support: help@acme.example or 415-555-0199. Reply STOP to opt out.")
+
+
 def test_same_message_sid_three_times_sends_one_reply(app, brand, post_signed, twilio):
     for _ in range(3):
         post_signed(INBOUND_PATH, inbound("STOP"))

@@ -24,7 +24,7 @@ from smsgate.errors import Conflict, InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, BrandNumber
-from smsgate.models.brand import DEFAULT_FREQUENCY
+from smsgate.models.brand import DEFAULT_CONFIRM_HOURS, DEFAULT_FREQUENCY
 from smsgate.sendtime.windows import parse_window
 
 # (kind, language) -> the brand's own text; an empty text removes it (the template returns).
@@ -74,11 +74,40 @@ def _check_fields(name: str | None, mps: int | None, mss: str | None) -> None:
         raise InvalidInput("a Messaging Service SID starts with MG and has 34 characters")
 
 
+@dataclass(frozen=True)
+class OptInSettings:
+    """How a brand takes API opt-ins: `double_opt_in` waits `confirm_within_hours` for the
+    number's YES; `program_name` is what the confirmation request calls the program. None
+    leaves a setting as it is."""
+
+    double_opt_in: bool | None = None
+    confirm_within_hours: int | None = None
+    program_name: str | None = None
+
+    def apply(self, brand: Brand) -> None:
+        """Check the given settings and set them on `brand`."""
+        hours = self.confirm_within_hours
+        if hours is not None and not 1 <= hours <= MAX_CONFIRM_HOURS:
+            raise InvalidInput(f"--confirm-within is 1 to {MAX_CONFIRM_HOURS} hours")
+        if self.program_name is not None and not 1 <= len(self.program_name.strip()) <= 64:
+            raise InvalidInput("a program name has 1 to 64 characters")
+        if self.double_opt_in is not None:
+            brand.double_opt_in = self.double_opt_in
+        if hours is not None:
+            brand.confirm_within_hours = hours
+        if self.program_name is not None:
+            brand.program_name = self.program_name.strip()
+
+
+MAX_CONFIRM_HOURS = 30 * 24  # a month: a request older than that no longer reads as asked
+
+
 def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
                  messaging_service_sid: str | None = None, help_text: str | None = None,
                  messages_per_second: int | None = None,
                  frequency_text: str | None = None, reply_texts: ReplyTexts | None = None,
-                 limits: SendLimits | None = None) -> Brand:
+                 limits: SendLimits | None = None,
+                 opt_in: OptInSettings = OptInSettings()) -> Brand:
     """Add a brand with its sender numbers; it needs at least a number or a service SID."""
     _check_fields(name, messages_per_second, messaging_service_sid)
     if not numbers and not messaging_service_sid:
@@ -87,11 +116,13 @@ def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
     if session.scalar(select(Brand.id).where(Brand.name == name)) is not None:
         raise Conflict(f"brand {name!r} exists already", code="brand_exists")
     brand = Brand(name=name, messaging_service_sid=messaging_service_sid, help_text=help_text,
-                  messages_per_second=messages_per_second or 10)
+                  messages_per_second=messages_per_second or 10, double_opt_in=False,
+                  confirm_within_hours=DEFAULT_CONFIRM_HOURS)
     if frequency_text:
         brand.frequency_text = frequency_text
     _set_reply_texts(brand, reply_texts or {})
     (limits or SendLimits()).apply(brand)
+    opt_in.apply(brand)
     session.add(brand)
     _add_numbers(session, brand, _sender_numbers(numbers))
     session.flush()
@@ -102,7 +133,8 @@ def update_brand(session: Session, name: str, *, add_numbers: Sequence[str] = ()
                  messaging_service_sid: str | None = None, help_text: str | None = None,
                  messages_per_second: int | None = None,
                  frequency_text: str | None = None, reply_texts: ReplyTexts | None = None,
-                 limits: SendLimits | None = None) -> Brand:
+                 limits: SendLimits | None = None,
+                 opt_in: OptInSettings = OptInSettings()) -> Brand:
     """Change the given fields of brand `name`; numbers are added, never silently moved."""
     _check_fields(None, messages_per_second, messaging_service_sid)
     brand = get_brand(session, name)
@@ -116,6 +148,7 @@ def update_brand(session: Session, name: str, *, add_numbers: Sequence[str] = ()
         brand.frequency_text = frequency_text
     _set_reply_texts(brand, reply_texts or {})
     (limits or SendLimits()).apply(brand)
+    opt_in.apply(brand)
     _add_numbers(session, brand, _sender_numbers(add_numbers))
     session.flush()
     return brand

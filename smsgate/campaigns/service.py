@@ -1,12 +1,16 @@
 """Create a campaign: compose its text once, split the recipients, write the eligible ones.
 
 Contract of `create_campaign`:
-* The text sent is `compose.campaign_body(brand, body)`: the brand's name first and the STOP
-  line unless the body already says how to stop. It must fit Twilio's 1,600 characters.
+* The text sent is `compose.compose_text(brand, body)`: the brand's name first and the STOP
+  line unless the body already says how to stop; what was added is reported. It must fit
+  Twilio's 1,600 characters.
 * Every recipient is normalised to E.164 (default region US) and either accepted (one
   `queued` campaign_recipients row) or refused with one reason, reported with the number as
   the caller wrote it: `invalid_number`, `duplicate` (the same E.164 number earlier in the
-  list), `opted_out` or `no_consent` (the number's latest consent for the brand).
+  list), `opted_out` or `no_consent` (the number's latest consent for the brand), or
+  `pending_confirmation` (not opted in, and a double opt-in request awaits its YES).
+* A campaign whose every recipient is refused is not written: InvalidInput (422,
+  `all_recipients_refused`) carries the refusals instead.
 * The consent look-up is a handful of chunked IN queries against consent_state, not one per
   number. Refusing here only saves work: the worker checks consent again before each text.
 * Each accepted recipient stores its area code's zones and state; one outside its send window
@@ -27,6 +31,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from smsgate.campaigns.timing import Timing, schedule_report
+from smsgate.consent import confirmations
 from smsgate.consent.policy import refusal_reason
 from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
@@ -57,27 +62,30 @@ class CampaignCreated:
 
     campaign: Campaign
     recipient_ids: list[int]
+    composed: compose.Composed
     refused: list[Refusal] = field(default_factory=list)
     deferred: list[tuple[int, datetime]] = field(default_factory=list)  # (id, due)
     schedule: dict[str, object] = field(default_factory=dict)  # see timing.schedule_report
 
 
-def compose_body(brand: Brand, body: str) -> str:
+def compose_body(brand: Brand, body: str) -> compose.Composed:
     """The text every recipient gets; InvalidInput when it is empty or too long to send."""
     if not body.strip():
         raise InvalidInput("the campaign body is empty", code="invalid_body", field="body")
-    text = compose.campaign_body(brand.name, body)
+    composed = compose.compose_text(brand.name, body)
+    text = composed.text
     if len(text) > MAX_BODY_CHARS:
         raise InvalidInput(
             f"the text would be {len(text)} characters with the brand name and STOP line; "
             f"at most {MAX_BODY_CHARS} can be sent", code="body_too_long", field="body")
-    return text
+    return composed
 
 
-def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
-                    ) -> tuple[list[str], list[Refusal]]:
+def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str],
+                     double_opt_in: bool = False) -> tuple[list[str], list[Refusal]]:
     """Split `raw_numbers` into E.164 numbers that may be texted and refusals, both in list
-    order."""
+    order. `double_opt_in`: the brand asks for confirmations, so a number not opted in is
+    looked up among them (`pending_confirmation` rather than `no_consent`/`opted_out`)."""
     seen: set[str] = set()
     candidates: list[tuple[int, str, str]] = []  # (position, as written, E.164)
     refused: list[tuple[int, Refusal]] = []
@@ -93,9 +101,13 @@ def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
         seen.add(number)
         candidates.append((position, raw, number))
     actions = consent_actions(session, brand_id, [number for _, _, number in candidates])
+    unconsented = [number for _, _, number in candidates if actions.get(number) != "opt_in"]
+    pending = {number for number, brand in confirmations.live_requests(
+        session, unconsented, utcnow()) if brand == brand_id} \
+        if double_opt_in and unconsented else set()
     accepted: list[str] = []
     for position, raw, number in candidates:
-        reason = refusal_reason(actions.get(number))
+        reason = refusal_reason(actions.get(number), number in pending)
         if reason is None:
             accepted.append(number)
         else:
@@ -119,15 +131,23 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
                     api_key_id: int | None = None,
                     timing: Timing | None = None) -> CampaignCreated:
     """Write the campaign and one `queued` row per accepted recipient, those outside their
-    window deferred; flush, no commit."""
-    text = compose_body(brand, body)
-    cost = compose.segment_cost(text)
-    accepted, refused = split_recipients(session, brand.id, recipients)
+    window deferred; flush, no commit.
+
+    Raises InvalidInput (`all_recipients_refused`, with `refused`) and writes nothing when
+    no recipient may be texted."""
+    composed = compose_body(brand, body)
+    cost = compose.segment_cost(composed.text)
+    accepted, refused = split_recipients(session, brand.id, recipients, brand.double_opt_in)
+    if not accepted:
+        raise InvalidInput(
+            f"all {len(refused)} recipients were refused; nothing was queued",
+            code="all_recipients_refused",
+            refused=[{"number": r.number, "reason": r.reason} for r in refused])
     now = utcnow()
     timing = timing or Timing()
     starts = max(now, timing.send_at) if timing.send_at else now
     campaign = Campaign(brand_id=brand.id, api_key_id=api_key_id, requested_body=body,
-                        body=text, encoding=cost.encoding, segments=cost.segments,
+                        body=composed.text, encoding=cost.encoding, segments=cost.segments,
                         refused_at_request=len(refused), created_at=now,
                         send_at=timing.send_at,
                         expires_at=starts + timedelta(seconds=timing.valid_for))
@@ -143,14 +163,13 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
                else starts if starts > now else None)
         rows.append({"campaign_id": campaign.id, "number": number, "status": "queued",
                      "attempts": 0, "time_zones": zones, "state": state, "not_before": due})
-    if rows:
-        session.execute(insert(CampaignRecipient), rows)
+    session.execute(insert(CampaignRecipient), rows)
     written = session.execute(
         select(CampaignRecipient.id, CampaignRecipient.not_before)
         .where(CampaignRecipient.campaign_id == campaign.id)
         .order_by(CampaignRecipient.id)).all()
     deferred = [(rid, due) for rid, due in written if due is not None]
-    return CampaignCreated(campaign, [rid for rid, _ in written], refused, deferred,
+    return CampaignCreated(campaign, [rid for rid, _ in written], composed, refused, deferred,
                            schedule_report(session, campaign, now))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import IO
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from smsgate.audit.export import count_rows, open_export
 from smsgate.audit.filters import parse_filters, visible_brand_id
 from smsgate.cli.errors import cli_errors
+from smsgate.cli.output import write_chunks
 from smsgate.consent import checkpoints
 from smsgate.consent.checkpoint_note import CheckpointError, open_note
 from smsgate.consent.ledger import count_entries, verify
@@ -115,24 +115,7 @@ def export_command(brand: str | None, number: str | None, since: str | None,
     total = count_rows(session, filters, brand_id) if show_progress else 0
     with click.progressbar(length=total, label="Exporting", file=sys.stderr, show_pos=True,
                            hidden=not show_progress) as bar:
-        chunks = open_export(session, filters, brand_id, on_rows=bar.update)
-        if output == "-":
-            with click.open_file("-", "wb") as stdout:
-                for chunk in chunks:
-                    stdout.write(chunk)
-                stdout.flush()
-        else:
-            # Written beside the target and renamed at the end, so a failed export never
-            # leaves a truncated file that looks complete.
-            partial = f"{output}.partial"
-            try:
-                with open(partial, "wb") as file:
-                    for chunk in chunks:
-                        file.write(chunk)
-                os.replace(partial, output)
-            finally:
-                if os.path.exists(partial):
-                    os.remove(partial)
+        write_chunks(open_export(session, filters, brand_id, on_rows=bar.update), output)
     session.rollback()
 
 

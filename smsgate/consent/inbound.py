@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -21,9 +21,11 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from smsgate.accounts import keywords as brand_keywords
 from smsgate.accounts.brands import ReplyBrand, brand_for_inbound
-from smsgate.consent import inbound_pg, ledger
+from smsgate.consent import confirmations, inbound_pg, ledger
 from smsgate.consent.keywords import Classification, Intent, classify
+from smsgate.consent.keywords_text import keyword_core
 from smsgate.consent.reviews import REVIEW
 from smsgate.messaging.numbers import MAX_INPUT_CHARS, InvalidNumberError, normalize_number
 from smsgate.models import InboundMessage, OutboxMessage, utcnow
@@ -106,6 +108,8 @@ def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: 
     for attempt in range(1, PLANNING_ATTEMPTS + 1):
         now = utcnow()
         plans = [_plan(connection, text, brands, now) for text in texts]
+        plans = _confirming(connection, _with_brand_keywords(connection, texts, plans, brands,
+                                                             now), now)
         first_with_sid: dict[str, int] = {}
         for index, plan in enumerate(plans):
             first_with_sid.setdefault(plan.claim["message_sid"], index)
@@ -129,6 +133,67 @@ def _record_batch(connection: Connection, texts: Sequence[InboundText], brands: 
     return outcomes
 
 
+BRAND_KEYWORD_PREFIX = "brand:"  # the ledger's keyword for a brand's own ("brand:DEALS")
+_BRAND_INTENTS = {"join": Intent.OPT_IN, "help": Intent.HELP, "opt_out": Intent.OPT_OUT}
+
+
+def _with_brand_keywords(connection: Connection, texts: Sequence[InboundText],
+                         plans: list[_Plan], brands: BrandCache, now: datetime) -> list[_Plan]:
+    """`plans` with each text that is no standard keyword but is its brand's own keyword
+    planned again as that keyword; one look-up, only when the batch has such a candidate."""
+    cores: dict[int, str] = {}
+    for index, (text, plan) in enumerate(zip(texts, plans, strict=True)):
+        if plan.classification.intent is Intent.NONE and plan.brand is not None \
+                and plan.claim["from_number"] and text.body:
+            core = keyword_core(text.body)
+            if core:
+                cores[index] = core
+    if not cores:
+        return plans
+    held = brand_keywords.keywords_used(connection, cores.values())
+    if not held:
+        return plans
+    planned = list(plans)
+    for index, core in cores.items():
+        brand = plans[index].brand
+        kind = held.get((brand.id, core)) if brand is not None else None
+        if kind is not None:
+            forced = Classification(_BRAND_INTENTS[kind], BRAND_KEYWORD_PREFIX + core.upper(),
+                                    False)
+            planned[index] = _plan(connection, texts[index], brands, now, forced)
+    return planned
+
+
+def _confirming(connection: Connection, plans: list[_Plan], now: datetime) -> list[_Plan]:
+    """`plans` with the SMS opt-in that answers a live double opt-in request carrying the
+    evidence linking the two; one look-up, and only when the batch holds an opt-in.
+
+    In text order, as if written one by one: the first consent change for the number and
+    brand (a STOPALL: every brand) settles the request, so only an opt-in that comes first
+    is linked."""
+    opt_ins = [plan.record.number for plan in plans
+               if plan.record is not None and plan.record.action == Intent.OPT_IN.value]
+    if not opt_ins:
+        return plans
+    live = confirmations.live_requests(connection, opt_ins, now)
+    linked = []
+    for plan in plans:
+        record = plan.record
+        if record is None:
+            linked.append(plan)
+            continue
+        pending = live.pop((record.number, record.brand_id), None)
+        if record.scope == "all":
+            live = {key: value for key, value in live.items() if key[0] != record.number}
+        if pending is None or record.action != Intent.OPT_IN.value:
+            linked.append(plan)
+            continue
+        evidence = confirmations.linked_evidence(dict(record.evidence), pending,
+                                                 plan.claim["message_sid"])
+        linked.append(replace(plan, record=replace(record, evidence=evidence)))
+    return linked
+
+
 def _record_generic(connection: Connection, plans: Sequence[_Plan], now: datetime) -> Written:
     """The reference path (SQLite; pinned to `inbound_pg` on PostgreSQL by a test): claims,
     replies, then `ledger.append_many`, as separate statements (MessageSids distinct)."""
@@ -148,8 +213,8 @@ def _record_generic(connection: Connection, plans: Sequence[_Plan], now: datetim
 
 
 def _plan(connection: Connection, text: InboundText, brands: BrandCache,
-          now: datetime) -> _Plan:
-    classification = classify(text.body, text.opt_out_type)
+          now: datetime, forced: Classification | None = None) -> _Plan:
+    classification = forced or classify(text.body, text.opt_out_type)
     sender = _e164_or_none(text.from_number)
     to_number = _e164_or_none(text.to_number)
     key = (to_number, text.messaging_service_sid)
@@ -173,12 +238,17 @@ def _plan(connection: Connection, text: InboundText, brands: BrandCache,
         "created_at": now}
     record = None
     if classification.intent in (Intent.OPT_IN, Intent.OPT_OUT) or review:
+        evidence = _evidence(text, classification, to_number, review)
+        if forced is not None and reply is not None and classification.intent is Intent.OPT_IN:
+            # A text-to-join: the keyword texted and the disclosure it was answered with.
+            evidence["join_keyword"] = classification.keyword
+            evidence["disclosure"] = reply["body"]
         record = ledger.ConsentRecord(
             number=sender, brand_id=brand.id, action=REVIEW if review else
             classification.intent.value, source="sms",
             scope="all" if classification.all_brands else "brand",
             keyword=classification.keyword, raw_text=text.body, message_sid=text.message_sid,
-            evidence=_evidence(text, classification, to_number, review))
+            evidence=evidence)
     return _Plan(classification, claim, reply, record, key, brand)
 
 

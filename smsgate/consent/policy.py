@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 
-def refusal_reason(action: str | None) -> str | None:
-    """Why a number with this latest action may not get marketing, or None if it may."""
+def refusal_reason(action: str | None, pending: bool = False) -> str | None:
+    """Why a number with this latest action may not get marketing, or None if it may.
+
+    `pending`: it has a live double opt-in request, which is not consent until confirmed."""
     if action == "opt_in":
         return None
     if action == "review":  # a possible revocation awaits a person (consent.reviews)
         return "pending_review"
+    if pending:
+        return "pending_confirmation"
     return "opted_out" if action == "opt_out" else "no_consent"
 
 

@@ -8,6 +8,8 @@ Contract:
   is not later than the number's latest opt-out for the brand is refused: importing an old
   sign-up must never undo a STOP the person sent since.
 * An opt-out is never refused for want of evidence: revocation by any reasonable means counts.
+* For a brand with double opt-in, an opt-in (checked the same way) is not appended: it becomes
+  a pending confirmation request (`smsgate.consent.confirmations`); opt-outs are appended.
 * Flushes (through the ledger), never commits.
 """
 
@@ -23,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsgate.consent import ledger
+from smsgate.consent import confirmations, ledger
 from smsgate.errors import InvalidInput
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, ConsentState, LedgerEntry, utcnow
@@ -34,6 +36,19 @@ MAX_EVIDENCE_CHARS = 4096
 # Clocks of web servers that collected the consent are not ours; allow them some drift.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `record_consents` wrote: ledger entry ids, and (double opt-in) the pending
+    requests as (index in the request, request), whose new texts the caller queues."""
+
+    entry_ids: list[int]
+    pending: list[tuple[int, confirmations.Pending]]
+
+    def texts_to_queue(self) -> list[int]:
+        """Outbox ids of the confirmation requests this call made."""
+        return [p.outbox_id for _, p in self.pending if p.new and p.outbox_id is not None]
 
 
 @dataclass(frozen=True)
@@ -48,8 +63,9 @@ class Problem:
 
 
 def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
-                    default_source: str = "api", api_key_id: int | None = None) -> list[int]:
-    """Check every entry, then append them all in order; return their ledger entry ids.
+                    default_source: str = "api", api_key_id: int | None = None) -> Recorded:
+    """Check every entry, then append them all in order; return their ledger entry ids (and,
+    for a double-opt-in brand, the confirmation requests its opt-ins became).
 
     Each entry is a mapping with `number`, `action`, optional `source` (default
     `default_source`) and `evidence`. Raises InvalidInput (422) with `errors`: [{index,
@@ -60,7 +76,7 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
     problems: list[Problem] = []
     for index, entry in enumerate(entries):
         try:
-            record, when = _check_entry(entry, brand.id, default_source, api_key_id)
+            record, when = check_entry(entry, brand.id, default_source, api_key_id)
         except (TypeError, ValueError) as exc:  # what is wrong with this one entry
             problems.append(Problem(index, str(exc)))
             continue
@@ -71,11 +87,20 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
 
     def no_opt_in_predates_an_opt_out(locked: Session) -> None:
         # Runs with the chain head locked: a STOP that commits meanwhile is seen here.
-        late = _predating_opt_outs(locked, brand.id, records, times)
+        late = predating_opt_outs(locked, brand.id, records, times)
         if late:
             _refuse(late, len(entries))
 
-    return ledger.append_many(session, records, check=no_opt_in_predates_an_opt_out)
+    if not brand.double_opt_in:
+        return Recorded(ledger.append_many(session, records,
+                                           check=no_opt_in_predates_an_opt_out), [])
+    waiting = [index for index, record in enumerate(records) if record.action == "opt_in"]
+    appended = [record for record in records if record.action != "opt_in"]
+    no_opt_in_predates_an_opt_out(session)  # also when nothing is appended
+    entry_ids = ledger.append_many(session, appended)
+    pending = confirmations.request_confirmations(
+        session, brand, [records[index] for index in waiting], utcnow())
+    return Recorded(entry_ids, list(zip(waiting, pending, strict=True)))
 
 
 def _refuse(problems: list[Problem], total: int) -> None:
@@ -86,7 +111,7 @@ def _refuse(problems: list[Problem], total: int) -> None:
         errors=[problem.to_dict() for problem in problems])
 
 
-def _check_entry(entry: Any, brand_id: int, default_source: str,
+def check_entry(entry: Any, brand_id: int, default_source: str,
                  api_key_id: int | None) -> tuple[ledger.ConsentRecord, datetime | None]:
     """One entry as a ConsentRecord and its evidence time; TypeError or ValueError says what
     is wrong with it."""
@@ -148,7 +173,7 @@ def _check_evidence(evidence: dict[str, Any], *, required: bool) -> datetime | N
     return when
 
 
-def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
+def predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
                         times: list[datetime | None]) -> list[Problem]:
     """Opt-ins given before the number's latest opt-out for the brand: the brand's own state,
     or the number's latest STOPALL when that is newer (a STOPALL covers every brand, brands
@@ -199,13 +224,31 @@ def consent_report(session: Session, number: str, brand_id: int | None = None,
         state_query = state_query.where(ConsentState.brand_id == brand_id)
         entry_query = entry_query.where((LedgerEntry.brand_id == brand_id)
                                         | (LedgerEntry.scope == "all"))
-    brands = {name: {"action": action, "entry_id": entry_id,
-                     "updated_at": ledger.format_time(updated)}
-              for name, action, entry_id, updated in session.execute(state_query)}
+    brands: dict[str, dict[str, Any]] = {
+        name: {"action": action, "entry_id": entry_id, "updated_at": ledger.format_time(updated)}
+        for name, action, entry_id, updated in session.execute(state_query)}
+    _show_pending(session, number, brand_id, brands)
     rows = session.execute(entry_query).all()
     entries = [_entry_dict(entry, name) for entry, name in reversed(rows[:max_entries])]
     return {"number": number, "brands": brands, "entries": entries,
             "truncated": len(rows) > max_entries}
+
+
+def _show_pending(session: Session, number: str, brand_id: int | None,
+                  brands: dict[str, dict[str, Any]]) -> None:
+    """Mark `pending` each brand the number is not opted in to whose double opt-in request
+    is live: `updated_at` is when it was asked, `expires_at` when the request lapses."""
+    for (_, pending_brand), pending in confirmations.live_requests(
+            session, [number], utcnow()).items():
+        if brand_id is not None and pending_brand != brand_id:
+            continue
+        name = session.scalar(select(Brand.name).where(Brand.id == pending_brand))
+        if name is None or brands.get(name, {}).get("action") == "opt_in":
+            continue
+        brands[name] = {"action": "pending", "entry_id": brands.get(name, {}).get("entry_id"),
+                        "updated_at": ledger.format_time(pending.requested_at),
+                        "expires_at": ledger.format_time(pending.expires_at),
+                        "pending_id": pending.id}
 
 
 def _entry_dict(entry: LedgerEntry, brand_name: str) -> dict[str, Any]:

@@ -19,11 +19,13 @@ from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
 from smsgate.campaigns.timing import DEFAULT_VALID_FOR, Timing
 from smsgate.consent import service as consents
+from smsgate.consent.ledger import format_time
 from smsgate.errors import Forbidden, InvalidInput, PayloadTooLarge
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.http import params
 from smsgate.http.auth import require_key
 from smsgate.infra import counters
+from smsgate.messaging import outbox
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import ApiKey, Brand
 
@@ -64,12 +66,23 @@ def record_consents() -> ResponseReturnValue:
                                field="consents")
     else:
         entries = [{name: payload.get(name) for name in ("number", "action", "evidence")}]
-    ids = consents.record_consents(db.session(), brand, entries, default_source=source,
-                                   api_key_id=key.id)
+    recorded = consents.record_consents(db.session(), brand, entries, default_source=source,
+                                        api_key_id=key.id)
     db.session.commit()
+    outbox.enqueue_replies(queue("replies"), recorded.texts_to_queue())
+    pending = [{"index": index, "pending_id": p.id, "expires_at": format_time(p.expires_at)}
+               for index, p in recorded.pending]
     if bulk:
-        return jsonify({"brand": brand.name, "count": len(ids), "ids": ids}), 201
-    return jsonify({"id": ids[0], "brand": brand.name}), 201
+        answer: dict[str, Any] = {"brand": brand.name, "count": len(recorded.entry_ids),
+                                  "ids": recorded.entry_ids}
+        if brand.double_opt_in:
+            answer["pending"] = pending
+        return jsonify(answer), 201
+    if pending:
+        return jsonify({"brand": brand.name, "state": "pending",
+                        "pending_id": pending[0]["pending_id"],
+                        "expires_at": pending[0]["expires_at"]}), 201
+    return jsonify({"id": recorded.entry_ids[0], "brand": brand.name}), 201
 
 
 @bp.get("/consents/<number>")
@@ -112,6 +125,8 @@ def create_campaign() -> ResponseReturnValue:
         "body": campaign.body, "segments": campaign.segments, "encoding": campaign.encoding,
         "schedule": created.schedule, "expires_at": campaign.expires_at.isoformat()
         if campaign.expires_at else None,
+        "added": {"brand_prefix": created.composed.prefix_added,
+                  "stop_line": created.composed.stop_line_added},
     }), 202
 
 

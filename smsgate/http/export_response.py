@@ -19,7 +19,7 @@ refused at once with 503 `exports_busy` and Retry-After.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from flask import Response, current_app, stream_with_context
 from sqlalchemy import Connection, Engine
@@ -37,6 +37,14 @@ def csv_response(key_brand_id: int | None, args: Mapping[str, Sequence[str]]) ->
     `key_brand_id` (None: every brand). Raises SmsgateError (4xx) for bad filters."""
     filters = parse_filters(args)
     brand_id = visible_brand_id(db.session(), filters, key_brand_id)
+    return streamed_csv(lambda connection: open_export(connection, filters, brand_id),
+                        download_name(utcnow()))
+
+
+def streamed_csv(open_chunks: Callable[[Connection], Iterator[bytes]],
+                 filename: str) -> Response:
+    """A `text/csv` attachment streaming what `open_chunks` returns for an export connection
+    of its own (503 `exports_busy` when none is free); every CSV download goes through here."""
     exports: Engine = current_app.extensions["smsgate_export_engine"]
     try:
         connection = exports.connect()
@@ -44,13 +52,13 @@ def csv_response(key_brand_id: int | None, args: Mapping[str, Sequence[str]]) ->
         running = current_app.config["SMSGATE"].export_connections
         raise ExportsBusy(f"{running} downloads are running; retry shortly") from None
     try:
-        chunks = open_export(connection, filters, brand_id)
+        chunks = open_chunks(connection)
     except BaseException:
         connection.close()
         raise
     response = Response(stream_with_context(_closing(chunks, connection)), mimetype="text/csv")
     response.call_on_close(connection.close)  # idempotent; covers a body never iterated
-    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(utcnow())}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"  # personal data: never in a shared cache
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Accel-Buffering"] = "no"  # a buffering proxy would defeat streaming

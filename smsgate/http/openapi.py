@@ -123,12 +123,16 @@ _CAMPAIGN_OUT = {
             "properties": {"number": {"type": "string"}, "reason": {
                 "type": "string",
                 "enum": ["invalid_number", "opted_out", "no_consent", "pending_review",
-                         "duplicate"]}}}},
+                         "pending_confirmation", "duplicate", "frequency_cap"]}}}},
         "body": {"type": "string", "description": "As sent: brand first, STOP line added"},
         "segments": {"type": "integer", "minimum": 1},
         "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
         "schedule": _ref("Schedule"),
-        "expires_at": {"type": ["string", "null"], "format": "date-time"}},
+        "expires_at": {"type": ["string", "null"], "format": "date-time"},
+        "added": {"type": "object", "required": ["brand_prefix", "stop_line"],
+                  "description": "What composing the text added to the body sent",
+                  "properties": {"brand_prefix": {"type": "boolean"},
+                                 "stop_line": {"type": "boolean"}}}},
 }
 _CAMPAIGN_VIEW = {
     "type": "object", "required": ["id", "status", "counts"],
@@ -150,12 +154,23 @@ _CONSENTS_IN = {"oneOf": [
         "consents": {"type": "array", "minItems": 1, "maxItems": 10_000,
                      "items": _ref("ConsentIn")}}},
 ]}
+_PENDING = {"type": "object", "required": ["index", "pending_id", "expires_at"],
+            "properties": {"index": {"type": "integer"}, "pending_id": {"type": "integer"},
+                           "expires_at": TIME}}
 _CONSENTS_OUT = {"oneOf": [
     {"type": "object", "required": ["id", "brand"],
      "properties": {"id": {"type": "integer"}, "brand": {"type": "string"}}},
+    {"type": "object", "required": ["brand", "state", "pending_id", "expires_at"],
+     "description": "A double-opt-in brand's opt-in: a confirmation request was sent (or one "
+                    "already awaits the number's YES); no ledger entry until it is confirmed",
+     "properties": {"brand": {"type": "string"}, "state": {"const": "pending"},
+                    "pending_id": {"type": "integer"}, "expires_at": TIME}},
     {"type": "object", "required": ["brand", "count", "ids"],
      "properties": {"brand": {"type": "string"}, "count": {"type": "integer"},
-                    "ids": {"type": "array", "items": {"type": "integer"}}}},
+                    "ids": {"type": "array", "items": {"type": "integer"}},
+                    "pending": {"type": "array", "items": _PENDING,
+                                "description": "Double opt-in: the opt-ins (by index) "
+                                               "awaiting their YES; `ids` are the rest"}}},
 ]}
 _REPORT = {
     "type": "object", "required": ["number", "brands", "entries", "truncated"],
@@ -163,8 +178,9 @@ _REPORT = {
         "number": E164, "truncated": {"type": "boolean"},
         "brands": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["action", "entry_id", "updated_at"],
-            "properties": {"action": {"type": "string", "enum": LEDGER_ACTIONS},
-                           "entry_id": {"type": "integer"}, "updated_at": TIME}}},
+            "properties": {"action": {"type": "string", "enum": [*LEDGER_ACTIONS, "pending"]},
+                           "entry_id": {"type": ["integer", "null"]}, "updated_at": TIME,
+                           "expires_at": TIME, "pending_id": {"type": "integer"}}}},
         "entries": {"type": "array", "items": _ref("Entry")}},
 }
 _REVIEW = {
@@ -231,7 +247,8 @@ SPEC: dict[str, Any] = {
             "responses": {"200": _json(_REPORT, "Current state and history"),
                           **_errors(400, 401, 403, 422, 503)}}},
         "/api/v1/campaigns": {"post": {
-            "summary": "Enqueue a campaign; refused numbers are listed with their reason",
+            "summary": "Enqueue a campaign; refused numbers are listed with their reason "
+                       "(every recipient refused: 422 all_recipients_refused with `refused`)",
             "security": _BEARER,
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": _CAMPAIGN_IN}}},
@@ -272,6 +289,15 @@ SPEC: dict[str, Any] = {
             "summary": "The consent ledger as streamed, spreadsheet-safe CSV",
             "security": _BEARER, "parameters": _LEDGER_FILTERS,
             "responses": {"200": {"description": "RFC 4180 CSV, UTF-8, with a header row",
+                                  "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **_errors(400, 401, 403, 404, 422, 503)}}},
+        "/api/v1/suppressions": {"get": {
+            "summary": "The numbers currently opted out of a brand (a STOPALL counts), as "
+                       "streamed CSV for other tools", "security": _BEARER,
+            "parameters": [{"name": "brand", "in": "query", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "CSV number,since,source (source: sms, api, "
+                                                 "provider, import or stopall), by number",
                                   "content": {"text/csv": {"schema": {"type": "string"}}}},
                           **_errors(400, 401, 403, 404, 422, 503)}}},
         "/api/v1/ledger/verify": {"get": {

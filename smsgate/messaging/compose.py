@@ -39,14 +39,53 @@ def segment_cost(body: str) -> Cost:
     return Cost("UCS-2", 1 if units <= 70 else -(-units // 67))
 
 
+@dataclass(frozen=True)
+class Composed:
+    """A text as sent, and what composing it added to what the sender wrote."""
+
+    text: str
+    prefix_added: bool
+    stop_line_added: bool
+
+
 def campaign_body(brand_name: str, body: str) -> str:
     """`body` as sent: prefixed "Brand: " unless it already starts so, with a STOP line."""
+    return compose_text(brand_name, body).text
+
+
+def compose_text(brand_name: str, body: str) -> Composed:
+    """`body` named by its brand and ending with how to stop; the one rule for every text.
+
+    The brand prefix is added unless the text already starts with the brand's name as a
+    whole word ("Acme support: ..." keeps its own; "Acmeville ..." does not name Acme). The
+    STOP line is added unless the text already says how to stop, after a full stop when the
+    text ends without punctuation, so the two never run together.
+    """
     text = body.strip()
-    if not text.casefold().startswith(brand_name.casefold()):
+    prefix_added = not _starts_with_name(text, brand_name)
+    if prefix_added:
         text = f"{brand_name}: {text}"
-    if not _STOP_ALREADY.search(text):
-        text = f"{text} {STOP_LINE}"
-    return text
+    stop_line_added = not _STOP_ALREADY.search(text)
+    if stop_line_added:
+        text = f"{_end_sentence(text)} {STOP_LINE}"
+    return Composed(text, prefix_added, stop_line_added)
+
+
+def _starts_with_name(text: str, brand_name: str) -> bool:
+    name = brand_name.strip()
+    if not text.casefold().startswith(name.casefold()):
+        return False
+    rest = text[len(name):]
+    return not rest or not (rest[0].isalnum() or rest[0] == "_")
+
+
+# A text ending in a sentence mark (a closing quote or bracket after it counts too) already
+# ends a sentence; anything else gets a full stop before the STOP line.
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
+
+
+def _end_sentence(text: str) -> str:
+    return text if _SENTENCE_END.search(text) else f"{text}."
 
 
 def opt_out_reply(brand_name: str, all_brands: bool = False) -> str:
@@ -62,10 +101,17 @@ def opt_in_reply(brand_name: str, frequency_text: str) -> str:
             "Msg & data rates may apply. Reply HELP for help, STOP to opt out.")
 
 
+def confirmation_request(brand_name: str, program_name: str | None,
+                         frequency_text: str) -> str:
+    """The one text a double opt-in sends: brand, program, frequency, rates, YES and STOP."""
+    program = (program_name or f"{brand_name} texts").strip()
+    return (f"{brand_name}: Reply YES to confirm you want {program}. {frequency_text.strip()} "
+            "Msg & data rates may apply. Reply STOP to opt out.")
+
+
 def help_reply(brand_name: str, help_text: str | None) -> str:
-    """The HELP answer: the brand's help text and how to stop."""
-    text = (help_text or "Msg & data rates may apply.").strip()
-    return f"{brand_name}: {text} {STOP_LINE}"
+    """The HELP answer: the brand's help text and how to stop, the brand named once."""
+    return compose_text(brand_name, help_text or "Msg & data rates may apply.").text
 
 
 # Replies in the language of the text that asked for them. Spanish follows the carriers'
@@ -107,7 +153,9 @@ def reply_text(kind: str, language: str, *, brand_name: str, frequency_text: str
         return (f"{brand_name}: Te has suscrito a los mensajes. {frequency} {_ES_RATES} "
                 "Responde AYUDA para ayuda, ALTO para cancelar.")
     text = (help_text or _ES_RATES).strip()
-    return f"{brand_name}: {text} Responde ALTO para cancelar."
+    if not _starts_with_name(text, brand_name):
+        text = f"{brand_name}: {text}"
+    return f"{_end_sentence(text)} Responde ALTO para cancelar."
 
 
 MAX_REPLY_CHARS = 480  # three GSM-7 segments: a reply is a confirmation, not a campaign

@@ -4,17 +4,21 @@ from smsgate.models.api_key import ROLES, ApiKey
 from smsgate.models.base import Base, UTCDateTime, utcnow
 from smsgate.models.brand import Brand, BrandNumber
 from smsgate.models.campaign import RECIPIENT_STATUSES, Campaign, CampaignRecipient
+from smsgate.models.confirmation import PendingConfirmation
+from smsgate.models.keyword import KEYWORD_KINDS, BrandKeyword
 from smsgate.models.ledger import GENESIS_HASH, ConsentState, LedgerEntry, LedgerHead
 from smsgate.models.messages import InboundMessage, OutboxMessage, StatusEvent
 from smsgate.models.reconcile import ReconcileWatermark
 
 __all__ = [
     "GENESIS_HASH",
+    "KEYWORD_KINDS",
     "RECIPIENT_STATUSES",
     "ROLES",
     "ApiKey",
     "Base",
     "Brand",
+    "BrandKeyword",
     "BrandNumber",
     "Campaign",
     "CampaignRecipient",
@@ -23,6 +27,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerHead",
     "OutboxMessage",
+    "PendingConfirmation",
     "ReconcileWatermark",
     "StatusEvent",
     "UTCDateTime",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, literal_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smsgate.models.base import Base, UTCDateTime, utcnow
 
 DEFAULT_FREQUENCY = "Msg frequency varies."
+DEFAULT_CONFIRM_HOURS = 48  # how long a double opt-in waits for its YES
 
 
 class Brand(Base):
@@ -29,6 +30,12 @@ class Brand(Base):
     # by (id, revision) instead of comparing every field a reply quotes.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
                                           onupdate=literal_column("revision") + 1)
+    # Double opt-in: every API opt-in waits for the number's YES (smsgate.consent.confirmations).
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    confirm_within_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_CONFIRM_HOURS,
+                                                      server_default=str(DEFAULT_CONFIRM_HOURS))
+    # What the confirmation request calls the program ("Acme Deals alerts"); default: the name.
+    program_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The brand's own send window in the recipient's local time, minutes after midnight
     # [start, end); it only narrows the law's. Both NULL: the law's window alone.

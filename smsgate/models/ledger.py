@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smsgate.models.base import Base, UTCDateTime
@@ -23,7 +23,13 @@ class LedgerEntry(Base):
     """One consent change with its evidence; `entry_hash` chains it to its predecessor."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (Index("ix_ledger_number_brand", "number", "brand_id"),)
+    __table_args__ = (
+        Index("ix_ledger_number_brand", "number", "brand_id"),
+        # The few STOPALLs, by number: every opt-in checked against them (API, import) finds
+        # them here instead of scanning the ledger.
+        Index("ix_ledger_stopalls", "number", postgresql_where=text("scope = 'all'"),
+              sqlite_where=text("scope = 'all'")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=False)
