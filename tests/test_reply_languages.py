@@ -15,7 +15,7 @@ from smsgate.messaging import compose
 @pytest.mark.parametrize("text,start", [
     ("ALTO", "Acme: Te has dado de baja y no recibirás más mensajes."),
     ("para ya", "Acme: Te has dado de baja"),
-    ("AYUDA", "Acme: Acme support: help@acme.example or 415-555-0199. Responde ALTO"),
+    ("AYUDA", "Acme support: help@acme.example or 415-555-0199. Responde ALTO para"),
     ("COMENZAR", "Acme: Te has suscrito a los mensajes. La frecuencia de mensajes varía."),
     ("STOP", "Acme: You are unsubscribed"),
     ("stop por favor", "Acme: You are unsubscribed"),

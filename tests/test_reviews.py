@@ -136,7 +136,9 @@ def test_not_opt_out_without_an_earlier_decision_leaves_no_consent(client, brand
     assert state(NUMBER, brand.id) == "none"
     refused = post_json(client, "/api/v1/campaigns",
                         {"brand": "Acme", "body": "Hi", "recipients": [NUMBER]}, key_header())
-    assert refused.get_json()["refused"] == [{"number": NUMBER, "reason": "no_consent"}]
+    assert refused.status_code == 422  # every recipient refused: nothing queued
+    assert refused.get_json()["error"]["refused"] == [{"number": NUMBER,
+                                                       "reason": "no_consent"}]
 
 
 def test_a_review_settles_once(client, brand):
@@ -223,7 +225,9 @@ def test_possible_revocation_through_the_webhook_to_a_confirmed_decision(app, cl
 
     campaign = post_json(client, "/api/v1/campaigns",
                          {"brand": "Acme", "body": "Sale", "recipients": [NUMBER]}, key_header())
-    assert campaign.get_json()["refused"] == [{"number": NUMBER, "reason": "pending_review"}]
+    assert campaign.status_code == 422
+    assert campaign.get_json()["error"]["refused"] == [{"number": NUMBER,
+                                                        "reason": "pending_review"}]
 
     auditor = key_header("auditor")
     [item] = client.get("/api/v1/reviews", headers=auditor).get_json()["reviews"]
