@@ -6,6 +6,7 @@ from smsgate.models.brand import Brand, BrandNumber
 from smsgate.models.campaign import RECIPIENT_STATUSES, Campaign, CampaignRecipient
 from smsgate.models.ledger import GENESIS_HASH, ConsentState, LedgerEntry, LedgerHead
 from smsgate.models.messages import InboundMessage, OutboxMessage, StatusEvent
+from smsgate.models.privacy import ErasedNumber
 from smsgate.models.reconcile import ReconcileWatermark
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Campaign",
     "CampaignRecipient",
     "ConsentState",
+    "ErasedNumber",
     "InboundMessage",
     "LedgerEntry",
     "LedgerHead",

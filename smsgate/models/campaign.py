@@ -41,7 +41,7 @@ class CampaignRecipient(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    number: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str | None] = mapped_column(String(16))  # None: erased
     status: Mapped[str] = mapped_column(String(12), default="queued")
     refusal_reason: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
