@@ -96,6 +96,7 @@ def app_env(args) -> dict[str, str]:
                # SMSGATE_DEV refuses PostgreSQL; nothing here reaches Twilio.
                TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="bench-export",
                SMSGATE_SECRET_KEY="bench-export-secret-key-0123456789abcdef",
+               SMSGATE_PSEUDONYM_KEY="bench-export-pseudonym-key-0123456789abcdef",
                PATH=BIN + os.pathsep + env.get("PATH", ""))
     return env
 

@@ -77,6 +77,35 @@ def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str | None
     return key
 
 
+def _pseudonym_key(env: Mapping[str, str], instance: Path, dev: bool) -> str | None:
+    """SMSGATE_PSEUDONYM_KEY (keys the hash an erased number is still recognised by; the web
+    app and `subject` commands require it); in dev mode, generated into the instance folder.
+    Changing it forgets every erased number's suppression, so it is kept like a database."""
+    key = (env.get("SMSGATE_PSEUDONYM_KEY") or "").strip()
+    if not key and dev:
+        key = instance_secret(instance / "pseudonym_key")
+    if not key:
+        return None
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SMSGATE_PSEUDONYM_KEY must be at least {MIN_SECRET_KEY_LENGTH} "
+                          "characters long")
+    return key
+
+
+@dataclass(frozen=True)
+class RetentionLimits:
+    """How long personal values are kept (days); `smsgate retention apply` blanks older ones.
+
+    Defaults and why: consent records 5 years after the number's last entry (the TCPA's
+    four-year limitation period plus a year's margin to answer a claim); inbound texts that
+    are not keywords 30 days (ordinary conversation proves no consent); reply and campaign
+    bodies 1 year (enough to answer a complaint about a text)."""
+
+    consent_days: int = 5 * 365 + 1
+    inbound_text_days: int = 30
+    body_days: int = 365
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway reads from its environment."""
@@ -100,6 +129,8 @@ class Settings:
     stale_sending_seconds: int = 300
     log_json: bool = True
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    pseudonym_key: str | None = None  # keys erased numbers' hashes (web app, `subject`)
+    retention: RetentionLimits = RetentionLimits()
 
     @classmethod
     def from_env(cls, instance_path: str, env: Mapping[str, str] | None = None) -> Settings:
@@ -140,6 +171,14 @@ class Settings:
             export_connections=_positive_int(env, "SMSGATE_EXPORT_CONNECTIONS", 4),
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
             proxy_hops=_proxy_hops(env),
+            pseudonym_key=_pseudonym_key(env, instance, dev),
+            retention=RetentionLimits(
+                consent_days=_positive_int(env, "SMSGATE_RETAIN_CONSENT_DAYS",
+                                           RetentionLimits.consent_days),
+                inbound_text_days=_positive_int(env, "SMSGATE_RETAIN_INBOUND_TEXT_DAYS",
+                                                RetentionLimits.inbound_text_days),
+                body_days=_positive_int(env, "SMSGATE_RETAIN_BODY_DAYS",
+                                        RetentionLimits.body_days)),
         )
 
     def require_web(self) -> None:
@@ -149,6 +188,15 @@ class Settings:
         if not self.secret_key:
             raise ConfigError("SMSGATE_SECRET_KEY is required (e.g. the output of "
                               "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        self.require_pseudonym_key()
+
+    def require_pseudonym_key(self) -> str:
+        """The pseudonym key, or ConfigError: the web app (campaigns refuse erased numbers)
+        and the `subject` commands need it."""
+        if not self.pseudonym_key:
+            raise ConfigError("SMSGATE_PSEUDONYM_KEY is required (at least 32 random "
+                              "characters, kept as safely as the database and never changed)")
+        return self.pseudonym_key
 
     def require_twilio(self) -> None:
         """Raise ConfigError unless Twilio credentials (or development mode) are set: the web

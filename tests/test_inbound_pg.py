@@ -14,7 +14,6 @@ PostgreSQL only; the brand rule both share is checked on both databases.
 from __future__ import annotations
 
 import json
-
 from datetime import UTC, datetime
 from unittest import mock
 

@@ -25,6 +25,7 @@ from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
+from smsgate.privacy.pseudonym import erased_among
 
 MAX_BODY_CHARS = 1600  # Twilio refuses longer bodies (error 21617)
 # How each recipient status is reported: in flight is still queued, undelivered is failed.
@@ -63,10 +64,10 @@ def compose_body(brand: Brand, body: str) -> str:
     return text
 
 
-def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
-                    ) -> tuple[list[str], list[Refusal]]:
+def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str],
+                     pseudonym_key: str) -> tuple[list[str], list[Refusal]]:
     """Split `raw_numbers` into E.164 numbers that may be texted and refusals, both in list
-    order."""
+    order. `pseudonym_key` finds erased numbers among those without consent state."""
     seen: set[str] = set()
     candidates: list[tuple[int, str, str]] = []  # (position, as written, E.164)
     refused: list[tuple[int, Refusal]] = []
@@ -82,9 +83,11 @@ def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
         seen.add(number)
         candidates.append((position, raw, number))
     actions = consent_actions(session, brand_id, [number for _, _, number in candidates])
+    erased = erased_among(session, pseudonym_key,
+                          [number for _, _, number in candidates if number not in actions])
     accepted: list[str] = []
     for position, raw, number in candidates:
-        reason = refusal_reason(actions.get(number))
+        reason = refusal_reason(actions.get(number), erased=number in erased)
         if reason is None:
             accepted.append(number)
         else:
@@ -105,11 +108,11 @@ def consent_actions(session: Session, brand_id: int, numbers: Sequence[str]) -> 
 
 
 def create_campaign(session: Session, brand: Brand, body: str, recipients: Sequence[str], *,
-                    api_key_id: int | None = None) -> CampaignCreated:
+                    pseudonym_key: str, api_key_id: int | None = None) -> CampaignCreated:
     """Write the campaign and one `queued` row per accepted recipient; flush, no commit."""
     text = compose_body(brand, body)
     cost = compose.segment_cost(text)
-    accepted, refused = split_recipients(session, brand.id, recipients)
+    accepted, refused = split_recipients(session, brand.id, recipients, pseudonym_key)
     campaign = Campaign(brand_id=brand.id, api_key_id=api_key_id, requested_body=body,
                         body=text, encoding=cost.encoding, segments=cost.segments,
                         refused_at_request=len(refused), created_at=utcnow())

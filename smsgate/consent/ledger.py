@@ -3,10 +3,11 @@
 Every entry's hash is SHA-256 over a canonical JSON serialisation of its fields, including
 its id (its chain position) and the previous entry's hash. Personal values (number, raw
 text, identifying evidence) enter it only as salted digests (`smsgate.consent.personal`),
-so they can be blanked without breaking the chain; verify checks each value left. Appending bumps the single
-`ledger_head` row first: that UPDATE takes the row lock (PostgreSQL) or the write lock
-(SQLite), so two concurrent appends can never claim the same predecessor. Callers append as
-the last step before committing, which keeps that critical section short.
+so they can be blanked without breaking the chain; verify checks each value left.
+Appending bumps the single `ledger_head` row first: that UPDATE takes the row lock
+(PostgreSQL) or the write lock (SQLite), so two concurrent appends can never claim the same
+predecessor. Callers append as the last step before committing, which keeps that critical
+section short.
 """
 
 from __future__ import annotations

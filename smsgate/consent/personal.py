@@ -25,7 +25,7 @@ from typing import Any
 NON_PERSONAL_EVIDENCE = frozenset({
     "consent_text", "consent_language", "disclosure", "terms", "url", "consent_url",
     "form_url", "page_url", "form", "form_id", "time", "to", "opt_out_type", "error_code",
-    "campaign_id", "reply_id", "pseudonym_of", "requested_by",
+    "campaign_id", "reply_id", "pseudonym", "requested_by",
 })
 SALT_BYTES = 16
 

@@ -153,7 +153,7 @@ def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.Co
     """Opt-ins given before the number's latest opt-out for the brand: the brand's own state,
     or the number's latest STOPALL when that is newer (a STOPALL covers every brand, brands
     created after it included)."""
-    opt_ins = {r.number for r in records if r.action == "opt_in"}
+    opt_ins = {r.number for r in records if r.action == "opt_in" and r.number is not None}
     opted_out_at: dict[str, datetime] = {}
     numbers = sorted(opt_ins)
     for start in range(0, len(numbers), _LOOKUP_CHUNK):
@@ -172,7 +172,7 @@ def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.Co
                              if action == "opt_out"})
     problems = []
     for index, (record, when) in enumerate(zip(records, times, strict=True)):
-        stop = opted_out_at.get(record.number)
+        stop = opted_out_at.get(record.number or "")
         if record.action == "opt_in" and stop is not None and when is not None and when <= stop:
             problems.append(Problem(index, f"consent_predates_opt_out: the number opted out "
                                            f"at {ledger.format_time(stop)}, after this consent"))

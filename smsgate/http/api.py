@@ -95,7 +95,9 @@ def create_campaign() -> ResponseReturnValue:
         raise InvalidInput("recipients must not be empty", code="invalid_field",
                            field="recipients")
     brand = _brand(key, payload)
-    created = campaigns.create_campaign(db.session(), brand, body, recipients, api_key_id=key.id)
+    created = campaigns.create_campaign(db.session(), brand, body, recipients,
+                                        pseudonym_key=settings.require_pseudonym_key(),
+                                        api_key_id=key.id)
     db.session.commit()
     counters.count_each(redis_connection(), "texts_refused_total",
                         Counter(refusal.reason for refusal in created.refused))
