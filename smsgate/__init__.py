@@ -69,9 +69,10 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
         settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base_url,
         status_callback=callback, pool_size=settings.send_threads)
 
-    from smsgate.http import api, audit, health, metrics, openapi, webhooks
+    from smsgate.http import api, audit, health, metrics, openapi, subjects, webhooks
 
-    for blueprint in (webhooks.bp, health.bp, metrics.bp, api.bp, audit.bp, openapi.bp):
+    for blueprint in (webhooks.bp, health.bp, metrics.bp, api.bp, subjects.bp, audit.bp,
+                      openapi.bp):
         app.register_blueprint(blueprint)
 
     from smsgate import jobs  # noqa: F401 - registers the job functions queued by name

@@ -10,10 +10,21 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 from flask_migrate.cli import db as migrate_group
 
-from smsgate.cli import brands, embedded_redis, keys, ledger, reconcile, simulate, worker
+from smsgate.cli import (
+    brands,
+    embedded_redis,
+    keys,
+    ledger,
+    reconcile,
+    retention,
+    simulate,
+    subjects,
+    worker,
+)
 
 smsgate_group = AppGroup("smsgate", help="Run and administer the smsgate gateway.")
-for module in (brands, embedded_redis, keys, ledger, reconcile, simulate, worker):
+for module in (brands, embedded_redis, keys, ledger, reconcile, retention, simulate, subjects,
+               worker):
     for command in module.COMMANDS:
         smsgate_group.add_command(command)
 # Flask-Migrate's `db` group, so `flask --app wsgi smsgate db upgrade` (and `smsgate db

@@ -16,6 +16,8 @@ from smsgate.cli.errors import needs_twilio
 from smsgate.extensions import QUEUE_NAMES, queue
 
 log = logging.getLogger(__name__)
+# Seconds between retention passes: limits are days long, and a pass reads the whole ledger.
+RETENTION_EVERY = 3600.0
 
 
 @click.command("worker")
@@ -38,13 +40,18 @@ def worker(burst: bool, queue_names: tuple[str, ...]) -> None:
 @with_appcontext
 @needs_twilio
 def sweep(every: int) -> None:
-    """Re-queue replies Redis never got and settle sends a crash interrupted."""
+    """Re-queue replies Redis never got and settle sends a crash interrupted; once an hour,
+    blank personal data past its retention limit (`smsgate retention apply`)."""
+    last_retention = -RETENTION_EVERY
     while True:
         if not every:
             click.echo(jobs.sweep())
             return
         try:
             jobs.sweep()
+            if time.monotonic() - last_retention >= RETENTION_EVERY:
+                jobs.retention()
+                last_retention = time.monotonic()
         except (DBAPIError, RedisError) as exc:
             # Everything the sweeper does is re-done on its next pass, so a database or Redis
             # that is not up yet (first start, failover) only delays it.

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, delete, or_, select, update
+from sqlalchemy import Executable, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
@@ -114,6 +114,9 @@ def erase_subject(session: Session, number: str, key: str, *, api_key_id: int | 
     forms = written_forms(number)
     now = utcnow()
     counts: dict[str, int] = {}
+    if session.get_bind().dialect.name == "sqlite":
+        # Overwrite what is deleted or replaced instead of leaving it in free pages.
+        session.execute(text("PRAGMA secure_delete = ON"))
     sids = _provider_sids(session, number)
     counts["status_events"] = _changed(session, delete(StatusEvent).where(
         StatusEvent.message_sid.in_(sids))) if sids else 0
@@ -151,3 +154,12 @@ def erase_subject(session: Session, number: str, key: str, *, api_key_id: int | 
     session.flush()
     counts["erasure_entry_id"] = entry_id
     return counts
+
+
+def scrub_after_erasure(session: Session) -> None:
+    """After the erasure committed: on SQLite, copy the write-ahead log into the database and
+    empty it, so the number's old page images survive in neither file. (PostgreSQL's dead
+    row versions are invisible to pg_dump and reclaimed by autovacuum.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        session.commit()
