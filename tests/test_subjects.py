@@ -204,3 +204,22 @@ def test_tampering_with_a_value_left_beside_an_erased_one_names_its_entry(histor
     result = _verified(client)
     assert (result["ok"], result["first_bad"], result["reason"]) == (False, other,
                                                                       "entry altered")
+
+
+def test_the_audit_page_shows_an_erased_number_and_erased_values_as_erased(history, client,
+                                                                          post_signed):
+    from audit_support import issue
+    from test_audit_page import page_text, sign_in
+
+    _erase(client, key_header("admin"))
+    assert post_signed(INBOUND_PATH, inbound("START", sid="SM" + "3" * 32)).status_code == 200
+    sign_in(client, issue("auditor"))
+    html = page_text(client.get("/audit", query_string={"number": PERSON}))
+    assert 'id="erased"' in html and "<em>erased</em>" not in html
+    db.session.execute(text("UPDATE ledger_entries SET raw_text = NULL WHERE number = :n"),
+                       {"n": PERSON})
+    db.session.commit()
+    html = page_text(client.get("/audit", query_string={"number": PERSON}))
+    assert "<em>erased</em>" in html
+    other = page_text(client.get("/audit", query_string={"number": OTHER}))
+    assert 'id="erased"' not in other

@@ -51,7 +51,7 @@ COLUMNS = (
     entries.c.id, entries.c.recorded_at, entries.c.number, brands.c.name.label("brand"),
     entries.c.brand_id, entries.c.scope, entries.c.action, entries.c.source, entries.c.keyword,
     entries.c.raw_text, entries.c.message_sid, entries.c.evidence, entries.c.api_key_id,
-    entries.c.entry_hash, entries.c.prev_hash,
+    entries.c.entry_hash, entries.c.prev_hash, entries.c.digests,
 )
 
 
