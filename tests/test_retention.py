@@ -111,3 +111,18 @@ def test_limits_come_from_the_environment_with_documented_defaults(tmp_path):
     assert Settings.from_env(str(tmp_path), env).retention == RetentionLimits(2000, 7, 90)
     with pytest.raises(ConfigError, match="SMSGATE_RETAIN_BODY_DAYS"):
         Settings.from_env(str(tmp_path), {"SMSGATE_RETAIN_BODY_DAYS": "0"})
+
+
+def test_the_sweepers_retention_pass_commits_with_the_configured_limits(texts, app):
+    import time_machine
+    from factories import settings_changed
+
+    from smsgate import jobs
+
+    with settings_changed(app, retention=RetentionLimits(1, 1, 1)):
+        assert jobs.retention()["inbound_texts"] == 0  # nothing is a day old yet
+        with time_machine.travel(_later(2)):
+            assert jobs.retention() == {"ledger_entries": 1, "inbound_texts": 1, "replies": 1,
+                                        "campaigns": 1}
+    db.session.rollback()  # what was committed is what is read now
+    assert _bodies()["SM" + "2" * 32] == ""

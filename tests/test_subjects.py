@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from smsgate.accounts.brands import create_brand
 from smsgate.consent import ledger
 from smsgate.extensions import db
-from smsgate.models import ConsentState, ErasedNumber, LedgerEntry
+from smsgate.models import ConsentState, ErasedNumber, LedgerEntry, utcnow
 
 PERSON = "+14155550123"
 # Every written form of PERSON: E.164, national, digits (which the others contain).
@@ -223,3 +223,17 @@ def test_the_audit_page_shows_an_erased_number_and_erased_values_as_erased(histo
     assert "<em>erased</em>" in html
     other = page_text(client.get("/audit", query_string={"number": OTHER}))
     assert 'id="erased"' not in other
+
+
+def test_an_old_consent_cannot_undo_an_erasure_but_a_new_one_can(history, client):
+    _erase(client, key_header("admin"))
+    old = post_json(client, "/api/v1/consents", {
+        "brand": "Acme", "number": PERSON, "action": "opt_in",
+        "evidence": OPT_IN_EVIDENCE}, history)  # consent given in 2024, before the erasure
+    assert old.status_code == 422
+    assert "consent_predates_opt_out" in old.json["error"]["message"]
+    new = post_json(client, "/api/v1/consents", {
+        "brand": "Acme", "number": PERSON, "action": "opt_in",
+        "evidence": {**OPT_IN_EVIDENCE, "time": ledger.format_time(utcnow())}}, history)
+    assert new.status_code == 201
+    assert _refusals(client, history, "Acme") == {}

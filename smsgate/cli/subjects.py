@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask import current_app
@@ -38,14 +39,14 @@ def export(number: str) -> None:
 
 @subject.command("erase")
 @click.argument("number")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation at a terminal.")
 @with_appcontext
 @cli_errors
 def erase(number: str, yes: bool) -> None:
     """Blank NUMBER in every table and record the erasure in the ledger (no way back)."""
     key = current_app.config["SMSGATE"].require_pseudonym_key()
     e164 = _number(number)
-    if not yes:
+    if not yes and sys.stdin.isatty():  # a person at a terminal confirms; a script need not
         click.confirm("Erase every record of this number? This cannot be undone", abort=True)
     counts = erase_subject(db.session(), e164, key, api_key_id=None, requested_by="cli")
     db.session.commit()

@@ -28,6 +28,7 @@ from smsgate.errors import InvalidInput
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, ConsentState, LedgerEntry, utcnow
 from smsgate.models.ledger import ACTIONS
+from smsgate.privacy.pseudonym import erased_among
 
 API_SOURCES = ("api", "import")
 MAX_EVIDENCE_CHARS = 4096
@@ -48,8 +49,10 @@ class Problem:
 
 
 def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
-                    default_source: str = "api", api_key_id: int | None = None) -> list[int]:
+                    pseudonym_key: str, default_source: str = "api",
+                    api_key_id: int | None = None) -> list[int]:
     """Check every entry, then append them all in order; return their ledger entry ids.
+    `pseudonym_key` finds erased numbers, whose erasure counts as an opt-out.
 
     Each entry is a mapping with `number`, `action`, optional `source` (default
     `default_source`) and `evidence`. Raises InvalidInput (422) with `errors`: [{index,
@@ -71,7 +74,7 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
 
     def no_opt_in_predates_an_opt_out(locked: Session) -> None:
         # Runs with the chain head locked: a STOP that commits meanwhile is seen here.
-        late = _predating_opt_outs(locked, brand.id, records, times)
+        late = _predating_opt_outs(locked, brand.id, records, times, pseudonym_key)
         if late:
             _refuse(late, len(entries))
 
@@ -149,10 +152,10 @@ def _check_evidence(evidence: dict[str, Any], *, required: bool) -> datetime | N
 
 
 def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
-                        times: list[datetime | None]) -> list[Problem]:
+                        times: list[datetime | None], pseudonym_key: str) -> list[Problem]:
     """Opt-ins given before the number's latest opt-out for the brand: the brand's own state,
     or the number's latest STOPALL when that is newer (a STOPALL covers every brand, brands
-    created after it included)."""
+    created after it included), or, with neither (erasure deletes both), its erasure."""
     opt_ins = {r.number for r in records if r.action == "opt_in" and r.number is not None}
     opted_out_at: dict[str, datetime] = {}
     numbers = sorted(opt_ins)
@@ -170,6 +173,8 @@ def _predating_opt_outs(session: Session, brand_id: int, records: list[ledger.Co
                 latest[number] = (entry_id, "opt_out", stopped)
         opted_out_at.update({number: stopped for number, (_, action, stopped) in latest.items()
                              if action == "opt_out"})
+        opted_out_at.update(erased_among(
+            session, pseudonym_key, [number for number in chunk if number not in latest]))
     problems = []
     for index, (record, when) in enumerate(zip(records, times, strict=True)):
         stop = opted_out_at.get(record.number or "")

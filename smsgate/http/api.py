@@ -63,7 +63,9 @@ def record_consents() -> ResponseReturnValue:
                                field="consents")
     else:
         entries = [{name: payload.get(name) for name in ("number", "action", "evidence")}]
-    ids = consents.record_consents(db.session(), brand, entries, default_source=source,
+    pseudonym_key = current_app.config["SMSGATE"].require_pseudonym_key()
+    ids = consents.record_consents(db.session(), brand, entries, pseudonym_key=pseudonym_key,
+                                   default_source=source,
                                    api_key_id=key.id)
     db.session.commit()
     if bulk:

@@ -58,8 +58,8 @@ from smsgate.http.export_response import csv_response
 from smsgate.http.forms import read_form
 from smsgate.http.params import require_text
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
-from smsgate.privacy.pseudonym import erased_among
 from smsgate.models import ApiKey, utcnow
+from smsgate.privacy.pseudonym import erased_among
 
 bp = Blueprint("page", __name__, url_prefix="/audit")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from datetime import datetime
 
 import phonenumbers
 from sqlalchemy import select
@@ -21,15 +22,16 @@ def pseudonym(key: str, number: str) -> str:
     return hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()
 
 
-def erased_among(session: Session, key: str, numbers: Sequence[str]) -> set[str]:
-    """Those of the E.164 `numbers` whose data was erased (they stay suppressed)."""
+def erased_among(session: Session, key: str, numbers: Sequence[str]) -> dict[str, datetime]:
+    """Those of the E.164 `numbers` whose data was erased (they stay suppressed), with the
+    time of their latest erasure (which counts as an opt-out then)."""
     by_pseudonym = {pseudonym(key, number): number for number in numbers}
     names = list(by_pseudonym)
-    erased: set[str] = set()
+    erased: dict[str, datetime] = {}
     for start in range(0, len(names), LOOKUP_CHUNK):
-        found = session.scalars(select(ErasedNumber.pseudonym).where(
+        found = session.execute(select(ErasedNumber.pseudonym, ErasedNumber.erased_at).where(
             ErasedNumber.pseudonym.in_(names[start:start + LOOKUP_CHUNK])))
-        erased.update(by_pseudonym[name] for name in found)
+        erased.update({by_pseudonym[name]: when for name, when in found})
     return erased
 
 
