@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from smsgate.consent import ledger, personal
 from smsgate.extensions import db
+from smsgate.models import LedgerEntry
 from smsgate.privacy.blanking import blank_entries
 
 EVIDENCE = {"consent_text": "Yes, Acme deals", "url": "https://acme.example/join",
@@ -92,3 +93,32 @@ def test_the_same_value_is_digested_differently_in_every_entry(entries):
     first, third = (json.loads(d) for d, in db.session.execute(text(
         "SELECT digests FROM ledger_entries WHERE id IN (1, 3) ORDER BY id")))
     assert first["evidence.ip"] != third["evidence.ip"]  # per-entry salt: nothing to link
+
+
+def test_an_entry_hash_follows_the_documented_recipe(brand, monkeypatch):
+    """Recomputed here without the ledger's code: SHA-256 of the canonical JSON of the
+    hashed fields, where `digests` maps each personal value's name to
+    HMAC-SHA256(salt, name NUL canonical_json(value)) and `evidence` lacks personal keys."""
+    import hashlib
+    import hmac
+
+    salt = "5a" * 16
+    monkeypatch.setattr(personal, "new_salts", lambda count: [salt] * count)
+    ledger.append(db.session, record("+14155550123", brand.id, "opt_in", "api",
+                                     evidence={"url": "https://a.example", "ip": "203.0.113.7"}))
+    db.session.commit()
+    row = db.session.execute(text("SELECT entry_hash, recorded_at FROM ledger_entries")).one()
+
+    def mac(name: str, value: str) -> str:
+        return hmac.new(bytes.fromhex(salt), f'{name}\0"{value}"'.encode(),
+                        hashlib.sha256).hexdigest()
+
+    digests = json.dumps({"evidence.ip": mac("evidence.ip", "203.0.113.7"),
+                          "number": mac("number", "+14155550123")}, separators=(",", ":"))
+    recorded = db.session.get(LedgerEntry, 1).recorded_at.isoformat(timespec="microseconds")
+    payload = {"action": "opt_in", "api_key_id": None, "brand_id": brand.id,
+               "digests": digests, "evidence": '{"url":"https://a.example"}', "id": 1,
+               "keyword": None, "message_sid": None, "prev_hash": "0" * 64,
+               "recorded_at": recorded, "scope": "brand", "source": "api"}
+    text_ = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    assert hashlib.sha256(text_.encode()).hexdigest() == row.entry_hash
