@@ -237,3 +237,16 @@ def test_an_old_consent_cannot_undo_an_erasure_but_a_new_one_can(history, client
         "evidence": {**OPT_IN_EVIDENCE, "time": ledger.format_time(utcnow())}}, history)
     assert new.status_code == 201
     assert _refusals(client, history, "Acme") == {}
+
+
+def test_a_brand_created_after_an_erased_stop_all_is_created_and_still_refuses_it(
+        brand, client, post_signed):
+    assert post_signed(INBOUND_PATH, inbound("STOP ALL")).status_code == 200
+    _erase(client, key_header("admin"))
+    create_brand(db.session, "Cora", ["+14155550102"])
+    db.session.commit()
+    assert _refusals(client, key_header("marketer"), "Cora") == {
+        PERSON: "opted_out", OTHER: "no_consent"}
+    as_of = client.get("/api/v1/ledger.csv", query_string={"as_of": "2100-01-01"},
+                       headers=key_header("auditor"))
+    assert as_of.status_code == 200 and as_of.get_data().count(b"\r\n") == 1  # header only

@@ -124,7 +124,10 @@ def deciding_ids(before: datetime | None, number: str | None,
 
     `before`: count only entries recorded before it (None: all of them, i.e. now).
     """
-    seen = [] if before is None else [entries.c.recorded_at < before]
+    # Erased entries (no number) decide nothing: the number is gone from them.
+    seen = [entries.c.number.is_not(None)]
+    if before is not None:
+        seen.append(entries.c.recorded_at < before)
     if number is not None:
         seen.append(entries.c.number == number)
     own_entries = select(entries.c.number, entries.c.brand_id, func.max(entries.c.id).label("id")

@@ -223,8 +223,10 @@ def extend_stopalls_to_brand(session: Session, brand_id: int) -> None:
     number's latest STOPALL opts it out of this brand too (a STOPALL covers every brand,
     brands created later included). Rows the brand already has are left as they are."""
     stopalls = _ENTRIES.alias("stopall")
+    # An erased STOPALL (no number) binds nobody: its number is suppressed by its pseudonym.
     latest = (select(stopalls.c.number, func.max(stopalls.c.id).label("id"))
-              .where(stopalls.c.scope == "all").group_by(stopalls.c.number).subquery())
+              .where(stopalls.c.scope == "all", stopalls.c.number.is_not(None))
+              .group_by(stopalls.c.number).subquery())
     rows = (select(_ENTRIES.c.number, literal(brand_id), _ENTRIES.c.action, _ENTRIES.c.id,
                    _ENTRIES.c.recorded_at)
             .join(latest, latest.c.id == _ENTRIES.c.id))
