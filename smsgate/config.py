@@ -62,33 +62,17 @@ def _proxy_hops(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str | None:
-    """SMSGATE_SECRET_KEY (signs the /audit session; the web app requires it, see
-    `require_web`); in dev mode, one generated into the instance folder the first time and
-    reused, so every process and restart agrees on it."""
-    key = (env.get("SMSGATE_SECRET_KEY") or "").strip()
+def _instance_key(env: Mapping[str, str], name: str, instance_file: Path,
+                  dev: bool) -> str | None:
+    """The secret in env var `name`; in dev mode, one generated into `instance_file` the first
+    time and reused, so every process and restart agrees on it; None when unset."""
+    key = (env.get(name) or "").strip()
     if not key and dev:
-        key = instance_secret(instance / "secret_key")
+        key = instance_secret(instance_file)
     if not key:
         return None
     if len(key) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigError(f"SMSGATE_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} "
-                          "characters long")
-    return key
-
-
-def _pseudonym_key(env: Mapping[str, str], instance: Path, dev: bool) -> str | None:
-    """SMSGATE_PSEUDONYM_KEY (keys the hash an erased number is still recognised by; the web
-    app and `subject` commands require it); in dev mode, generated into the instance folder.
-    Changing it forgets every erased number's suppression, so it is kept like a database."""
-    key = (env.get("SMSGATE_PSEUDONYM_KEY") or "").strip()
-    if not key and dev:
-        key = instance_secret(instance / "pseudonym_key")
-    if not key:
-        return None
-    if len(key) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigError(f"SMSGATE_PSEUDONYM_KEY must be at least {MIN_SECRET_KEY_LENGTH} "
-                          "characters long")
+        raise ConfigError(f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters long")
     return key
 
 
@@ -160,7 +144,8 @@ class Settings:
             embedded_redis_path=str(instance / "redis.db"),
             twilio_account_sid=sid,
             twilio_auth_token=token,
-            secret_key=_secret_key(env, instance, dev),
+            # Signs the /audit session (the web app requires it, see `require_web`).
+            secret_key=_instance_key(env, "SMSGATE_SECRET_KEY", instance / "secret_key", dev),
             twilio_auth_token_previous=previous,
             twilio_api_base_url=base,
             public_base_url=public,
@@ -171,7 +156,10 @@ class Settings:
             export_connections=_positive_int(env, "SMSGATE_EXPORT_CONNECTIONS", 4),
             log_json=not _flag(env.get("SMSGATE_LOG_PLAIN")),
             proxy_hops=_proxy_hops(env),
-            pseudonym_key=_pseudonym_key(env, instance, dev),
+            # Keys the hash an erased number is still recognised by; changing it forgets every
+            # erased number's suppression, so it is kept like the database.
+            pseudonym_key=_instance_key(env, "SMSGATE_PSEUDONYM_KEY",
+                                        instance / "pseudonym_key", dev),
             retention=RetentionLimits(
                 consent_days=_positive_int(env, "SMSGATE_RETAIN_CONSENT_DAYS",
                                            RetentionLimits.consent_days),

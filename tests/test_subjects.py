@@ -250,3 +250,20 @@ def test_a_brand_created_after_an_erased_stop_all_is_created_and_still_refuses_i
     as_of = client.get("/api/v1/ledger.csv", query_string={"as_of": "2100-01-01"},
                        headers=key_header("auditor"))
     assert as_of.status_code == 200 and as_of.get_data().count(b"\r\n") == 1  # header only
+
+
+def test_the_pseudonym_key_is_required_outside_dev_mode_and_generated_in_it(tmp_path):
+    from smsgate.config import ConfigError, Settings
+
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "token",
+           "SMSGATE_SECRET_KEY": "s" * 32}
+    with pytest.raises(ConfigError, match="SMSGATE_PSEUDONYM_KEY is required"):
+        Settings.from_env(str(tmp_path), env).require_web()
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        Settings.from_env(str(tmp_path), {**env, "SMSGATE_PSEUDONYM_KEY": "short"})
+    Settings.from_env(str(tmp_path), {**env, "SMSGATE_PSEUDONYM_KEY": "p" * 32}).require_web()
+    assert not (tmp_path / "pseudonym_key").exists()
+    dev = Settings.from_env(str(tmp_path), {"SMSGATE_DEV": "1"})
+    assert dev.pseudonym_key == (tmp_path / "pseudonym_key").read_text().strip()
+    assert Settings.from_env(str(tmp_path), {"SMSGATE_DEV": "1"}).pseudonym_key == \
+        dev.pseudonym_key

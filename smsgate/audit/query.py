@@ -125,7 +125,7 @@ def deciding_ids(before: datetime | None, number: str | None,
     `before`: count only entries recorded before it (None: all of them, i.e. now).
     """
     # Erased entries (no number) decide nothing: the number is gone from them.
-    seen = [entries.c.number.is_not(None)]
+    seen: list[ColumnElement[bool]] = [entries.c.number.is_not(None)]
     if before is not None:
         seen.append(entries.c.recorded_at < before)
     if number is not None:
