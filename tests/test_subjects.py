@@ -267,3 +267,16 @@ def test_the_pseudonym_key_is_required_outside_dev_mode_and_generated_in_it(tmp_
     assert dev.pseudonym_key == (tmp_path / "pseudonym_key").read_text().strip()
     assert Settings.from_env(str(tmp_path), {"SMSGATE_DEV": "1"}).pseudonym_key == \
         dev.pseudonym_key
+
+
+def test_a_provider_error_quoting_the_number_is_erased_too(brand, client, twilio, app):
+    ledger.append(db.session, ledger.ConsentRecord(number=PERSON, brand_id=brand.id,
+                                                   action="opt_in", source="api"))
+    db.session.commit()
+    twilio.fail_next(400, 21614, f"To number: {PERSON}, is not a mobile number")
+    post_json(client, "/api/v1/campaigns", {"brand": "Acme", "body": "Sale",
+                                            "recipients": [PERSON]}, key_header("marketer"))
+    run_worker(app)
+    assert PERSON.encode() in _database_bytes()
+    _erase(client, key_header("admin"))
+    assert [form for form in FORMS if form in _database_bytes()] == []

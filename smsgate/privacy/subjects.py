@@ -133,15 +133,16 @@ def erase_subject(session: Session, number: str, key: str, *, api_key_id: int | 
     # A reply not yet sent can no longer be: it has nowhere to go.
     _changed(session, update(OutboxMessage).where(replies, OutboxMessage.status.in_(
         ("pending", "sending"))).values(status="failed", error_code="erased"))
+    # Provider error messages may quote the number they were about.
     counts["replies"] = _changed(session, update(OutboxMessage).where(replies).values(
-        to_number=None, body=""))
+        to_number=None, body="", error_message=None))
     recipients = CampaignRecipient.number == number
     # Texts not yet sent are refused as the opt-out an erasure implies.
     _changed(session, update(CampaignRecipient).where(recipients, CampaignRecipient.status.in_(
         ("queued", "sending"))).values(status="refused", refusal_reason="opted_out",
                                        updated_at=now))
     counts["campaign_recipients"] = _changed(session, update(CampaignRecipient).where(
-        recipients).values(number=None, error_message=None))
+        recipients).values(number=None, error_message=None))  # as for replies
     name = pseudonym(key, number)
     entry_id = ledger.append(session, ledger.ConsentRecord(
         number=None, brand_id=None, action=ERASE, source=ERASURE, scope=ERASURE,
