@@ -13,7 +13,6 @@ send any key (`name`, `email`...), so an unknown key is treated as identifying.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -57,8 +56,11 @@ def personal_values(number: str | None, raw_text: str | None,
 
 def digest(salt: str, name: str, value: Any) -> str:
     """The commitment to one value."""
-    message = f"{name}\0{canonical_json(value)}".encode()
-    return hmac.new(bytes.fromhex(salt), message, hashlib.sha256).hexdigest()
+    return _mac(bytes.fromhex(salt), name, value)
+
+
+def _mac(key: bytes, name: str, value: Any) -> str:
+    return hmac.digest(key, f"{name}\0{canonical_json(value)}".encode(), "sha256").hex()
 
 
 def new_salts(count: int) -> list[str]:
@@ -80,7 +82,10 @@ def commit(salt: str, number: str | None, raw_text: str | None,
 def check(salt: str | None, digests_text: str, number: str | None, raw_text: str | None,
           evidence_text: str) -> tuple[str | None, str | None]:
     """(the evidence text the hash covers, None) when every value still present matches its
-    digest, or (None, why not). A blanked value (None, or an evidence key removed) passes."""
+    digest, or (None, why not). A blanked value (None, or an evidence key removed) passes.
+
+    Evidence without personal keys is hashed as stored (entries store canonical JSON, so this
+    is what `commit` returned; any other spelling of it fails the hash, as an edit should)."""
     try:
         evidence = json.loads(evidence_text)
         digests = json.loads(digests_text)
@@ -89,13 +94,16 @@ def check(salt: str | None, digests_text: str, number: str | None, raw_text: str
     if not isinstance(evidence, dict) or not isinstance(digests, dict):
         return None, "entry altered"
     kept, personal = split_evidence(evidence)
+    hashed_evidence = canonical_json(kept) if personal else evidence_text
+    key = None
     for name, value in personal_values(number, raw_text, personal):
         expected = digests.get(name)
         try:
-            matches = salt is not None and isinstance(expected, str) \
-                and hmac.compare_digest(digest(salt, name, value), expected)
+            key = key or bytes.fromhex(salt or "")
+            matches = bool(key) and isinstance(expected, str) \
+                and hmac.compare_digest(_mac(key, name, value), expected)
         except ValueError:  # a salt that is not hex
             matches = False
         if not matches:
             return None, "entry altered"  # a personal value no longer matches its digest
-    return canonical_json(kept), None
+    return hashed_evidence, None
