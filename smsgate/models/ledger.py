@@ -2,8 +2,9 @@
 
 No code path deletes a `LedgerEntry` or updates what its hash covers. Entry ids are the
 chain positions 1..N, handed out by the single `LedgerHead` row, so a deleted entry leaves a
-visible gap. The personal values (`PERSONAL_COLUMNS`) are committed to by digests, not hashed
-themselves, so erasure and retention may blank them (`smsgate.privacy`) and the chain holds.
+visible gap. The personal values (number, raw_text, the personal keys of evidence) are
+committed to by salted digests, not hashed themselves, so erasure and retention may blank
+them with their salt (`smsgate.privacy.blanking`) and the chain holds.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ GENESIS_HASH = "0" * 64
 ACTIONS = ("opt_in", "opt_out")
 # An entry recording that a person's data was erased (no number; scope and source "erasure").
 ERASE = "erase"
-# Blankable: the number, raw text, personal evidence keys (rewritten out of `evidence`) and
-# the salt, whose loss leaves each digest a hiding commitment nobody can test a guess against.
-PERSONAL_COLUMNS = ("number", "raw_text", "evidence", "salt")
 
 
 class LedgerEntry(Base):
