@@ -118,6 +118,7 @@ def build_app(tmp: str, fake_url: str, args):
     settings = Settings(database_url=database_url, redis_url=args.redis_url,
                         embedded_redis_path=f"{tmp}/redis.db", twilio_account_sid=ACCOUNT_SID,
                         twilio_auth_token=AUTH_TOKEN, secret_key="bench-" + "0" * 32,
+                        pseudonym_key="bench-pseudonym-" + "0" * 32,
                         twilio_api_base_url=fake_url,
                         send_threads=args.threads, recipients_per_job=args.per_job)
     return create_app(settings, instance_path=f"{tmp}/instance")
@@ -171,7 +172,9 @@ def campaign(app, fake: Fake, people: list[str]) -> tuple[float, float]:
 
     with app.app_context():
         brand = get_brand(db.session, "Acme")
-        created = service.create_campaign(db.session, brand, "Bench sale today!", people)
+        created = service.create_campaign(db.session, brand, "Bench sale today!", people,
+                                         pseudonym_key=app.config["SMSGATE"]
+                                         .require_pseudonym_key())
         db.session.commit()
         campaign_id = created.campaign.id
         campaigns = queue("campaigns")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import signal
 import socket
@@ -48,13 +49,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 # smsgate is imported from this checkout, so only after ROOT is on the path.
+from smsgate.consent import personal  # noqa: E402
 from smsgate.consent.ledger import canonical_json, compute_hash  # noqa: E402
 from smsgate.models import GENESIS_HASH  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 COPY_COLUMNS = ("id", "recorded_at", "number", "brand_id", "scope", "action", "source",
-                "keyword", "raw_text", "message_sid", "evidence", "api_key_id", "prev_hash",
-                "entry_hash")
+                "keyword", "raw_text", "message_sid", "evidence", "api_key_id", "salt",
+                "digests", "prev_hash", "entry_hash")
 PSQL_SELECT = (
     "select e.id, e.recorded_at, e.number, b.name, e.brand_id, e.scope, e.action, e.source, "
     "e.keyword, e.raw_text, e.message_sid, e.evidence, e.api_key_id, e.entry_hash, "
@@ -96,14 +98,15 @@ def app_env(args) -> dict[str, str]:
                # SMSGATE_DEV refuses PostgreSQL; nothing here reaches Twilio.
                TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="bench-export",
                SMSGATE_SECRET_KEY="bench-export-secret-key-0123456789abcdef",
+               SMSGATE_PSEUDONYM_KEY="bench-export-pseudonym-key-0123456789abcdef",
                PATH=BIN + os.pathsep + env.get("PATH", ""))
     return env
 
 
-def setup_schema_and_key(args, env) -> str:
-    """Migrate, add the brands, and return a new auditor key."""
-    subprocess.run([f"{BIN}/flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=300)
+def setup_schema_and_key(args, env, revision: str = "head") -> str:
+    """Migrate (to `revision`), add the brands, and return a new auditor key."""
+    subprocess.run([f"{BIN}/flask", "--app", "wsgi", "db", "upgrade", revision], cwd=ROOT,
+                   env=env, check=True, capture_output=True, timeout=300)
     for name, number in BRANDS:
         subprocess.run([f"{BIN}/flask", "--app", "wsgi", "smsgate", "brand", "create",
                         "--name", name, "--number", number], cwd=ROOT, env=env, check=True,
@@ -114,8 +117,12 @@ def setup_schema_and_key(args, env) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def entries(count: int, brand_ids: list[int], key_id: int):
-    """Yield `count` chained rows (in COPY_COLUMNS order) and finally their last hash."""
+def entries(count: int, brand_ids: list[int], key_id: int, seal=None, columns=COPY_COLUMNS):
+    """Yield `count` chained rows (in `columns` order) and finally their last hash.
+
+    `seal(row)` gives a row its hash; by default the current format (salted digests of its
+    personal values, `smsgate.consent.personal`). bench/migrate_ledger.py passes the old one.
+    """
     prev, start = GENESIS_HASH, datetime(2025, 1, 1, tzinfo=UTC)
     for i in range(1, count + 1):
         brand_id = brand_ids[i % len(brand_ids)]
@@ -144,20 +151,30 @@ def entries(count: int, brand_ids: list[int], key_id: int):
                        keyword="STOP" if stop else "START", raw_text=text,
                        message_sid=f"SM{i:032x}",
                        evidence=canonical_json({"to": BRANDS[0][1]}))
-        prev = row["entry_hash"] = compute_hash(row)
-        yield tuple(row[name] for name in COPY_COLUMNS)
+        prev = row["entry_hash"] = (seal or _seal)(row)
+        yield tuple(row[name] for name in columns)
     yield prev
 
 
-def fill_ledger(args) -> None:
+def _seal(row: dict) -> str:
+    """The current format: salt and digests set on `row`, its hash returned."""
+    row["salt"] = personal.new_salts(1)[0]
+    evidence, row["digests"] = personal.commit(row["salt"], row["number"], row["raw_text"],
+                                               json.loads(row["evidence"]))
+    return compute_hash(row, evidence)
+
+
+def fill_ledger(args, seal=None, columns=COPY_COLUMNS) -> None:
+    """COPY `args.entries` chained entries in and point the head at the last (see
+    `entries` for `seal` and `columns`)."""
     url = f"postgresql://{args.pg_user}@{args.pg_host}/{args.database}"
     with psycopg.connect(url) as conn:
         brand_ids = [row[0] for row in conn.execute("select id from brands order by id")]
         key_id = conn.execute("select max(id) from api_keys").fetchone()[0]
         last = GENESIS_HASH
-        copy_sql = f"COPY ledger_entries ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+        copy_sql = f"COPY ledger_entries ({', '.join(columns)}) FROM STDIN"
         with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for item in entries(args.entries, brand_ids, key_id):
+            for item in entries(args.entries, brand_ids, key_id, seal, columns):
                 if isinstance(item, str):
                     last = item
                 else:

@@ -369,6 +369,7 @@ def main() -> None:
            "REDIS_URL": f"redis://127.0.0.1:6379/{opts.redis_db}",
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "SMSGATE_SECRET_KEY": SECRET_KEY,
+           "SMSGATE_PSEUDONYM_KEY": "bench-webhook-pseudonym-key-0123456789abcdef",
            "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # never called: no worker runs
            "PUBLIC_BASE_URL": base_url, "PYTHONPATH": str(REPO)}
     env.pop("SMSGATE_DEV", None)

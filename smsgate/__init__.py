@@ -69,10 +69,20 @@ def create_app(settings: Settings | None = None, *, instance_path: str | None = 
         settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base_url,
         status_callback=callback, pool_size=settings.send_threads)
 
-    from smsgate.http import api, audit, health, metrics, openapi, reviews, suppressions, webhooks
+    from smsgate.http import (
+        api,
+        audit,
+        health,
+        metrics,
+        openapi,
+        reviews,
+        subjects,
+        suppressions,
+        webhooks,
+    )
 
-    for blueprint in (webhooks.bp, health.bp, metrics.bp, api.bp, reviews.bp, audit.bp,
-                      suppressions.bp,
+    for blueprint in (webhooks.bp, health.bp, metrics.bp, api.bp, reviews.bp, subjects.bp,
+                      audit.bp, suppressions.bp,
                       openapi.bp):
         app.register_blueprint(blueprint)
 

@@ -62,19 +62,32 @@ def _proxy_hops(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _secret_key(env: Mapping[str, str], instance: Path, dev: bool) -> str | None:
-    """SMSGATE_SECRET_KEY (signs the /audit session; the web app requires it, see
-    `require_web`); in dev mode, one generated into the instance folder the first time and
-    reused, so every process and restart agrees on it."""
-    key = (env.get("SMSGATE_SECRET_KEY") or "").strip()
+def _instance_key(env: Mapping[str, str], name: str, instance_file: Path,
+                  dev: bool) -> str | None:
+    """The secret in env var `name`; in dev mode, one generated into `instance_file` the first
+    time and reused, so every process and restart agrees on it; None when unset."""
+    key = (env.get(name) or "").strip()
     if not key and dev:
-        key = instance_secret(instance / "secret_key")
+        key = instance_secret(instance_file)
     if not key:
         return None
     if len(key) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigError(f"SMSGATE_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} "
-                          "characters long")
+        raise ConfigError(f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters long")
     return key
+
+
+@dataclass(frozen=True)
+class RetentionLimits:
+    """How long personal values are kept (days); `smsgate retention apply` blanks older ones.
+
+    Defaults and why: consent records 5 years after the number's last entry (the TCPA's
+    four-year limitation period plus a year's margin to answer a claim); inbound texts that
+    are not keywords 30 days (ordinary conversation proves no consent); reply and campaign
+    bodies 1 year (enough to answer a complaint about a text)."""
+
+    consent_days: int = 5 * 365 + 1
+    inbound_text_days: int = 30
+    body_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,8 @@ class Settings:
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
     checkpoint_key: str = ""  # Ed25519 private key PEM ("": instance/checkpoint_key.pem)
     checkpoint_dir: str = ""  # signed checkpoints ("": instance/checkpoints/)
+    pseudonym_key: str | None = None  # keys erased numbers' hashes (web app, `subject`)
+    retention: RetentionLimits = RetentionLimits()
 
     @classmethod
     def from_env(cls, instance_path: str, env: Mapping[str, str] | None = None) -> Settings:
@@ -131,7 +146,8 @@ class Settings:
             embedded_redis_path=str(instance / "redis.db"),
             twilio_account_sid=sid,
             twilio_auth_token=token,
-            secret_key=_secret_key(env, instance, dev),
+            # Signs the /audit session (the web app requires it, see `require_web`).
+            secret_key=_instance_key(env, "SMSGATE_SECRET_KEY", instance / "secret_key", dev),
             twilio_auth_token_previous=previous,
             twilio_api_base_url=base,
             public_base_url=public,
@@ -144,6 +160,17 @@ class Settings:
             proxy_hops=_proxy_hops(env),
             checkpoint_key=(env.get("SMSGATE_CHECKPOINT_KEY") or "").strip(),
             checkpoint_dir=(env.get("SMSGATE_CHECKPOINT_DIR") or "").strip(),
+            # Keys the hash an erased number is still recognised by; changing it forgets every
+            # erased number's suppression, so it is kept like the database.
+            pseudonym_key=_instance_key(env, "SMSGATE_PSEUDONYM_KEY",
+                                        instance / "pseudonym_key", dev),
+            retention=RetentionLimits(
+                consent_days=_positive_int(env, "SMSGATE_RETAIN_CONSENT_DAYS",
+                                           RetentionLimits.consent_days),
+                inbound_text_days=_positive_int(env, "SMSGATE_RETAIN_INBOUND_TEXT_DAYS",
+                                                RetentionLimits.inbound_text_days),
+                body_days=_positive_int(env, "SMSGATE_RETAIN_BODY_DAYS",
+                                        RetentionLimits.body_days)),
         )
 
     def require_web(self) -> None:
@@ -153,6 +180,15 @@ class Settings:
         if not self.secret_key:
             raise ConfigError("SMSGATE_SECRET_KEY is required (e.g. the output of "
                               "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        self.require_pseudonym_key()
+
+    def require_pseudonym_key(self) -> str:
+        """The pseudonym key, or ConfigError: the web app (campaigns refuse erased numbers)
+        and the `subject` commands need it."""
+        if not self.pseudonym_key:
+            raise ConfigError("SMSGATE_PSEUDONYM_KEY is required (at least 32 random "
+                              "characters, kept as safely as the database and never changed)")
+        return self.pseudonym_key
 
     def require_twilio(self) -> None:
         """Raise ConfigError unless Twilio credentials (or development mode) are set: the web

@@ -30,6 +30,7 @@ from smsgate.infra.jobqueue import register
 from smsgate.messaging import outbox
 from smsgate.messaging.provider import Provider, ProviderError
 from smsgate.models import utcnow
+from smsgate.privacy.retention import apply_retention
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -154,6 +155,17 @@ def checkpoint() -> str:
     if taken.new:
         log.info("checkpoint", extra={"entries": taken.checkpoint.size, "path": str(taken.path)})
     return str(taken.path)
+
+
+def retention() -> dict[str, int]:
+    """Blank personal values older than the configured limits (`smsgate.privacy.retention`);
+    the sweeper runs it once an hour. Safe to run any time."""
+    limits = current_app.config["SMSGATE"].retention
+    result = apply_retention(db.session(), limits, utcnow()).as_dict()
+    db.session.commit()
+    if any(result.values()):
+        log.info("retention_applied", extra=result)
+    return result
 
 
 @register(queueing.SEND_BATCH_JOB)

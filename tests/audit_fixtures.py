@@ -9,14 +9,16 @@ import pytest
 from audit_support import FrozenClock
 from werkzeug.serving import make_server
 
-from smsgate.consent import checkpoints, ledger
+from smsgate.consent import checkpoints, ledger, personal
 
 
 @pytest.fixture
 def clock(monkeypatch) -> FrozenClock:
-    """Freeze the ledger's recorded_at (ledger.append reads `ledger.utcnow`)."""
+    """Freeze the ledger's recorded_at (ledger.append reads `ledger.utcnow`), and its salts,
+    so that fixed inputs give fixed hashes."""
     frozen = FrozenClock()
     monkeypatch.setattr(ledger, "utcnow", lambda: frozen.now)
+    monkeypatch.setattr(personal, "new_salts", lambda count: ["5a" * 16] * count)
     return frozen
 
 

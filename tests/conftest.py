@@ -34,6 +34,7 @@ from smsgate.models import Base
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token-0123456789"
 SECRET_KEY = "test-secret-key-for-the-audit-session-0123456789"
+PSEUDONYM_KEY = "test-pseudonym-key-for-erased-numbers-0123456789"
 TWILIO_MESSAGES = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/AC\w+/Messages\.json")
 
 
@@ -54,7 +55,8 @@ def make_settings(database_url: str, redis_url: str | None, redis_path: str, **o
     """Test settings: real credentials shape, Twilio at its real URL (mocked by responses)."""
     values = {"database_url": database_url, "redis_url": redis_url,
               "embedded_redis_path": redis_path, "twilio_account_sid": ACCOUNT_SID,
-              "twilio_auth_token": AUTH_TOKEN, "secret_key": SECRET_KEY, "log_json": True}
+              "twilio_auth_token": AUTH_TOKEN, "secret_key": SECRET_KEY, "log_json": True,
+              "pseudonym_key": PSEUDONYM_KEY}
     values.update(overrides)
     return Settings(**values)
 

@@ -34,8 +34,9 @@ HEADER = (b"entry_id,recorded_at,number,brand,brand_id,scope,action,source,keywo
           b"message_sid,consent_text,consent_url,ip_address,user_agent,evidence_json,api_key_id,"
           b"entry_hash,prev_hash\r\n")
 
-# Written out by hand from the fixed inputs below (entry 1's hash was recomputed outside the
-# code under test from the documented recipe). Note the quoted CRLF inside entry 2's text and
+# Written out by hand from the fixed inputs below; the hashes are those of the salts the
+# `clock` fixture fixes (tests/test_personal_digests.py recomputes one from the documented
+# recipe, outside the code under test). Note the quoted CRLF inside entry 2's text and
 # the "'" that disarms entry 3's formula, while +E.164 numbers stay as they are.
 EXPECTED = HEADER + (
     b'1,2026-01-05T10:00:00.000000+00:00,+14155550123,Acme,1,brand,opt_in,api,,,,'
@@ -44,18 +45,18 @@ EXPECTED = HEADER + (
     b'"{""checkbox"":true,""consent_text"":""Yes, text me Acme deals. Msg & data rates may '
     b'apply."",""ip"":""203.0.113.7"",""url"":""https://acme.example/join"",""user_agent"":'
     b'""Mozilla/5.0 (X11; Linux x86_64)""}",1,'
-    b'd526d962a86035e009ba943a3cc6b6f834525b03dfbb601c2dc8d09f12692425,'
+    b'27d808cec0459db6b4f7bc9546d6f0fdfea18f333ed77d20eab14fec00e768f5,'
     b'0000000000000000000000000000000000000000000000000000000000000000\r\n'
     b'2,2026-01-06T11:30:00.123456+00:00,+14155550123,Acme,1,brand,opt_out,sms,STOP,'
     b'"Stop, ""please""\r\nthanks",SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,,,,,'
     b'"{""to"":""+14155550100""}",,'
-    b'2e4f3d532d68bb6024d13f5756a6e9b8472cb36c78a1e3c1ef58d1684a068a2b,'
-    b'd526d962a86035e009ba943a3cc6b6f834525b03dfbb601c2dc8d09f12692425\r\n'
+    b'983e0b3332f3d60878f3ceb1eacac84df78e090fbdfada609674a47b8e55737d,'
+    b'27d808cec0459db6b4f7bc9546d6f0fdfea18f333ed77d20eab14fec00e768f5\r\n'
     b'3,2026-01-07T08:15:00.000000+00:00,+14155550124,Bolt,2,all,opt_out,sms,STOPALL,'
     b'"\'=HYPERLINK(""http://evil.example"",""ok"")",SMbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,,,,,'
     b'"{""to"":""+14155550101""}",,'
-    b'55bf8efe30f43c418719189842b77c998f325c2a4592288c876cf38576856b69,'
-    b'2e4f3d532d68bb6024d13f5756a6e9b8472cb36c78a1e3c1ef58d1684a068a2b\r\n'
+    b'0fd941048b244c70fae290c46b0396058307672c4889773fb19f303d24f49552,'
+    b'983e0b3332f3d60878f3ceb1eacac84df78e090fbdfada609674a47b8e55737d\r\n'
 )
 
 

@@ -73,10 +73,12 @@ def test_hash_parts_around_id_and_prev_hash_rebuild_the_entry_hash(raw_text, key
     record = ledger.ConsentRecord(number=number, brand_id=7, action="opt_out", source="sms",
                                   keyword=keyword, raw_text=raw_text, message_sid="SM1",
                                   evidence={"to": evidence})
-    fields = ledger.entry_fields(record, datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC))
-    a, b, c = ledger.hash_input_parts(fields)
+    fields, evidence = ledger.entry_fields(
+        record, datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC), "ab" * 16)
+    a, b, c = ledger.hash_input_parts(fields, evidence)
     from_parts = hashlib.sha256((a + str(entry_id) + b + prev + c).encode("utf-8")).hexdigest()
-    assert from_parts == ledger.compute_hash({**fields, "id": entry_id, "prev_hash": prev})
+    assert from_parts == ledger.compute_hash({**fields, "id": entry_id, "prev_hash": prev},
+                                             evidence)
 
 
 @pytest.mark.parametrize("marker", ['"@id-{}@"', "@prev-{}@", '"@id-{}@" and @prev-{}@'])
@@ -86,10 +88,12 @@ def test_hash_parts_hold_when_a_text_carries_the_process_markers(monkeypatch, ma
                                   source="sms", keyword="STOP",
                                   raw_text="STOP " + marker.format("f" * 32, "f" * 32),
                                   message_sid="SM1")
-    fields = ledger.entry_fields(record, datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC))
-    a, b, c = ledger.hash_input_parts(fields)
+    fields, evidence = ledger.entry_fields(
+        record, datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC), "ab" * 16)
+    a, b, c = ledger.hash_input_parts(fields, evidence)
     from_parts = hashlib.sha256((a + "42" + b + "0" * 64 + c).encode("utf-8")).hexdigest()
-    assert from_parts == ledger.compute_hash({**fields, "id": 42, "prev_hash": "0" * 64})
+    assert from_parts == ledger.compute_hash({**fields, "id": 42, "prev_hash": "0" * 64},
+                                             evidence)
 
 
 def test_concurrent_texts_with_awkward_bodies_chain_without_a_fork(app, brand):

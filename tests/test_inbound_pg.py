@@ -5,9 +5,10 @@ keyword, repeated MessageSids within and across batches, several brands, texts t
 number and through Messaging Services, senders with no consent to keep) and writes them once
 through the fast path and once through `_record_generic`, the path SQLite takes, each time
 into an empty ledger inside a transaction that is rolled back. Every row either path wrote
-must be equal: ledger entries with all their hashed fields and hashes, the chain head,
-consent_state, inbound_messages and the outbox, and what each text's outcome says. One
-sender has a live double opt-in request at Acme, so its opt-ins carry the linking evidence.
+must be equal: ledger entries with all their fields but the salted ones (each entry's salt is
+random; both writes must pass `verify` and digest the same fields), the chain head's
+position, consent_state, inbound_messages and the outbox, and what each text's outcome says.
+One sender has a live double opt-in request at Acme, so its opt-ins carry the linking evidence.
 PostgreSQL only; the brand rule both share is checked on both databases.
 """
 
@@ -42,6 +43,9 @@ NOW = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 SERVICE_A, SERVICE_B, SERVICE_C = ("MG" + letter * 32 for letter in "abc")
 WRITTEN_TABLES = [LedgerEntry.__table__, ConsentState.__table__, InboundMessage.__table__,
                   OutboxMessage.__table__, LedgerHead.__table__]
+# Each entry's salt is random, so these differ between any two writes; that the statement
+# hashes as `ledger` does is proven instead by `verify` passing on what it wrote.
+SALTED = {"salt", "digests", "prev_hash", "entry_hash", "last_hash"}
 
 STORABLE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 BODY = st.sampled_from(["STOP", "STOPALL", "stop all", "START", "UNSTOP", "YES", "HELP", "INFO",
@@ -115,9 +119,12 @@ def written_by(write, batches: list[list[InboundText]]) -> dict[str, object]:
         rows: dict[str, object] = {"outcomes": outcomes}
         for table in WRITTEN_TABLES:
             assert isinstance(table, Table)
-            rows[table.name] = [row for row in connection.execute(
-                select(table).order_by(*table.primary_key.columns))]
+            columns = [c for c in table.columns if c.name not in SALTED]
+            rows[table.name] = [tuple(row) for row in connection.execute(
+                select(*columns).order_by(*table.primary_key.columns))]
         rows["verified"] = ledger.verify(Session(bind=connection)).ok
+        rows["digested"] = [json.loads(digests).keys() for digests, in connection.execute(
+            select(LedgerEntry.digests).order_by(LedgerEntry.id))]
         transaction.rollback()
     return rows
 

@@ -20,6 +20,7 @@ import pytest
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    PSEUDONYM_KEY,
     ROOT,
     SECRET_KEY,
     free_port,
@@ -41,7 +42,7 @@ NGINX = shutil.which("nginx") or next(
 OPENSSL = shutil.which("openssl")
 DOCS = ROOT / "docs" / "deploying.md"
 TWILIO_ENV = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-              "SMSGATE_SECRET_KEY": SECRET_KEY}
+              "SMSGATE_SECRET_KEY": SECRET_KEY, "SMSGATE_PSEUDONYM_KEY": PSEUDONYM_KEY}
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from smsgate.extensions import db
 from smsgate.models import LedgerEntry, LedgerHead, UTCDateTime
 
 COLUMNS = ("recorded_at", "number", "brand_id", "scope", "action", "source", "keyword",
-           "raw_text", "message_sid", "evidence", "api_key_id", "prev_hash", "entry_hash")
+           "raw_text", "message_sid", "evidence", "api_key_id", "salt", "digests", "prev_hash",
+           "entry_hash")
 
 
 def build(brand, count: int = 5) -> str:
@@ -42,12 +43,11 @@ def insert_after_head(brand, entry_hash_for) -> None:
     """A raw INSERT of entry N+1 after the last, linked to the real last hash; the head is
     left alone. `entry_hash_for(fields)` chooses the forged entry's hash."""
     head = db.session.get(LedgerHead, 1)
-    fields = {"id": head.last_id + 1, "recorded_at": datetime(2026, 1, 9, tzinfo=UTC),
-              "number": "+14155550199", "brand_id": brand.id, "scope": "brand",
-              "action": "opt_in", "source": "api", "keyword": None, "raw_text": None,
-              "message_sid": None, "evidence": '{"ip":"203.0.113.9"}', "api_key_id": None,
-              "prev_hash": head.last_hash}
-    fields["entry_hash"] = entry_hash_for(fields)
+    fields, evidence = ledger.entry_fields(
+        record("+14155550199", brand.id, "opt_in", "api", evidence={"ip": "203.0.113.9"}),
+        datetime(2026, 1, 9, tzinfo=UTC), "5a" * 16)
+    fields.update(id=head.last_id + 1, prev_hash=head.last_hash)
+    fields["entry_hash"] = entry_hash_for(fields, evidence)
     statement = text(f"INSERT INTO ledger_entries (id, {', '.join(COLUMNS)}) "
                      f"VALUES (:id, {', '.join(':' + name for name in COLUMNS)})") \
         .bindparams(bindparam("recorded_at", type_=UTCDateTime()))
@@ -102,7 +102,7 @@ def test_reordered_pair_is_detected(brand, client):
 
 def test_forged_entry_appended_with_a_wrong_hash_is_detected(brand, client):
     key = build(brand)
-    insert_after_head(brand, lambda fields: hashlib.sha256(b"forged").hexdigest())
+    insert_after_head(brand, lambda fields, evidence: hashlib.sha256(b"forged").hexdigest())
     result = verified(client, key)
     assert (result["ok"], result["first_bad"], result["reason"]) == (False, 6, "entry altered")
 

@@ -28,6 +28,7 @@ import pytest
 from conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    PSEUDONYM_KEY,
     SECRET_KEY,
     free_port,
     post_signed_over_http,
@@ -72,7 +73,7 @@ def test_procfile_web_server_records_concurrent_webhooks_once_each(app, brand):
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-               SMSGATE_SECRET_KEY=SECRET_KEY,
+               SMSGATE_SECRET_KEY=SECRET_KEY, SMSGATE_PSEUDONYM_KEY=PSEUDONYM_KEY,
                PUBLIC_BASE_URL=base)
     env.pop("SMSGATE_DEV", None)
     auditor = issue_key(db.session, "auditor")

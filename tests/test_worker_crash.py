@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT_SID, AUTH_TOKEN, SECRET_KEY, run_worker
+from conftest import ACCOUNT_SID, AUTH_TOKEN, PSEUDONYM_KEY, SECRET_KEY, run_worker
 from recording_twilio import RecordingTwilio
 from sqlalchemy import func, select, update
 
@@ -42,7 +42,7 @@ def _worker_env(app, twilio: RecordingTwilio) -> dict[str, str]:
         "unix://" + redis_connection().connection_pool.connection_kwargs["path"])
     env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-               SMSGATE_SECRET_KEY=SECRET_KEY,
+               SMSGATE_SECRET_KEY=SECRET_KEY, SMSGATE_PSEUDONYM_KEY=PSEUDONYM_KEY,
                TWILIO_API_BASE_URL=twilio.url, SMSGATE_SEND_THREADS="4")
     env.pop("SMSGATE_DEV", None)
     return env

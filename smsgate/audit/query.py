@@ -51,7 +51,7 @@ COLUMNS = (
     entries.c.id, entries.c.recorded_at, entries.c.number, brands.c.name.label("brand"),
     entries.c.brand_id, entries.c.scope, entries.c.action, entries.c.source, entries.c.keyword,
     entries.c.raw_text, entries.c.message_sid, entries.c.evidence, entries.c.api_key_id,
-    entries.c.entry_hash, entries.c.prev_hash,
+    entries.c.entry_hash, entries.c.prev_hash, entries.c.digests,
 )
 
 
@@ -99,8 +99,10 @@ def brand_condition(brand_id: int) -> ColumnElement[bool]:
 
 def export_statement(filters: ExportFilters, brand_id: int | None) -> AnySelect:
     """The rows to export for `filters`, seen as `brand_id` (None: every brand), by id."""
+    # Outer: an erasure entry has no brand, and the export lists every entry.
     statement = select(*EXPORT_COLUMNS).join_from(entries, brands,
-                                                  entries.c.brand_id == brands.c.id)
+                                                  entries.c.brand_id == brands.c.id,
+                                                  isouter=True)
     if filters.as_of:
         statement = statement.where(
             entries.c.id.in_(deciding_ids(filters.as_of_before, filters.number, brand_id)))
@@ -122,11 +124,14 @@ def deciding_ids(before: datetime | None, number: str | None,
 
     `before`: count only entries recorded before it (None: all of them, i.e. now).
     """
-    seen = [] if before is None else [entries.c.recorded_at < before]
+    # Erased entries (no number) decide nothing: the number is gone from them.
+    seen: list[ColumnElement[bool]] = [entries.c.number.is_not(None)]
+    if before is not None:
+        seen.append(entries.c.recorded_at < before)
     if number is not None:
         seen.append(entries.c.number == number)
-    own_entries = select(entries.c.number, entries.c.brand_id,
-                         func.max(entries.c.id).label("id")).where(*seen, entries.c.scope != "all")
+    own_entries = select(entries.c.number, entries.c.brand_id, func.max(entries.c.id).label("id")
+                         ).where(*seen, entries.c.scope == "brand")
     if brand_id is not None:
         own_entries = own_entries.where(entries.c.brand_id == brand_id)
     own = own_entries.group_by(entries.c.number, entries.c.brand_id).cte("own_latest")

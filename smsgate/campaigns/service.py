@@ -37,6 +37,7 @@ from smsgate.errors import Forbidden, InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, Campaign, CampaignRecipient, ConsentState, utcnow
+from smsgate.privacy.pseudonym import erased_among
 from smsgate.sendtime.gate import BrandLimits, Gate, zones_text
 
 MAX_BODY_CHARS = 1600  # Twilio refuses longer bodies (error 21617)
@@ -82,10 +83,12 @@ def compose_body(brand: Brand, body: str) -> compose.Composed:
 
 
 def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str],
-                     double_opt_in: bool = False) -> tuple[list[str], list[Refusal]]:
+                     pseudonym_key: str, double_opt_in: bool = False
+                     ) -> tuple[list[str], list[Refusal]]:
     """Split `raw_numbers` into E.164 numbers that may be texted and refusals, both in list
-    order. `double_opt_in`: the brand asks for confirmations, so a number not opted in is
-    looked up among them (`pending_confirmation` rather than `no_consent`/`opted_out`)."""
+    order. `pseudonym_key` finds erased numbers among those without consent state.
+    `double_opt_in`: the brand asks for confirmations, so a number not opted in is looked up
+    among them (`pending_confirmation` rather than `no_consent`/`opted_out`)."""
     seen: set[str] = set()
     candidates: list[tuple[int, str, str]] = []  # (position, as written, E.164)
     refused: list[tuple[int, Refusal]] = []
@@ -101,13 +104,16 @@ def split_recipients(session: Session, brand_id: int, raw_numbers: Sequence[str]
         seen.add(number)
         candidates.append((position, raw, number))
     actions = consent_actions(session, brand_id, [number for _, _, number in candidates])
+    erased = erased_among(session, pseudonym_key,
+                          [number for _, _, number in candidates if number not in actions])
     unconsented = [number for _, _, number in candidates if actions.get(number) != "opt_in"]
     pending = {number for number, brand in confirmations.live_requests(
         session, unconsented, utcnow()) if brand == brand_id} \
         if double_opt_in and unconsented else set()
     accepted: list[str] = []
     for position, raw, number in candidates:
-        reason = refusal_reason(actions.get(number), number in pending)
+        reason = refusal_reason(actions.get(number), number in pending,
+                                erased=number in erased)
         if reason is None:
             accepted.append(number)
         else:
@@ -128,7 +134,7 @@ def consent_actions(session: Session, brand_id: int, numbers: Sequence[str]) -> 
 
 
 def create_campaign(session: Session, brand: Brand, body: str, recipients: Sequence[str], *,
-                    api_key_id: int | None = None,
+                    pseudonym_key: str, api_key_id: int | None = None,
                     timing: Timing | None = None) -> CampaignCreated:
     """Write the campaign and one `queued` row per accepted recipient, those outside their
     window deferred; flush, no commit.
@@ -137,7 +143,8 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
     no recipient may be texted."""
     composed = compose_body(brand, body)
     cost = compose.segment_cost(composed.text)
-    accepted, refused = split_recipients(session, brand.id, recipients, brand.double_opt_in)
+    accepted, refused = split_recipients(session, brand.id, recipients, pseudonym_key,
+                                         brand.double_opt_in)
     if not accepted:
         raise InvalidInput(
             f"all {len(refused)} recipients were refused; nothing was queued",

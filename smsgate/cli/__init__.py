@@ -17,13 +17,16 @@ from smsgate.cli import (
     keys,
     ledger,
     reconcile,
+    retention,
     simulate,
+    subjects,
     suppressions,
     worker,
 )
 
 smsgate_group = AppGroup("smsgate", help="Run and administer the smsgate gateway.")
-for module in (brands, consents, embedded_redis, keys, ledger, reconcile, simulate, suppressions,
+for module in (brands, consents, embedded_redis, keys, ledger, reconcile, retention, simulate,
+               subjects, suppressions,
                worker):
     for command in module.COMMANDS:
         smsgate_group.add_command(command)

@@ -7,6 +7,7 @@ import os
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from smsgate.accounts.brands import get_brand
@@ -38,6 +39,7 @@ def import_command(file: str, brand: str, rows_per_chunk: int) -> None:
     Each refused row is printed with its line number and reason; the others are recorded,
     one transaction per chunk. Exit status 1 when any row was refused.
     """
+    pseudonym_key = current_app.config["SMSGATE"].require_pseudonym_key()
     session = db.session()
     target = get_brand(session, brand)
     recorded = refused = 0
@@ -47,7 +49,7 @@ def import_command(file: str, brand: str, rows_per_chunk: int) -> None:
             show_pos=True) as bar:
         done = 0
         for chunk in read_chunks(source, rows_per_chunk):
-            outcome = _import_with_retry(target, chunk)
+            outcome = _import_with_retry(target, chunk, pseudonym_key)
             recorded += outcome.recorded
             refused += len(outcome.refused)
             for refusal in outcome.refused:
@@ -60,11 +62,11 @@ def import_command(file: str, brand: str, rows_per_chunk: int) -> None:
         sys.exit(1)
 
 
-def _import_with_retry(brand: Brand, chunk: list[Row]) -> ChunkResult:
+def _import_with_retry(brand: Brand, chunk: list[Row], pseudonym_key: str) -> ChunkResult:
     """One chunk, committed; once more if an opt-out raced its check."""
     for attempt in (1, 2):
         try:
-            outcome = import_chunk(db.session(), brand, chunk)
+            outcome = import_chunk(db.session(), brand, chunk, pseudonym_key=pseudonym_key)
         except ImportRaced:
             db.session.rollback()
             if attempt == 2:

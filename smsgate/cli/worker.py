@@ -17,6 +17,8 @@ from smsgate.extensions import QUEUE_NAMES, queue
 
 log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 300  # seconds between signed checkpoints of the ledger's head
+# Seconds between retention passes: limits are days long, and a pass reads the whole ledger.
+RETENTION_EVERY = 3600.0
 
 
 @click.command("worker")
@@ -39,9 +41,11 @@ def worker(burst: bool, queue_names: tuple[str, ...]) -> None:
 @with_appcontext
 @needs_twilio
 def sweep(every: int) -> None:
-    """Re-queue replies Redis never got, settle sends a crash interrupted, and sign a
-    checkpoint of the ledger's head (every 5 minutes when repeating)."""
+    """Re-queue replies Redis never got, settle sends a crash interrupted, sign a checkpoint
+    of the ledger's head (every 5 minutes when repeating) and, once an hour, blank personal
+    data past its retention limit (`smsgate retention apply`)."""
     checkpoint_due = 0.0
+    last_retention = -RETENTION_EVERY
     while True:
         if not every:
             click.echo(jobs.sweep())
@@ -51,6 +55,9 @@ def sweep(every: int) -> None:
             jobs.sweep()
             if time.monotonic() >= checkpoint_due and jobs.checkpoint() != "deferred":
                 checkpoint_due = time.monotonic() + CHECKPOINT_EVERY
+            if time.monotonic() - last_retention >= RETENTION_EVERY:
+                jobs.retention()
+                last_retention = time.monotonic()
         except (DBAPIError, RedisError) as exc:
             # Everything the sweeper does is re-done on its next pass, so a database or Redis
             # that is not up yet (first start, failover) only delays it.

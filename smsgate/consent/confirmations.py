@@ -87,7 +87,8 @@ def request_confirmations(session: Session, brand: Brand,
     """For each opt-in in `records` (all for `brand`): its live request, or a new one with its
     confirmation text in the outbox; in order. Flushes, never commits; the caller queues
     the `outbox_id`s of the new ones after its commit."""
-    live = live_requests(session, (record.number for record in records), now)
+    live = live_requests(session, (record.number for record in records
+                                   if record.number is not None), now)
     head = session.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
     body = compose.confirmation_request(brand.name, brand.program_name,
                                         brand.frequency_text)
@@ -95,25 +96,28 @@ def request_confirmations(session: Session, brand: Brand,
     expires_at = now + timedelta(hours=brand.confirm_within_hours)
     made: list[Pending] = []
     for record in records:
-        existing = live.get((record.number, brand.id))
+        number = record.number
+        if number is None:  # only an erasure entry has no number, never an opt-in
+            raise ValueError("an opt-in without a number")
+        existing = live.get((number, brand.id))
         if existing is not None:
             made.append(existing)
             continue
         outbox_id = session.execute(insert(OutboxMessage).returning(OutboxMessage.id), {
-            "brand_id": brand.id, "kind": REQUEST_KIND, "to_number": record.number,
+            "brand_id": brand.id, "kind": REQUEST_KIND, "to_number": number,
             "from_number": sender,
             "messaging_service_sid": None if sender else brand.messaging_service_sid,
             "body": body, "status": "pending", "attempts": 0, "created_at": now}).scalar_one()
         evidence = ledger.canonical_json(dict(record.evidence))
         pending_id = session.execute(
             insert(PendingConfirmation).returning(PendingConfirmation.id), {
-                "number": record.number, "brand_id": brand.id, "source": record.source,
+                "number": number, "brand_id": brand.id, "source": record.source,
                 "evidence": evidence, "api_key_id": record.api_key_id,
                 "after_entry_id": head, "requested_at": now, "expires_at": expires_at,
                 "outbox_id": outbox_id}).scalar_one()
-        pending = Pending(pending_id, record.number, brand.id, evidence, now, expires_at,
+        pending = Pending(pending_id, number, brand.id, evidence, now, expires_at,
                           outbox_id, new=True)
-        live[(record.number, brand.id)] = pending
+        live[(number, brand.id)] = pending
         made.append(pending)
     return made
 

@@ -95,8 +95,10 @@ def read_chunks(file: TextIO, rows_per_chunk: int = CHUNK_ROWS) -> Iterator[list
         yield chunk
 
 
-def import_chunk(session: Session, brand: Brand, rows: Sequence[Row]) -> ChunkResult:
+def import_chunk(session: Session, brand: Brand, rows: Sequence[Row], *,
+                 pseudonym_key: str) -> ChunkResult:
     """Check `rows`, refuse the bad ones, append the rest in file order; flush, no commit.
+    `pseudonym_key` finds erased numbers, whose erasure counts as an opt-out.
 
     Raises ImportRaced (the caller rolls back and calls again) when an opt-out recorded
     meanwhile makes an opt-in of the chunk predate it.
@@ -121,7 +123,8 @@ def import_chunk(session: Session, brand: Brand, rows: Sequence[Row]) -> ChunkRe
         records.append(record)
         times.append(when)
         lines.append(row.line)
-    late = {problem.index for problem in predating_opt_outs(session, brand.id, records, times)}
+    late = {problem.index for problem in predating_opt_outs(session, brand.id, records, times,
+                                                             pseudonym_key)}
     for index in sorted(late):
         result.refused.append(Refusal(lines[index], "consent_predates_opt_out: the number "
                                                     "opted out after this consent"))
@@ -132,7 +135,7 @@ def import_chunk(session: Session, brand: Brand, rows: Sequence[Row]) -> ChunkRe
         head = locked.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
         if head == head_before + len(kept):
             return  # nothing was appended since the check above: it still holds
-        if predating_opt_outs(locked, brand.id, kept, kept_times):
+        if predating_opt_outs(locked, brand.id, kept, kept_times, pseudonym_key):
             raise ImportRaced("an opt-out arrived while this chunk was checked; retry it")
 
     result.recorded = len(ledger.append_many(session, kept, check=still_none_predates))

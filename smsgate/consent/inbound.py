@@ -172,15 +172,16 @@ def _confirming(connection: Connection, plans: list[_Plan], now: datetime) -> li
     brand (a STOPALL: every brand) settles the request, so only an opt-in that comes first
     is linked."""
     opt_ins = [plan.record.number for plan in plans
-               if plan.record is not None and plan.record.action == Intent.OPT_IN.value]
+               if plan.record is not None and plan.record.number is not None
+               and plan.record.action == Intent.OPT_IN.value]
     if not opt_ins:
         return plans
     live = confirmations.live_requests(connection, opt_ins, now)
     linked = []
     for plan in plans:
         record = plan.record
-        if record is None:
-            linked.append(plan)
+        if record is None or record.number is None or record.brand_id is None:
+            linked.append(plan)  # (an inbound record always has both)
             continue
         pending = live.pop((record.number, record.brand_id), None)
         if record.scope == "all":

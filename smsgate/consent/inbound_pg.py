@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from smsgate.accounts.brands import ReplyBrand, reply_brand_select
-from smsgate.consent import ledger
+from smsgate.consent import ledger, personal
 from smsgate.errors import Unavailable
 
 # The batch travels as one JSON array of objects with these fields (one parameter: psycopg
@@ -53,6 +53,7 @@ _FIELDS = (
     ("reply_kind", "text"), ("reply_to", "text"), ("reply_from", "text"),
     ("reply_service", "text"), ("reply_body", "text"),
     ("action", "text"), ("scope", "text"), ("number", "text"), ("evidence", "text"),
+    ("salt", "text"), ("digests", "text"),
     ("hash_a", "text"), ("hash_b", "text"), ("hash_c", "text"),
     # The brand lookup the batch was planned with (`brands.brand_for_inbound`): its
     # key, and the revision of the brand it found (NULL when none).
@@ -133,11 +134,10 @@ _STATEMENT = f"""WITH RECURSIVE raw AS MATERIALIZED (
     WHERE ledger_head.id = 1 AND EXISTS (SELECT FROM change)
 ), entry AS (
     INSERT INTO ledger_entries (id, recorded_at, number, brand_id, scope, action, source,
-                                keyword, raw_text, message_sid, evidence, prev_hash,
-                                entry_hash)
-    SELECT chain.id, %(now)s::timestamptz, change.number, change.brand_id, change.scope,
-           change.action, 'sms', change.keyword, change.body, change.message_sid,
-           change.evidence, chain.prev, chain.hash
+                                keyword, raw_text, message_sid, evidence, salt, digests,
+                                prev_hash, entry_hash)
+    SELECT chain.id, %(now)s::timestamptz, number, brand_id, scope, action, 'sms', keyword,
+           body, message_sid, evidence, salt, digests, chain.prev, chain.hash
     FROM chain JOIN change ON change.n = chain.n
     ORDER BY chain.n
     RETURNING id, number, brand_id, scope, action, recorded_at
@@ -198,6 +198,7 @@ def record(connection: Connection, rows: Sequence[Row],
     Raises StaleBrands, having written nothing, when a row's brand lookup finds something
     else now: the caller plans the batch again with fresh lookups."""
     batch = []
+    salts = iter(personal.new_salts(len(rows)))
     for row in rows:
         claim, reply, change = row.claim, row.reply, row.record
         item = {name: claim[name] for name in ("message_sid", "from_number", "to_number",
@@ -211,10 +212,11 @@ def record(connection: Connection, rows: Sequence[Row],
         if brand is not None:
             item["b_rev"] = brand.revision
         if change is not None:
-            fields = ledger.entry_fields(change, now)
-            a, b, c = ledger.hash_input_parts(fields)
+            fields, hashed_evidence = ledger.entry_fields(change, now, next(salts))
+            a, b, c = ledger.hash_input_parts(fields, hashed_evidence)
             item.update(action=change.action, scope=change.scope, number=change.number,
-                        evidence=fields["evidence"], hash_a=a, hash_b=b, hash_c=c)
+                        evidence=fields["evidence"], salt=fields["salt"],
+                        digests=fields["digests"], hash_a=a, hash_b=b, hash_c=c)
         batch.append(item)
     params = {"batch": json.dumps(batch, ensure_ascii=False), "now": now}
     written = {sid: (outbox_id, entry_id)

@@ -1,16 +1,18 @@
 """Append to and verify the hash-chained consent ledger.
 
 Every entry's hash is SHA-256 over a canonical JSON serialisation of its fields, including
-its id (its chain position) and the previous entry's hash. Appending bumps the single
-`ledger_head` row first: that UPDATE takes the row lock (PostgreSQL) or the write lock
-(SQLite), so two concurrent appends can never claim the same predecessor. Callers append as
-the last step before committing, which keeps that critical section short.
+its id (its chain position) and the previous entry's hash. Personal values (number, raw
+text, identifying evidence) enter it only as salted digests (`smsgate.consent.personal`),
+so they can be blanked without breaking the chain; verify checks each value left.
+Appending bumps the single `ledger_head` row first: that UPDATE takes the row lock
+(PostgreSQL) or the write lock (SQLite), so two concurrent appends can never claim the same
+predecessor. Callers append as the last step before committing, which keeps that critical
+section short.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,24 +25,29 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.orm import Session
 
+from smsgate.consent import personal
+from smsgate.consent.personal import canonical_json as canonical_json  # re-exported
 from smsgate.errors import DatabaseUnavailable
 from smsgate.models import GENESIS_HASH, Brand, ConsentState, LedgerEntry, LedgerHead, utcnow
 
+# "evidence" is hashed without its personal keys; "digests" commits to the personal values.
 HASHED_FIELDS = (
-    "id", "recorded_at", "number", "brand_id", "scope", "action", "source", "keyword",
-    "raw_text", "message_sid", "evidence", "api_key_id", "prev_hash",
+    "id", "recorded_at", "brand_id", "scope", "action", "source", "keyword", "message_sid",
+    "evidence", "api_key_id", "digests", "prev_hash",
 )
+# What verify reads of each entry.
+ENTRY_COLUMNS = (*HASHED_FIELDS, "number", "raw_text", "salt", "entry_hash")
 
 
 @dataclass(frozen=True)
 class ConsentRecord:
     """A consent change to append, with its evidence."""
 
-    number: str
-    brand_id: int
-    action: str  # "opt_in" | "opt_out"
-    source: str  # "sms" | "api" | "provider" | "import"
-    scope: str = "brand"  # "all": STOPALL, applies to every brand
+    number: str | None  # None only for an erasure entry
+    brand_id: int | None  # None only for an erasure entry
+    action: str  # "opt_in" | "opt_out" | "erase"
+    source: str  # "sms" | "api" | "provider" | "import" | "erasure"
+    scope: str = "brand"  # "all": STOPALL, applies to every brand; "erasure"
     keyword: str | None = None
     raw_text: str | None = None
     message_sid: str | None = None
@@ -48,21 +55,17 @@ class ConsentRecord:
     api_key_id: int | None = None
 
 
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
-
-
 def format_time(moment: datetime) -> str:
     """UTC ISO 8601 with microseconds: the one text form a time is hashed and exported in."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def compute_hash(fields: Mapping[str, Any]) -> str:
-    """The entry hash of a row given as a mapping with every name in HASHED_FIELDS."""
+def compute_hash(fields: Mapping[str, Any], evidence: str) -> str:
+    """The entry hash of a row given as a mapping with every name in HASHED_FIELDS, and the
+    evidence text the hash covers (`personal.commit` / `personal.check`: no personal keys)."""
     payload = {name: fields[name] for name in HASHED_FIELDS}
     payload["recorded_at"] = format_time(payload["recorded_at"])
+    payload["evidence"] = evidence
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
@@ -86,7 +89,9 @@ def append_many(session: Session, records: Sequence[ConsentRecord], *,
     session.flush()  # pending ORM writes land before the lock, not at commit inside it
     connection = session.connection()
     now = utcnow()
-    rows = [entry_fields(record, now) for record in records]
+    sealed = [entry_fields(record, now, salt)
+              for record, salt in zip(records, personal.new_salts(len(records)), strict=True)]
+    rows = [row for row, _ in sealed]
     # The critical section: from this UPDATE until the caller commits.
     head = connection.execute(_CLAIM_HEAD, {"count": len(rows)}).first()
     if head is None:
@@ -95,10 +100,10 @@ def append_many(session: Session, records: Sequence[ConsentRecord], *,
     if check is not None:
         check(session)
     first_id = last_id - len(rows) + 1
-    for offset, row in enumerate(rows):
+    for offset, (row, evidence) in enumerate(sealed):
         row["id"] = first_id + offset
         row["prev_hash"] = prev
-        row["entry_hash"] = prev = compute_hash(row)
+        row["entry_hash"] = prev = compute_hash(row, evidence)
     connection.execute(insert(_ENTRIES), rows)
     connection.execute(_SET_HEAD_HASH, {"head_hash": prev})
     connection.execute(_STATE_FROM_RANGE[connection.dialect.name],
@@ -123,7 +128,8 @@ def state_from_entries(dialect_insert: Callable[[Table], PgInsert | SqliteInsert
     brand; per pair the newest entry wins. `append_many` runs it over the id range it wrote
     (indexed, so a 10,000-entry append reads its own rows once); the PostgreSQL fast path
     compiles it over its inserted rows. `dialect_insert` is `postgresql.insert` or
-    `sqlite.insert` (the two have ON CONFLICT).
+    `sqlite.insert` (the two have ON CONFLICT). An erasure entry has neither number nor brand
+    nor scope "all", so the join gives it no pair and it changes no state.
     """
     brand = _BRANDS.alias("b")
     fanned = select(
@@ -141,24 +147,28 @@ def state_from_entries(dialect_insert: Callable[[Table], PgInsert | SqliteInsert
         set_={name: statement.excluded[name] for name in ("action", "entry_id", "updated_at")})
 
 
-def entry_fields(record: ConsentRecord, recorded_at: datetime) -> dict[str, Any]:
-    """The columns of `record`'s entry that do not depend on its place in the chain."""
+def entry_fields(record: ConsentRecord, recorded_at: datetime,
+                 salt: str) -> tuple[dict[str, Any], str]:
+    """The columns of `record`'s entry that do not depend on its place in the chain, and the
+    evidence text its hash covers; `salt` (`personal.new_salts`) keys its digests."""
+    evidence = dict(record.evidence)
+    hashed_evidence, digests = personal.commit(salt, record.number, record.raw_text, evidence)
     return {
         "recorded_at": recorded_at, "number": record.number, "brand_id": record.brand_id,
         "scope": record.scope, "action": record.action, "source": record.source,
         "keyword": record.keyword, "raw_text": record.raw_text,
-        "message_sid": record.message_sid, "evidence": canonical_json(dict(record.evidence)),
-        "api_key_id": record.api_key_id,
-    }
+        "message_sid": record.message_sid, "evidence": canonical_json(evidence),
+        "api_key_id": record.api_key_id, "salt": salt, "digests": digests,
+    }, hashed_evidence
 
 
-def hash_input_parts(fields: Mapping[str, Any]) -> tuple[str, str, str]:
+def hash_input_parts(fields: Mapping[str, Any], evidence: str) -> tuple[str, str, str]:
     """The text `compute_hash` hashes, split around the two chain-dependent values.
 
-    For `fields` from `entry_fields`: `a + str(id) + b + prev_hash + c`, in UTF-8, is exactly
-    what `compute_hash` hashes for that entry at chain position `id` after `prev_hash`. It is
-    cut out of `canonical_json` itself (markers stand in for the two values), so the two can
-    never disagree on the format.
+    For `fields, evidence` from `entry_fields`: `a + str(id) + b + prev_hash + c`, in UTF-8,
+    is exactly what `compute_hash` hashes for that entry at chain position `id` after
+    `prev_hash`. It is cut out of `canonical_json` itself (markers stand in for the two
+    values), so the two can never disagree on the format.
     """
     token = _MARKER_TOKEN
     while True:
@@ -166,6 +176,7 @@ def hash_input_parts(fields: Mapping[str, Any]) -> tuple[str, str, str]:
         payload = {**fields, "id": id_marker, "prev_hash": prev_marker}
         payload = {name: payload[name] for name in HASHED_FIELDS}
         payload["recorded_at"] = format_time(payload["recorded_at"])
+        payload["evidence"] = evidence
         text = canonical_json(payload)
         # '"id":"@id-...@"' -> '"id":' + id; '"prev_hash":"@prev-...@"' keeps its quotes.
         head, *tail = text.split(f'"{id_marker}"')
@@ -212,8 +223,10 @@ def extend_stopalls_to_brand(session: Session, brand_id: int) -> None:
     number's latest STOPALL opts it out of this brand too (a STOPALL covers every brand,
     brands created later included). Rows the brand already has are left as they are."""
     stopalls = _ENTRIES.alias("stopall")
+    # An erased STOPALL (no number) binds nobody: its number is suppressed by its pseudonym.
     latest = (select(stopalls.c.number, func.max(stopalls.c.id).label("id"))
-              .where(stopalls.c.scope == "all").group_by(stopalls.c.number).subquery())
+              .where(stopalls.c.scope == "all", stopalls.c.number.is_not(None))
+              .group_by(stopalls.c.number).subquery())
     rows = (select(_ENTRIES.c.number, literal(brand_id), _ENTRIES.c.action, _ENTRIES.c.id,
                    _ENTRIES.c.recorded_at)
             .join(latest, latest.c.id == _ENTRIES.c.id))
@@ -254,7 +267,7 @@ def iter_entries(session: Session, batch: int = 5000, *, after: int = 0,
                  through: int | None = None) -> Iterable[Any]:
     """Entries with `after` < id <= `through` (default: all) in chain order, streamed in
     batches (server-side cursor on PostgreSQL)."""
-    columns = [getattr(LedgerEntry, name) for name in (*HASHED_FIELDS, "entry_hash")]
+    columns = [getattr(LedgerEntry, name) for name in ENTRY_COLUMNS]
     statement = select(*columns).where(LedgerEntry.id > after)
     if through is not None:
         statement = statement.where(LedgerEntry.id <= through)
@@ -269,7 +282,8 @@ def verify(session: Session, on_progress: Callable[[int], None] | None = None) -
     Detects an edited entry (its hash), a deleted one (a gap in ids or a broken link), a
     reordered pair (links and hashed ids), and entries added or removed behind the head.
     """
-    prev, expected_id, count = GENESIS_HASH, 1, 0
+    base = session.scalar(select(LedgerHead.base_hash).where(LedgerHead.id == 1))
+    prev, expected_id, count = base or GENESIS_HASH, 1, 0
     rows, head = iter_entries(session), None
     while True:
         for row in rows:
@@ -279,7 +293,12 @@ def verify(session: Session, on_progress: Callable[[int], None] | None = None) -
             if fields["prev_hash"] != prev:
                 return Verification(False, count, fields["id"], "link to previous entry broken",
                                     prev)
-            if compute_hash(fields) != fields["entry_hash"]:
+            evidence, problem = personal.check(fields["salt"], fields["digests"],
+                                               fields["number"], fields["raw_text"],
+                                               fields["evidence"])
+            if evidence is None:
+                return Verification(False, count, fields["id"], problem, prev)
+            if compute_hash(fields, evidence) != fields["entry_hash"]:
                 return Verification(False, count, fields["id"], "entry altered", prev)
             prev, expected_id, count = fields["entry_hash"], expected_id + 1, count + 1
             if on_progress:

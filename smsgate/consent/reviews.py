@@ -82,9 +82,10 @@ def decide(session: Session, review_id: int, decision: Any, *, api_key_id: int,
         raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}",
                            code="invalid_field", field="decision")
     review = session.get(LedgerEntry, review_id)
-    if review is None or review.action != REVIEW or (
-            brand_id is not None and review.brand_id != brand_id):
-        raise NotFound(f"no review {review_id}", code="unknown_review")
+    if review is None or review.action != REVIEW or review.number is None \
+            or review.brand_id is None or (brand_id is not None and review.brand_id != brand_id):
+        raise NotFound(f"no review {review_id}", code="unknown_review")  # (erased: none)
+    review_brand = review.brand_id
 
     def still_open(locked: Session) -> None:
         current = locked.scalar(select(ConsentState.entry_id).where(
@@ -100,12 +101,12 @@ def decide(session: Session, review_id: int, decision: Any, *, api_key_id: int,
         action = restored.action if restored is not None else NO_DECISION
         evidence["restores"] = restored.id if restored is not None else None
     record = ledger.ConsentRecord(
-        number=review.number, brand_id=review.brand_id, action=action, source="review",
+        number=review.number, brand_id=review_brand, action=action, source="review",
         keyword=f"review:{decision}", evidence=evidence, api_key_id=api_key_id)
     entry_id = ledger.append_many(session, [record], check=still_open)[0]
     outbox_id = None
     if action == "opt_out":
-        outbox_id = _confirm(session, review)
+        outbox_id = _confirm(session, review, review_brand)
     return Decided(entry_id, action, outbox_id)
 
 
@@ -120,16 +121,16 @@ def _decision_before(session: Session, review: LedgerEntry) -> LedgerEntry | Non
         .order_by(LedgerEntry.id.desc()).limit(1))
 
 
-def _confirm(session: Session, review: LedgerEntry) -> int:
+def _confirm(session: Session, review: LedgerEntry, brand_id: int) -> int:
     """Owe the opt-out confirmation, from the number the text reached, in its language."""
-    brand = brand_for_reply(session.connection(), review.brand_id)
+    brand = brand_for_reply(session.connection(), brand_id)
     evidence = json.loads(review.evidence or "{}")
     try:
         reached: str | None = normalize_number(str(evidence.get("to") or ""))
     except InvalidNumberError:
         reached = None  # the text came through a Messaging Service: answer through it
     outbox = OutboxMessage(
-        brand_id=review.brand_id, kind="opt_out", to_number=review.number,
+        brand_id=brand_id, kind="opt_out", to_number=review.number,
         from_number=reached, messaging_service_sid=None if reached else evidence.get("service"),
         body=brand.reply("opt_out", evidence.get("language", "en")),
         status="pending", attempts=0, created_at=utcnow())

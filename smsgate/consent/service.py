@@ -30,6 +30,7 @@ from smsgate.errors import InvalidInput
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, ConsentState, LedgerEntry, utcnow
 from smsgate.models.ledger import ACTIONS
+from smsgate.privacy.pseudonym import erased_among
 
 API_SOURCES = ("api", "import")
 MAX_EVIDENCE_CHARS = 4096
@@ -63,9 +64,11 @@ class Problem:
 
 
 def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
-                    default_source: str = "api", api_key_id: int | None = None) -> Recorded:
+                    pseudonym_key: str, default_source: str = "api",
+                    api_key_id: int | None = None) -> Recorded:
     """Check every entry, then append them all in order; return their ledger entry ids (and,
     for a double-opt-in brand, the confirmation requests its opt-ins became).
+    `pseudonym_key` finds erased numbers, whose erasure counts as an opt-out.
 
     Each entry is a mapping with `number`, `action`, optional `source` (default
     `default_source`) and `evidence`. Raises InvalidInput (422) with `errors`: [{index,
@@ -87,7 +90,7 @@ def record_consents(session: Session, brand: Brand, entries: Sequence[Any], *,
 
     def no_opt_in_predates_an_opt_out(locked: Session) -> None:
         # Runs with the chain head locked: a STOP that commits meanwhile is seen here.
-        late = predating_opt_outs(locked, brand.id, records, times)
+        late = predating_opt_outs(locked, brand.id, records, times, pseudonym_key)
         if late:
             _refuse(late, len(entries))
 
@@ -174,11 +177,11 @@ def _check_evidence(evidence: dict[str, Any], *, required: bool) -> datetime | N
 
 
 def predating_opt_outs(session: Session, brand_id: int, records: list[ledger.ConsentRecord],
-                        times: list[datetime | None]) -> list[Problem]:
+                       times: list[datetime | None], pseudonym_key: str) -> list[Problem]:
     """Opt-ins given before the number's latest opt-out for the brand: the brand's own state,
     or the number's latest STOPALL when that is newer (a STOPALL covers every brand, brands
-    created after it included)."""
-    opt_ins = {r.number for r in records if r.action == "opt_in"}
+    created after it included), or, with neither (erasure deletes both), its erasure."""
+    opt_ins = {r.number for r in records if r.action == "opt_in" and r.number is not None}
     opted_out_at: dict[str, datetime] = {}
     numbers = sorted(opt_ins)
     for start in range(0, len(numbers), _LOOKUP_CHUNK):
@@ -197,9 +200,11 @@ def predating_opt_outs(session: Session, brand_id: int, records: list[ledger.Con
         # must not resume what a person has not yet decided.
         opted_out_at.update({number: stopped for number, (_, action, stopped) in latest.items()
                              if action in ("opt_out", "review")})
+        opted_out_at.update(erased_among(
+            session, pseudonym_key, [number for number in chunk if number not in latest]))
     problems = []
     for index, (record, when) in enumerate(zip(records, times, strict=True)):
-        stop = opted_out_at.get(record.number)
+        stop = opted_out_at.get(record.number or "")
         if record.action == "opt_in" and stop is not None and when is not None and when <= stop:
             problems.append(Problem(index, f"consent_predates_opt_out: the number opted out "
                                            f"at {ledger.format_time(stop)}, after this consent"))

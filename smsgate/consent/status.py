@@ -84,13 +84,14 @@ def _recipient(session: Session, callback: StatusCallback) -> _Recipient | None:
         .where(CampaignRecipient.provider_sid == callback.message_sid)).first()
     if campaign_text is not None:
         number, brand_id, campaign_id = campaign_text
-        return _Recipient(number, brand_id, campaign_id=campaign_id)
+        # An erased number (None) is suppressed already and must not be written back.
+        return None if number is None else _Recipient(number, brand_id, campaign_id=campaign_id)
     reply = session.execute(
         select(OutboxMessage.to_number, OutboxMessage.brand_id, OutboxMessage.id)
         .where(OutboxMessage.provider_sid == callback.message_sid)).first()
     if reply is not None:
         number, brand_id, reply_id = reply
-        return _Recipient(number, brand_id, reply_id=reply_id)
+        return None if number is None else _Recipient(number, brand_id, reply_id=reply_id)
     try:
         number = normalize_number(callback.to_number or "")
         sender = normalize_number(callback.from_number) if callback.from_number else None

@@ -66,8 +66,9 @@ def record_consents() -> ResponseReturnValue:
                                field="consents")
     else:
         entries = [{name: payload.get(name) for name in ("number", "action", "evidence")}]
-    recorded = consents.record_consents(db.session(), brand, entries, default_source=source,
-                                        api_key_id=key.id)
+    pseudonym_key = current_app.config["SMSGATE"].require_pseudonym_key()
+    recorded = consents.record_consents(db.session(), brand, entries, pseudonym_key=pseudonym_key,
+                                        default_source=source, api_key_id=key.id)
     db.session.commit()
     outbox.enqueue_replies(queue("replies"), recorded.texts_to_queue())
     pending = [{"index": index, "pending_id": p.id, "expires_at": format_time(p.expires_at)}
@@ -111,8 +112,9 @@ def create_campaign() -> ResponseReturnValue:
     timing = Timing(send_at=params.moment(payload, "send_at"),
                     valid_for=params.integer(payload, "valid_for", default=DEFAULT_VALID_FOR))
     brand = _brand(key, payload)
-    created = campaigns.create_campaign(db.session(), brand, body, recipients, api_key_id=key.id,
-                                        timing=timing)
+    created = campaigns.create_campaign(db.session(), brand, body, recipients,
+                                        pseudonym_key=settings.require_pseudonym_key(),
+                                        api_key_id=key.id, timing=timing)
     db.session.commit()
     counters.count_each(redis_connection(), "texts_refused_total",
                         Counter(refusal.reason for refusal in created.refused))

@@ -39,6 +39,7 @@ from flask import (
     Flask,
     Request,
     Response,
+    current_app,
     g,
     redirect,
     render_template,
@@ -63,6 +64,7 @@ from smsgate.http.forms import read_form
 from smsgate.http.params import require_text
 from smsgate.messaging.numbers import InvalidNumberError, mask_number, normalize_number
 from smsgate.models import ApiKey, utcnow
+from smsgate.privacy.pseudonym import erased_among
 
 bp = Blueprint("page", __name__, url_prefix="/audit")
 
@@ -200,7 +202,9 @@ def _lookup(key: ApiKey) -> dict[str, Any]:
         number = normalize_number(raw)
     except InvalidNumberError as exc:
         return {"lookup_error": str(exc), "asked": raw}
-    return {"report": number_report(db.session(), number, key.brand_id), "asked": raw}
+    pseudonym_key = current_app.config["SMSGATE"].require_pseudonym_key()
+    return {"report": number_report(db.session(), number, key.brand_id), "asked": raw,
+            "erased": bool(erased_among(db.session(), pseudonym_key, [number]))}
 
 
 @bp.post("/session")

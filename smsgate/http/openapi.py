@@ -211,6 +211,26 @@ _VERIFY = {
                    "first_bad": {"type": ["integer", "null"]},
                    "reason": {"type": ["string", "null"]}, "head_hash": {"type": "string"}},
 }
+_ROWS = {"type": "array", "items": {"type": "object"}}
+_SUBJECT = {
+    "type": "object",
+    "required": ["number", "erased_before", "ledger_entries", "consent_state",
+                 "inbound_messages", "replies", "campaign_recipients", "status_events"],
+    "properties": {
+        "number": E164,
+        "erased_before": {"type": ["object", "null"], "description":
+                          "An earlier erasure of this number: its ledger entry and time"},
+        **{name: _ROWS for name in ("ledger_entries", "consent_state", "inbound_messages",
+                                    "replies", "campaign_recipients", "status_events")}},
+}
+_ERASED = {
+    "type": "object", "required": ["erased", "erasure_entry_id"],
+    "properties": {"erased": {"type": "boolean"}, "erasure_entry_id": {"type": "integer"},
+                   **{name: {"type": "integer", "minimum": 0} for name in (
+                       "ledger_entries", "consent_state", "inbound_messages", "replies",
+                       "campaign_recipients", "status_events")}},
+}
+_NUMBER_PATH = [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}]
 _LEDGER_FILTERS = [
     {"name": "brand", "in": "query", "schema": {"type": "string"}},
     {"name": "number", "in": "query", "schema": {"type": "string"}},
@@ -313,6 +333,17 @@ SPEC: dict[str, Any] = {
             "responses": {"200": {"description": "The checkpoint, exactly as written",
                                   "content": {"text/plain": {"schema": {"type": "string"}}}},
                           **_errors(400, 401, 403, 404)}}},
+        "/api/v1/subjects/{number}": {"get": {
+            "summary": "Everything held about a number (auditor or admin key for every brand)",
+            "security": _BEARER, "parameters": _NUMBER_PATH,
+            "responses": {"200": _json(_SUBJECT, "One JSON document"),
+                          **_errors(400, 401, 403, 422, 503)}}},
+        "/api/v1/subjects/{number}/erase": {"post": {
+            "summary": "Erase a number from every table; the ledger records the erasure "
+                       "(admin key)",
+            "security": _BEARER, "parameters": _NUMBER_PATH,
+            "responses": {"200": _json(_ERASED, "Erased: rows blanked per table"),
+                          **_errors(400, 401, 403, 422, 503)}}},
         "/healthz": {"get": {
             "summary": "200 when the database answers (Redis reported), 503 when it does not",
             "responses": {**{code: _json({

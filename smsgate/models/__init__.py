@@ -8,6 +8,7 @@ from smsgate.models.confirmation import PendingConfirmation
 from smsgate.models.keyword import KEYWORD_KINDS, BrandKeyword
 from smsgate.models.ledger import GENESIS_HASH, ConsentState, LedgerEntry, LedgerHead
 from smsgate.models.messages import InboundMessage, OutboxMessage, StatusEvent
+from smsgate.models.privacy import ErasedNumber
 from smsgate.models.reconcile import ReconcileWatermark
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Campaign",
     "CampaignRecipient",
     "ConsentState",
+    "ErasedNumber",
     "InboundMessage",
     "LedgerEntry",
     "LedgerHead",

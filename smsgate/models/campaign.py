@@ -49,7 +49,9 @@ class CampaignRecipient(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    number: Mapped[str] = mapped_column(String(16))
+    # NULL once erased; erasure settles a queued or sending row first (refused), and no
+    # sending path reads a settled row, so code that sends may take it as a str.
+    number: Mapped[str] = mapped_column(String(16), nullable=True)
     status: Mapped[str] = mapped_column(String(12), default="queued")
     refusal_reason: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -20,7 +20,7 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
-    from_number: Mapped[str] = mapped_column(String(32))
+    from_number: Mapped[str | None] = mapped_column(String(32))  # None: erased
     to_number: Mapped[str] = mapped_column(String(32))
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id"), index=True)
     body: Mapped[str] = mapped_column(Text, default="")
@@ -38,7 +38,9 @@ class OutboxMessage(Base):
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), unique=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
     kind: Mapped[str] = mapped_column(String(16))
-    to_number: Mapped[str] = mapped_column(String(16))
+    # NULL once erased; erasure settles a pending or sending row first (failed), and no
+    # sending path reads a settled row, so code that sends may take it as a str.
+    to_number: Mapped[str] = mapped_column(String(16), nullable=True)
     from_number: Mapped[str | None] = mapped_column(String(16))
     messaging_service_sid: Mapped[str | None] = mapped_column(String(34))
     body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""People's rights over their data: pseudonyms of erased numbers, access, erasure, retention."""
