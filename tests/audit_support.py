@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select, text
 
 from smsgate.accounts.apikeys import issue_key
 from smsgate.accounts.brands import create_brand
-from smsgate.consent import ledger
+from smsgate.consent import ledger, personal
 from smsgate.extensions import db
 from smsgate.models import GENESIS_HASH, LedgerEntry, UTCDateTime
 
@@ -82,14 +83,19 @@ def rewrite_from(entry_id: int, raw_text: str) -> None:
                               .where(entries.c.id == entry_id - 1)).scalar_one_or_none()
     rows[0]["raw_text"] = raw_text
     for row in rows:
+        # Everything the hash covers is recomputed, the edited value's digest included.
+        evidence = json.loads(row["evidence"])
+        hashed_evidence, row["digests"] = personal.commit(row["salt"], row["number"],
+                                                          row["raw_text"], evidence)
         row["prev_hash"] = prev or GENESIS_HASH
-        row["entry_hash"] = prev = ledger.compute_hash(row)
+        row["entry_hash"] = prev = ledger.compute_hash(row, hashed_evidence)
     # entry_hash is unique: park the rewritten rows on placeholders first.
     db.session.execute(text("UPDATE ledger_entries SET entry_hash = 'x' || CAST(id AS TEXT) "
                             "WHERE id >= :id"), {"id": entry_id})
     db.session.execute(
-        text("UPDATE ledger_entries SET raw_text = :raw_text, prev_hash = :prev_hash, "
-             "entry_hash = :entry_hash, recorded_at = :recorded_at WHERE id = :id")
+        text("UPDATE ledger_entries SET raw_text = :raw_text, digests = :digests, "
+             "prev_hash = :prev_hash, entry_hash = :entry_hash, recorded_at = :recorded_at "
+             "WHERE id = :id")
         .bindparams(bindparam("recorded_at", type_=UTCDateTime())), rows)
     db.session.execute(text("UPDATE ledger_head SET last_hash = :h"), {"h": prev})
     db.session.commit()

@@ -83,7 +83,8 @@ def test_old_consent_records_are_blanked_but_the_opt_out_and_the_chain_hold(text
     assert state is not None and state.action == "opt_out"
     response = post_json(client, "/api/v1/campaigns", {
         "brand": "Acme", "body": "Again", "recipients": [STOPPED]}, key_header("marketer"))
-    assert response.json["refused"] == [{"number": STOPPED, "reason": "opted_out"}]
+    assert response.status_code == 422  # its one recipient refused: nothing queued
+    assert response.json["error"]["refused"] == [{"number": STOPPED, "reason": "opted_out"}]
 
 
 def test_a_dry_run_counts_what_a_run_blanks_and_changes_nothing(texts):

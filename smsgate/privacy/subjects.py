@@ -25,6 +25,7 @@ from smsgate.models import (
     InboundMessage,
     LedgerEntry,
     OutboxMessage,
+    PendingConfirmation,
     StatusEvent,
     utcnow,
 )
@@ -72,6 +73,8 @@ def subject_report(session: Session, number: str, key: str) -> dict[str, Any]:
         .where(CampaignRecipient.number == number).order_by(CampaignRecipient.id))
     events = session.scalars(select(StatusEvent).where(
         StatusEvent.message_sid.in_(_provider_sids(session, number))).order_by(StatusEvent.id))
+    pending = session.scalars(select(PendingConfirmation).where(
+        PendingConfirmation.number == number).order_by(PendingConfirmation.id))
     return {
         "number": number,
         "erased_before": None if erased is None else {
@@ -103,6 +106,10 @@ def subject_report(session: Session, number: str, key: str) -> dict[str, Any]:
         "status_events": [{
             "message_sid": s.message_sid, "status": s.status, "error_code": s.error_code,
             "received_at": _time(s.received_at)} for s in events],
+        "pending_confirmations": [{
+            "id": p.id, "brand_id": p.brand_id, "source": p.source,
+            "evidence": json.loads(p.evidence), "requested_at": _time(p.requested_at),
+            "expires_at": _time(p.expires_at)} for p in pending],
     }
 
 
@@ -123,6 +130,10 @@ def erase_subject(session: Session, number: str, key: str, *, api_key_id: int | 
     entry_ids = list(session.scalars(select(LedgerEntry.id).where(LedgerEntry.number == number)))
     counts["consent_state"] = _changed(session,
         delete(ConsentState).where(ConsentState.number == number))
+    # A double opt-in request not yet confirmed: its web-form evidence goes, and with it the
+    # request (its text, if unsent, fails with the other replies below).
+    counts["pending_confirmations"] = _changed(session, delete(PendingConfirmation).where(
+        PendingConfirmation.number == number))
     counts["ledger_entries"] = blank_entries(session, entry_ids)
     inbound_ids = list(session.scalars(select(InboundMessage.id).where(
         InboundMessage.from_number.in_(forms))))
