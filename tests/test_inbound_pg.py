@@ -120,7 +120,7 @@ def written_by(write, batches: list[list[InboundText]]) -> dict[str, object]:
         for table in WRITTEN_TABLES:
             assert isinstance(table, Table)
             columns = [c for c in table.columns if c.name not in SALTED]
-            rows[table.name] = [tuple(row) for row in connection.execute(
+            rows[table.name] = [row for row in connection.execute(
                 select(*columns).order_by(*table.primary_key.columns))]
         rows["verified"] = ledger.verify(Session(bind=connection)).ok
         rows["digested"] = [json.loads(digests).keys() for digests, in connection.execute(
