@@ -165,3 +165,17 @@ def test_a_pending_opt_in_still_needs_its_evidence_and_a_bad_window_is_refused(
     assert db.session.scalar(select(func.count()).select_from(PendingConfirmation)) == 0
     bad = runner.invoke(args=["smsgate", "brand", "update", "Acme", "--confirm-within", "0"])
     assert bad.exit_code == 1 and "--confirm-within" in bad.output
+
+
+def test_a_yes_after_the_brand_stopped_asking_is_a_plain_opt_in_that_settles_the_request(
+        client, runner, brand, post_signed):
+    double_opt_in(runner)
+    assert web_opt_in(client).get_json()["state"] == "pending"
+    result = runner.invoke(args=["smsgate", "brand", "update", "Acme", "--single-opt-in"])
+    assert result.exit_code == 0, result.output
+    assert post_signed(INBOUND_PATH, inbound("YES", sid=YES_SID)).status_code == 200
+    db.session.expire_all()
+    entry = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id.desc())).first()
+    assert (entry.action, entry.message_sid) == ("opt_in", YES_SID)
+    assert "double_opt_in" not in json.loads(entry.evidence)  # the express YES stands alone
+    assert view(client)["brands"]["Acme"]["action"] == "opt_in"  # no longer pending

@@ -196,6 +196,7 @@ class ReplyBrand(NamedTuple):
     help_text: str | None
     frequency_text: str
     reply_texts: str  # JSON {"kind.language": text}
+    double_opt_in: bool  # its API opt-ins wait for a YES (smsgate.consent.confirmations)
 
     def reply(self, kind: str, language: str, all_brands: bool = False) -> str:
         """This brand's reply of `kind` in `language` (its own text, else the template)."""

@@ -166,14 +166,17 @@ def _with_brand_keywords(connection: Connection, texts: Sequence[InboundText],
 
 def _confirming(connection: Connection, plans: list[_Plan], now: datetime) -> list[_Plan]:
     """`plans` with the SMS opt-in that answers a live double opt-in request carrying the
-    evidence linking the two; one look-up, and only when the batch holds an opt-in.
+    evidence linking the two; one look-up, and only when the batch holds an opt-in to a
+    brand that asks for confirmations (requests are made only for those; a request left
+    from before its brand stopped asking is settled by the plain opt-in instead).
 
     In text order, as if written one by one: the first consent change for the number and
     brand (a STOPALL: every brand) settles the request, so only an opt-in that comes first
     is linked."""
     opt_ins = [plan.record.number for plan in plans
                if plan.record is not None and plan.record.number is not None
-               and plan.record.action == Intent.OPT_IN.value]
+               and plan.record.action == Intent.OPT_IN.value
+               and plan.brand is not None and plan.brand.double_opt_in]
     if not opt_ins:
         return plans
     live = confirmations.live_requests(connection, opt_ins, now)
