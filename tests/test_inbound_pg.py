@@ -72,7 +72,7 @@ BATCHES = st.lists(st.lists(INBOUND_TEXT, min_size=1, max_size=12), min_size=1, 
 @pytest.fixture
 def brands(ctx):
     """Acme owns a number and a service, Bolt a number and a service, Cora only a service;
-    Acme has a join and a help keyword, Bolt an opt-out keyword."""
+    Acme has a join and a help keyword and asks for double opt-in, Bolt an opt-out keyword."""
     made = [create_brand(db.session, "Acme", ["+14155550100"], messaging_service_sid=SERVICE_A,
                          help_text="Acme support: 415-555-0199."),
             create_brand(db.session, "Bolt", ["+14155550101"], messaging_service_sid=SERVICE_B,
@@ -82,6 +82,7 @@ def brands(ctx):
     add_keywords(db.session, made[0], "join", ["deals"])
     add_keywords(db.session, made[0], "help", ["acme info"])
     add_keywords(db.session, made[1], "opt_out", ["nomore"])
+    made[0].double_opt_in = True
     db.session.commit()
     return made
 
