@@ -54,7 +54,7 @@ def _bodies() -> dict[str, str]:
 def test_nothing_is_blanked_before_its_limit(texts):
     result = apply_retention(db.session, LIMITS, _later(9))
     assert result.as_dict() == {"ledger_entries": 0, "inbound_texts": 0, "replies": 0,
-                                "campaigns": 0}
+                                "campaigns": 0, "expired_requests": 0}
 
 
 def test_a_chat_text_is_blanked_after_its_limit_and_a_keyword_is_kept(texts):
@@ -99,7 +99,8 @@ def test_the_command_line_applies_the_configured_limits(texts, runner):
     result = runner.invoke(args=["smsgate", "retention", "apply", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"dry_run": True, "ledger_entries": 0,
-                                         "inbound_texts": 0, "replies": 0, "campaigns": 0}
+                                         "inbound_texts": 0, "replies": 0, "campaigns": 0,
+                                         "expired_requests": 0}
     result = runner.invoke(args=["smsgate", "retention", "apply"])
     assert json.loads(result.output)["dry_run"] is False
 
@@ -124,6 +125,26 @@ def test_the_sweepers_retention_pass_commits_with_the_configured_limits(texts, a
         assert jobs.retention()["inbound_texts"] == 0  # nothing is a day old yet
         with time_machine.travel(_later(2)):
             assert jobs.retention() == {"ledger_entries": 1, "inbound_texts": 1, "replies": 1,
-                                        "campaigns": 1}
+                                        "campaigns": 1, "expired_requests": 0}
     db.session.rollback()  # what was committed is what is read now
     assert _bodies()["SM" + "2" * 32] == ""
+
+
+def test_an_unanswered_double_opt_in_request_goes_after_the_text_limit(brand, client, runner):
+    from smsgate.models import PendingConfirmation
+
+    result = runner.invoke(args=["smsgate", "brand", "update", "Acme", "--double-opt-in",
+                                 "--confirm-within", "48"])
+    assert result.exit_code == 0, result.output
+    from factories import OPT_IN_EVIDENCE
+
+    answer = post_json(client, "/api/v1/consents", {
+        "brand": "Acme", "number": OPTED_IN, "action": "opt_in",
+        "evidence": OPT_IN_EVIDENCE}, key_header("marketer"))
+    assert answer.json["state"] == "pending"
+    # Still inside the limit after it expired (2 days + 10 days): kept.
+    assert apply_retention(db.session, LIMITS, _later(11)).expired_requests == 0
+    assert db.session.scalars(select(PendingConfirmation)).all() != []
+    assert apply_retention(db.session, LIMITS, _later(13)).expired_requests == 1
+    db.session.commit()
+    assert db.session.scalars(select(PendingConfirmation)).all() == []

@@ -5,7 +5,9 @@ suppression (consent_state and erased numbers stay). Three limits (`RetentionLim
 
 * consent records: a number's ledger entries, once its last entry is older than the limit
   and it is opted in to no brand (an opt-in still relied on keeps its proof);
-* inbound texts that are no keyword (intent `none`): their bodies;
+* inbound texts that are no keyword (intent `none`): their bodies; with the same limit,
+  double opt-in requests that expired unanswered are deleted (they recorded nothing, and
+  their web-form evidence, IP and user agent, proves no consent);
 * reply and campaign bodies (replies already settled).
 """
 
@@ -15,12 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smsgate.config import RetentionLimits
 from smsgate.consent.keywords import Intent
-from smsgate.models import Campaign, ConsentState, InboundMessage, LedgerEntry, OutboxMessage
+from smsgate.models import (
+    Campaign,
+    ConsentState,
+    InboundMessage,
+    LedgerEntry,
+    OutboxMessage,
+    PendingConfirmation,
+)
 from smsgate.privacy.blanking import blank_entries
 
 SETTLED = ("sent", "failed")
@@ -34,11 +43,13 @@ class RetentionResult:
     inbound_texts: int
     replies: int
     campaigns: int
+    expired_requests: int  # double opt-in requests deleted
 
     def as_dict(self) -> dict[str, int]:
         """The counts by name, for the CLI and logs."""
         return {"ledger_entries": self.ledger_entries, "inbound_texts": self.inbound_texts,
-                "replies": self.replies, "campaigns": self.campaigns}
+                "replies": self.replies, "campaigns": self.campaigns,
+                "expired_requests": self.expired_requests}
 
 
 def apply_retention(session: Session, limits: RetentionLimits, now: datetime, *,
@@ -65,11 +76,18 @@ def apply_retention(session: Session, limits: RetentionLimits, now: datetime, *,
                         or_(Campaign.body != "", Campaign.requested_body != "")),
          {"body": "", "requested_body": ""}),
     ]
+    unanswered = PendingConfirmation.expires_at < text_cutoff
     if dry_run:
         counts = [session.scalar(select(func.count()).select_from(model).where(condition)) or 0
                   for model, condition, _ in targets]
-        return RetentionResult(len(entry_ids), *counts)
+        requests = session.scalar(select(func.count()).select_from(PendingConfirmation)
+                                  .where(unanswered)) or 0
+        inbound, replies, campaigns = counts
+        return RetentionResult(len(entry_ids), inbound, replies, campaigns, requests)
     connection = session.connection()
     counts = [connection.execute(update(model).where(condition).values(values)).rowcount
               for model, condition, values in targets]
-    return RetentionResult(blank_entries(session, entry_ids), *counts)
+    requests = connection.execute(delete(PendingConfirmation).where(unanswered)).rowcount
+    inbound, replies, campaigns = counts
+    return RetentionResult(blank_entries(session, entry_ids), inbound, replies, campaigns,
+                           requests)
