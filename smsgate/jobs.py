@@ -157,11 +157,15 @@ def checkpoint() -> str:
     return str(taken.path)
 
 
-def retention() -> dict[str, int]:
+def retention(dry_run: bool = False) -> dict[str, int]:
     """Blank personal values older than the configured limits (`smsgate.privacy.retention`);
-    the sweeper runs it once an hour. Safe to run any time."""
+    the sweeper runs it once an hour, `smsgate retention apply` on demand. Safe to run any
+    time; `dry_run` counts and changes nothing."""
     limits = current_app.config["SMSGATE"].retention
-    result = apply_retention(db.session(), limits, utcnow()).as_dict()
+    result = apply_retention(db.session(), limits, utcnow(), dry_run=dry_run).as_dict()
+    if dry_run:
+        db.session.rollback()
+        return result
     db.session.commit()
     if any(result.values()):
         log.info("retention_applied", extra=result)

@@ -24,7 +24,7 @@ from smsgate.errors import Conflict, InvalidInput, NotFound
 from smsgate.messaging import compose
 from smsgate.messaging.numbers import InvalidNumberError, normalize_number
 from smsgate.models import Brand, BrandNumber
-from smsgate.models.brand import DEFAULT_CONFIRM_HOURS, DEFAULT_FREQUENCY
+from smsgate.models.brand import DEFAULT_FREQUENCY
 from smsgate.sendtime.windows import parse_window
 
 # (kind, language) -> the brand's own text; an empty text removes it (the template returns).
@@ -116,8 +116,7 @@ def create_brand(session: Session, name: str, numbers: Sequence[str] = (), *,
     if session.scalar(select(Brand.id).where(Brand.name == name)) is not None:
         raise Conflict(f"brand {name!r} exists already", code="brand_exists")
     brand = Brand(name=name, messaging_service_sid=messaging_service_sid, help_text=help_text,
-                  messages_per_second=messages_per_second or 10, double_opt_in=False,
-                  confirm_within_hours=DEFAULT_CONFIRM_HOURS)
+                  messages_per_second=messages_per_second or 10)
     if frequency_text:
         brand.frequency_text = frequency_text
     _set_reply_texts(brand, reply_texts or {})

@@ -80,7 +80,9 @@ def brand_keywords(session: Session, brand_id: int) -> list[tuple[str, str]]:
 def keywords_used(connection: Connection,
                   cores: Iterable[str]) -> dict[tuple[int, str], str]:
     """(brand id, core) -> kind, for each of `cores` some brand holds; one query."""
-    wanted = sorted({core for core in cores if len(core) <= MAX_KEYWORD_CHARS})
+    # Only what `normalise` could have stored: most texts are no candidate, and skip the query.
+    wanted = sorted({core for core in cores
+                     if len(core) <= MAX_KEYWORD_CHARS and _PLAIN.fullmatch(core)})
     if not wanted:
         return {}
     return {(brand_id, core): kind for brand_id, core, kind in connection.execute(

@@ -82,13 +82,19 @@ def evidence_cells(evidence: str | None) -> list[str]:
     return cells
 
 
+def number_cell(value: str | None) -> str:
+    """A phone number's cell: an E.164 number as is (a leading + is no formula there),
+    anything else defused like any text."""
+    return value if value and E164.fullmatch(value) else text_cell(value)
+
+
 def format_row(row: Sequence[str | None]) -> list[str]:
     """The cells of one CSV record from a row of `EXPORT_COLUMNS` (all text or None)."""
     (entry_id, recorded_at, number, brand, brand_id, scope, action, source, keyword, raw_text,
      message_sid, evidence, api_key_id, entry_hash, prev_hash) = row
     return [
         text_cell(entry_id), text_cell(recorded_at),
-        number if number and E164.fullmatch(number) else text_cell(number),
+        number_cell(number),
         text_cell(brand), text_cell(brand_id), text_cell(scope), text_cell(action),
         text_cell(source), text_cell(keyword), text_cell(raw_text), text_cell(message_sid),
         *evidence_cells(evidence), text_cell(evidence), text_cell(api_key_id),

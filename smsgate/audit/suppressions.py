@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, exists, func, literal, select, union_all
 
-from smsgate.audit.cells import E164, csv_records, text_cell
+from smsgate.audit.cells import csv_records, number_cell, text_cell
 from smsgate.consent.ledger import format_time
 from smsgate.models import ConsentState, LedgerEntry
 
@@ -56,7 +56,7 @@ def open_suppressions(connection: Connection, brand_id: int) -> Iterator[bytes]:
             yield csv_records([HEADER]).encode("utf-8")
             for rows in result.partitions():
                 yield csv_records(
-                    [number if E164.fullmatch(number) else text_cell(number),
+                    [number_cell(number),
                      format_time(since), text_cell(source)]
                     for number, since, source in rows).encode("utf-8", "replace")
         finally:

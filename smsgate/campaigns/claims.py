@@ -51,16 +51,16 @@ _DUE = or_(_recipients.c.not_before.is_(None), _recipients.c.not_before <= bindp
 _LIVE_CAMPAIGN = exists().where(
     _campaigns.c.id == _recipients.c.campaign_id, _campaigns.c.cancelled_at.is_(None),
     or_(_campaigns.c.expires_at.is_(None), _campaigns.c.expires_at > bindparam("now")))
+# The number is opted in to the brand right now (consent_state is the authority).
+_CONSENTED = exists().where(ConsentState.number == _recipients.c.number,
+                            ConsentState.brand_id == bindparam("brand_id"),
+                            ConsentState.action == "opt_in")
 # The hot statements are built once, with bound parameters, so each group skips building and
 # cache-keying them; they run on the session's Core connection (no ORM layer in between).
 _CLAIM = (
     update(_recipients)
     .where(_recipients.c.id.in_(bindparam("ids", expanding=True)),
-           _recipients.c.status == bindparam("from_status"),
-           exists().where(ConsentState.number == _recipients.c.number,
-                          ConsentState.brand_id == bindparam("brand_id"),
-                          ConsentState.action == "opt_in"),
-           _DUE, _LIVE_CAMPAIGN)
+           _recipients.c.status == bindparam("from_status"), _CONSENTED, _DUE, _LIVE_CAMPAIGN)
     .values(status="sending", claimed_at=bindparam("now"), updated_at=bindparam("now"),
             attempts=_recipients.c.attempts + 1)
     .returning(_recipients.c.id, _recipients.c.number, _recipients.c.attempts))
@@ -272,11 +272,11 @@ class RecipientClaims:
             return result
         # Still `from_status` but not claimed: consent is gone. Otherwise someone else has it.
         unconsented = session.execute(
-            select(_recipients.c.id, _recipients.c.number, ConsentState.action)
+            select(_recipients.c.id, ConsentState.action)
             .outerjoin(ConsentState, (ConsentState.number == _recipients.c.number)
                        & (ConsentState.brand_id == self.brand_id))
             .where(_recipients.c.id.in_(missing), _recipients.c.status == from_status)).all()
-        for rid, _number, action in unconsented:
+        for rid, action in unconsented:
             reason = refusal_reason(action)
             if reason is None:
                 continue  # consented: not due, campaign ended, or over a cap (see _execute)
@@ -284,7 +284,7 @@ class RecipientClaims:
                 _recipients.c.id == rid, _recipients.c.status == from_status)
                 .values(status="refused", refusal_reason=reason, updated_at=now))
             result[rid] = "refused"
-            refused[reason or ""] += 1
+            refused[reason] += 1
         for rid in missing:
             result.setdefault(rid, "skipped")
         return result
@@ -298,10 +298,7 @@ class RecipientClaims:
         waiting = session.execute(
             select(_recipients.c.id, _recipients.c.number)
             .where(_recipients.c.id.in_(skipped), _recipients.c.status == from_status,
-                   or_(_recipients.c.not_before.is_(None), _recipients.c.not_before <= now),
-                   exists().where(ConsentState.number == _recipients.c.number,
-                                  ConsentState.brand_id == self.brand_id,
-                                  ConsentState.action == "opt_in"))).all()
+                   _DUE, _CONSENTED), {"now": now, "brand_id": self.brand_id}).all()
         result: dict[int, str] = {}
         for rid, number in waiting:
             due = frequency.next_free(session, self.brand_id, number, rid, cap, now)

@@ -44,7 +44,12 @@ from smsgate.campaigns.dailycap import DailyCap
 from smsgate.campaigns.ratelimit import RateLimiter
 from smsgate.infra import counters
 from smsgate.messaging.numbers import mask_number
-from smsgate.messaging.provider import FIND_SENT_MARGIN, Provider, ProviderError
+from smsgate.messaging.provider import (
+    FIND_SENT_MARGIN,
+    MAX_VALIDITY_PERIOD,
+    Provider,
+    ProviderError,
+)
 from smsgate.models import Brand, BrandNumber, Campaign, utcnow
 from smsgate.sendtime.gate import BrandLimits, Gate, next_carrier_day
 
@@ -53,7 +58,6 @@ log = logging.getLogger(__name__)
 MAX_PROVIDER_CALLS = 8  # per recipient, over every run of its batch, before it is failed
 TRIES_PER_RUN = 3  # provider calls per recipient within one job run
 BACKOFF = (1.0, 4.0)  # seconds before the 2nd and 3rd call of a run
-MAX_VALIDITY_PERIOD = 36_000  # seconds: the longest ValidityPeriod Twilio accepts
 # Deferred recipients and when each is due; the job edge schedules a run for them.
 Schedule = Callable[[list[tuple[int, datetime]]], None]
 
@@ -140,7 +144,7 @@ class BatchSender:
         if self.daily is not None and cap is not None and not self.daily.take(
                 sender.brand_id, cap, sender.segments, now):
             return self.claims.defer(pending.id, next_carrier_day(now))
-        return self.send_one(pending.id, self.gate.cap(pending.state), acquired=True)
+        return self.send_one(pending.id, self.gate.cap(pending.state))
 
     def settle_error(self, claim: Claim, error: ProviderError, status: str) -> None:
         """Record the error and move the row to `failed` or back to `queued`."""
@@ -150,13 +154,10 @@ class BatchSender:
                 "campaign_id": self.sender.campaign_id, "recipient_id": claim.recipient_id,
                 "to": mask_number(claim.number), "error": str(error)})
 
-    def send_one(self, recipient_id: int, cap: int | None = None, *,
-                 acquired: bool = False) -> str:
-        """Text one recipient at most once (under `cap` texts per 24 hours); return what
-        happened to it."""
+    def send_one(self, recipient_id: int, cap: int | None) -> str:
+        """Text one recipient at most once (under `cap` texts per 24 hours), the rate cap
+        already passed; return what happened to it."""
         sender = self.sender
-        if not acquired:
-            self.acquire()
         claim = self.claims.claim(recipient_id, "queued", cap)
         for tried in range(1, TRIES_PER_RUN + 1):
             if isinstance(claim, str):

@@ -177,7 +177,7 @@ def create_campaign(session: Session, brand: Brand, body: str, recipients: Seque
         .order_by(CampaignRecipient.id)).all()
     deferred = [(rid, due) for rid, due in written if due is not None]
     return CampaignCreated(campaign, [rid for rid, _ in written], composed, refused, deferred,
-                           schedule_report(session, campaign, now))
+                           schedule_report(session, campaign, now, gate))
 
 
 def get_campaign(session: Session, campaign_id: int, brand_id: int | None = None) -> Campaign:

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smsgate.errors import InvalidInput
+from smsgate.messaging.provider import MAX_VALIDITY_PERIOD
 from smsgate.models import Brand, Campaign, CampaignRecipient
 from smsgate.sendtime.gate import BrandLimits, Gate
 
-DEFAULT_VALID_FOR = 10 * 3600  # seconds: Twilio's own queue keeps a text at most 10 hours
+DEFAULT_VALID_FOR = MAX_VALIDITY_PERIOD  # seconds, as long as Twilio's own queue keeps a text
 MIN_VALID_FOR = 60
 MAX_VALID_FOR = 7 * 24 * 3600
 
@@ -36,17 +37,20 @@ class Timing:
                                code="invalid_field", field="valid_for")
 
 
-def schedule_report(session: Session, campaign: Campaign, now: datetime) -> dict[str, object]:
+def schedule_report(session: Session, campaign: Campaign, now: datetime,
+                    gate: Gate | None = None) -> dict[str, object]:
     """Where the campaign's queued recipients stand at `now`: how many may go now
     (`in_window`), how many wait (`deferred`: outside their window, over a cap, before
     `send_at`), both per zone (`by_zone`, keyed by the area code's candidate zones), and
     when the next deferred text is due (`next_due`, ISO 8601, or null).
 
-    One GROUP BY over (zones, state, not_before); the window of each group is decided once.
+    One GROUP BY over (zones, state, not_before); the window of each group is decided once,
+    by `gate` when the caller has the brand's already.
     """
-    brand = session.get(Brand, campaign.brand_id)
-    assert brand is not None  # a campaign's brand cannot be deleted under it
-    gate = Gate(BrandLimits.of(brand))
+    if gate is None:
+        brand = session.get(Brand, campaign.brand_id)
+        assert brand is not None  # a campaign's brand cannot be deleted under it
+        gate = Gate(BrandLimits.of(brand))
     groups = session.execute(
         select(CampaignRecipient.time_zones, CampaignRecipient.state,
                CampaignRecipient.not_before, func.count())

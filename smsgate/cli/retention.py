@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from smsgate.extensions import db
-from smsgate.models import utcnow
-from smsgate.privacy.retention import apply_retention
+from smsgate import jobs
 
 retention = click.Group("retention", help="Blank personal data older than its limit.")
 
@@ -20,13 +17,7 @@ retention = click.Group("retention", help="Blank personal data older than its li
 @with_appcontext
 def apply(dry_run: bool) -> None:
     """Blank personal values older than the SMSGATE_RETAIN_* limits; print the counts."""
-    limits = current_app.config["SMSGATE"].retention
-    result = apply_retention(db.session(), limits, utcnow(), dry_run=dry_run)
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    click.echo(json.dumps({"dry_run": dry_run, **result.as_dict()}))
+    click.echo(json.dumps({"dry_run": dry_run, **jobs.retention(dry_run)}))
 
 
 COMMANDS = [retention]

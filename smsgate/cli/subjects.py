@@ -10,19 +10,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from smsgate.cli.errors import cli_errors
-from smsgate.errors import InvalidInput
 from smsgate.extensions import db
-from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import number_from_input
 from smsgate.privacy.subjects import erase_subject, scrub_after_erasure, subject_report
 
 subject = click.Group("subject", help="A person's data: export it, or erase it.")
-
-
-def _number(raw: str) -> str:
-    try:
-        return normalize_number(raw)
-    except InvalidNumberError as exc:
-        raise InvalidInput(str(exc), code="invalid_number") from None
 
 
 @subject.command("export")
@@ -32,7 +24,7 @@ def _number(raw: str) -> str:
 def export(number: str) -> None:
     """Print everything held about NUMBER as one JSON document."""
     key = current_app.config["SMSGATE"].require_pseudonym_key()
-    report = subject_report(db.session(), _number(number), key)
+    report = subject_report(db.session(), number_from_input(number), key)
     db.session.rollback()
     click.echo(json.dumps(report, indent=2, ensure_ascii=False))
 
@@ -45,7 +37,7 @@ def export(number: str) -> None:
 def erase(number: str, yes: bool) -> None:
     """Blank NUMBER in every table and record the erasure in the ledger (no way back)."""
     key = current_app.config["SMSGATE"].require_pseudonym_key()
-    e164 = _number(number)
+    e164 = number_from_input(number)
     if not yes and sys.stdin.isatty():  # a person at a terminal confirms; a script need not
         click.confirm("Erase every record of this number? This cannot be undone", abort=True)
     counts = erase_subject(db.session(), e164, key, api_key_id=None, requested_by="cli")

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
 from smsgate.messaging import compose
-from smsgate.models import Brand, ConsentState, LedgerHead, OutboxMessage, PendingConfirmation
+from smsgate.models import Brand, ConsentState, OutboxMessage, PendingConfirmation
 
 _LOOKUP_CHUNK = 500
 REQUEST_KIND = "confirm"  # the outbox kind of a confirmation request
@@ -89,7 +89,7 @@ def request_confirmations(session: Session, brand: Brand,
     the `outbox_id`s of the new ones after its commit."""
     live = live_requests(session, (record.number for record in records
                                    if record.number is not None), now)
-    head = session.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
+    head = ledger.head_id(session)
     body = compose.confirmation_request(brand.name, brand.program_name,
                                         brand.frequency_text)
     sender = brand.numbers[0].number if brand.numbers else None

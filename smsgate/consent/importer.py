@@ -21,13 +21,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smsgate.consent import ledger
 from smsgate.consent.service import check_entry, predating_opt_outs
 from smsgate.errors import Conflict, InvalidInput
-from smsgate.models import Brand, LedgerHead
+from smsgate.models import Brand
 
 REQUIRED = ("number", "action")
 EVIDENCE = ("time", "consent_text", "url", "form_id", "ip", "user_agent")
@@ -104,7 +103,7 @@ def import_chunk(session: Session, brand: Brand, rows: Sequence[Row], *,
     meanwhile makes an opt-in of the chunk predate it.
     """
     result = ChunkResult()
-    head_before = session.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
+    head_before = ledger.head_id(session)
     records: list[ledger.ConsentRecord] = []
     times = []
     lines: list[int] = []
@@ -132,7 +131,7 @@ def import_chunk(session: Session, brand: Brand, rows: Sequence[Row], *,
     kept_times = [when for index, when in enumerate(times) if index not in late]
 
     def still_none_predates(locked: Session) -> None:
-        head = locked.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
+        head = ledger.head_id(locked)
         if head == head_before + len(kept):
             return  # nothing was appended since the check above: it still holds
         if predating_opt_outs(locked, brand.id, kept, kept_times, pseudonym_key):

@@ -193,6 +193,11 @@ def hash_input_parts(fields: Mapping[str, Any], evidence: str) -> tuple[str, str
 _MARKER_TOKEN = secrets.token_hex(16)
 
 
+def head_id(session: Session) -> int:
+    """The id of the last entry appended (0 for an empty ledger, or no head row yet)."""
+    return session.scalar(select(LedgerHead.last_id).where(LedgerHead.id == 1)) or 0
+
+
 def append(session: Session, record: ConsentRecord) -> int:
     """Append one record; see `append_many`."""
     return append_many(session, [record])[0]

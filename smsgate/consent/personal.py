@@ -62,11 +62,6 @@ def personal_values(number: str | None, raw_text: str | None,
             yield "evidence." + key, value
 
 
-def digest(salt: str, name: str, value: Any) -> str:
-    """The commitment to one value."""
-    return _mac(bytes.fromhex(salt), name, value)
-
-
 def _mac(key: bytes, name: str, value: Any) -> str:
     # A string (numbers, texts) encodes as `canonical_json` would, without its dispatch.
     text = _encode_string(value) if type(value) is str else canonical_json(value)

@@ -59,9 +59,9 @@ def window(session: Session, number: str, brand_id: int, now: datetime,
            since: datetime | None = None) -> Window:
     """The window the next run reads for `number`: from `since` when given (a fresh pass),
     else from its watermark minus `MARGIN`, resuming a pass left unfinished."""
-    mark = session.get(ReconcileWatermark, number)
     if since is not None:
         return Window(number, brand_id, since, None, now, explicit=True)
+    mark = session.get(ReconcileWatermark, number)
     if mark is None:
         return Window(number, brand_id, now - FIRST_LOOKBACK, None, now)
     if mark.pass_until is not None:

@@ -14,19 +14,18 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from smsgate.accounts.brands import get_brand
 from smsgate.campaigns import queueing
 from smsgate.campaigns import service as campaigns
 from smsgate.campaigns.timing import DEFAULT_VALID_FOR, Timing
 from smsgate.consent import service as consents
 from smsgate.consent.ledger import format_time
-from smsgate.errors import Forbidden, InvalidInput, PayloadTooLarge
+from smsgate.errors import InvalidInput, PayloadTooLarge
 from smsgate.extensions import db, queue, redis_connection
 from smsgate.http import params
-from smsgate.http.auth import require_key
+from smsgate.http.auth import brand_for_key, require_key
 from smsgate.infra import counters
 from smsgate.messaging import outbox
-from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import number_from_input
 from smsgate.models import ApiKey, Brand
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -35,13 +34,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def _brand(key: ApiKey, payload: dict[str, Any]) -> Brand:
     """The brand the body names: 403 when the key serves another (decided before any look-up,
     so a scoped key cannot probe which brands exist), else 404 when unknown."""
-    name = params.required_string(payload, "brand", max_length=64)
-    if key.brand_id is not None:
-        own = db.session.get(Brand, key.brand_id)
-        if own is None or own.name != name:
-            raise Forbidden("this key is limited to another brand", code="wrong_brand")
-        return own
-    return get_brand(db.session(), name)
+    return brand_for_key(key, params.required_string(payload, "brand", max_length=64))
 
 
 @bp.post("/consents")
@@ -90,10 +83,7 @@ def record_consents() -> ResponseReturnValue:
 def consent_report(number: str) -> ResponseReturnValue:
     """A number's consent per brand and its ledger entries (a scoped key: its brand only)."""
     key = require_key("marketer", "auditor")
-    try:
-        e164 = normalize_number(number)
-    except InvalidNumberError as exc:
-        raise InvalidInput(str(exc), code="invalid_number") from None
+    e164 = number_from_input(number)
     return jsonify(consents.consent_report(db.session(), e164, key.brand_id))
 
 

@@ -5,9 +5,22 @@ from __future__ import annotations
 from flask import g, request
 
 from smsgate.accounts.apikeys import find_key
+from smsgate.accounts.brands import get_brand
 from smsgate.errors import Forbidden, Unauthorized
 from smsgate.extensions import db
-from smsgate.models import ApiKey
+from smsgate.models import ApiKey, Brand
+
+
+def brand_for_key(key: ApiKey, name: str) -> Brand:
+    """The brand called `name` as `key` may act on it: 403 `wrong_brand` when the key serves
+    another (decided before any look-up, so a scoped key cannot probe which brands exist),
+    else 404 when unknown."""
+    if key.brand_id is not None:
+        own = db.session.get(Brand, key.brand_id)
+        if own is None or own.name != name:
+            raise Forbidden("this key is limited to another brand", code="wrong_brand")
+        return own
+    return get_brand(db.session(), name)
 
 
 def require_key(*roles: str) -> ApiKey:

@@ -73,7 +73,7 @@ def check_query_and_cookies() -> None:
     for source, values in (("query parameter", request.args), ("cookie", request.cookies)):
         for name, value in values.items(multi=True):
             require_text(name, f"{source} name")
-            require_text(value, f"{source} {name!r}" if text_problem(name) is None else source)
+            require_text(value, f"{source} {name!r}")
 
 
 def json_object() -> dict[str, Any]:

@@ -10,21 +10,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from smsgate.errors import Forbidden, InvalidInput
+from smsgate.errors import Forbidden
 from smsgate.extensions import db
 from smsgate.http.auth import require_key
-from smsgate.messaging.numbers import InvalidNumberError, normalize_number
+from smsgate.messaging.numbers import number_from_input
 from smsgate.models import ApiKey
 from smsgate.privacy.subjects import erase_subject, scrub_after_erasure, subject_report
 
 bp = Blueprint("subjects", __name__, url_prefix="/api/v1/subjects")
-
-
-def _number(raw: str) -> str:
-    try:
-        return normalize_number(raw)
-    except InvalidNumberError as exc:
-        raise InvalidInput(str(exc), code="invalid_number") from None
 
 
 def _unscoped(key: ApiKey) -> None:
@@ -38,7 +31,7 @@ def subject_access(number: str) -> ResponseReturnValue:
     """Everything held about `number`, as one JSON document."""
     key = require_key("auditor")
     _unscoped(key)
-    e164 = _number(number)
+    e164 = number_from_input(number)
     pseudonym_key = current_app.config["SMSGATE"].require_pseudonym_key()
     report = subject_report(db.session(), e164, pseudonym_key)
     db.session.rollback()
@@ -49,7 +42,7 @@ def subject_access(number: str) -> ResponseReturnValue:
 def subject_erase(number: str) -> ResponseReturnValue:
     """Blank `number` everywhere and record the erasure in the ledger: 200 with the counts."""
     key = require_key("admin")
-    e164 = _number(number)
+    e164 = number_from_input(number)
     pseudonym_key = current_app.config["SMSGATE"].require_pseudonym_key()
     counts = erase_subject(db.session(), e164, pseudonym_key, api_key_id=key.id,
                            requested_by="api")

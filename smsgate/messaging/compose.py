@@ -48,11 +48,6 @@ class Composed:
     stop_line_added: bool
 
 
-def campaign_body(brand_name: str, body: str) -> str:
-    """`body` as sent: prefixed "Brand: " unless it already starts so, with a STOP line."""
-    return compose_text(brand_name, body).text
-
-
 def compose_text(brand_name: str, body: str) -> Composed:
     """`body` named by its brand and ending with how to stop; the one rule for every text.
 

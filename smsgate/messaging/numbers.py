@@ -17,6 +17,8 @@ import re
 
 import phonenumbers
 
+from smsgate.errors import InvalidInput
+
 __all__ = ["InvalidNumberError", "mask_digits", "mask_number", "normalize_number"]
 
 # Generous for any human formatting of a 15-digit E.164 number, small enough that nobody
@@ -67,6 +69,15 @@ def normalize_number(raw: object, region: str = "US") -> str:
     if len(e164) > E164_MAX_DIGITS + 1:
         raise InvalidNumberError(f"the phone number has more than {E164_MAX_DIGITS} digits")
     return e164
+
+
+def number_from_input(raw: object) -> str:
+    """`normalize_number(raw)` for a number a caller gave the API or a command: a bad one is
+    InvalidInput (422 `invalid_number`, with the reason) rather than InvalidNumberError."""
+    try:
+        return normalize_number(raw)
+    except InvalidNumberError as exc:
+        raise InvalidInput(str(exc), code="invalid_number") from None
 
 
 def mask_number(e164: str) -> str:

@@ -33,6 +33,8 @@ PERMANENT_ERRORS = {
 UNSUBSCRIBED = 21610
 # How far before our own claim time `find_sent` looks: clock skew between us and the provider.
 FIND_SENT_MARGIN = timedelta(minutes=1)
+# Seconds: the longest ValidityPeriod Twilio accepts, and how long its own queue keeps a text.
+MAX_VALIDITY_PERIOD = 10 * 3600
 
 
 @dataclass

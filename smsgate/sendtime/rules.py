@@ -96,20 +96,21 @@ def _profile_of_prefix(prefix: str) -> Profile:
     # Zones and state are area-code (and for a few split codes, exchange) data: the first
     # six digits after +1 decide them, so they are computed once per prefix.
     number = phonenumbers.parse(prefix + "0000")
-    zones = tuple(name for name in timezone.time_zones_for_number(number)
-                  if name != _UNKNOWN_ZONE)
     state = state_of(geocoder.description_for_number(number, "en"))
-    return Profile(zones or ("America/New_York",), state)
+    return Profile(_zones(number) or ("America/New_York",), state)
+
+
+def _zones(number: phonenumbers.PhoneNumber) -> tuple[str, ...]:
+    """The number's candidate zones that phonenumbers knows."""
+    return tuple(name for name in timezone.time_zones_for_number(number)
+                 if name != _UNKNOWN_ZONE)
 
 
 def profile_of(e164: str) -> Profile:
     """Zones and state of an E.164 number; outside +1, its own zones and no state."""
     if e164.startswith("+1") and len(e164) == 12:
         return _profile_of_prefix(e164[:8])
-    number = phonenumbers.parse(e164)
-    zones = tuple(name for name in timezone.time_zones_for_number(number)
-                  if name != _UNKNOWN_ZONE)
-    return Profile(zones or ("UTC",), None)
+    return Profile(_zones(phonenumbers.parse(e164)) or ("UTC",), None)
 
 
 def effective_window(state: str | None, brand_window: Window | None) -> Window | None:
