@@ -6,15 +6,21 @@ local Twilio-compatible fake (`TWILIO_API_BASE_URL`), and development mode logs 
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from requests.adapters import HTTPAdapter
+from requests.auth import _basic_auth_str
+from requests.models import PreparedRequest
+from requests.structures import CaseInsensitiveDict
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from smsgate.messaging.numbers import mask_number
@@ -90,18 +96,81 @@ class Provider(Protocol):
         first, at most `limit` of them; raise ProviderError when the list cannot be read."""
 
 
-class _RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
-    """Twilio's HTTP client, its host swappable (TWILIO_API_BASE_URL) for tests and benchmarks."""
+def _form(values: dict[str, object] | None) -> str:
+    """`values` form-encoded as requests does it: None dropped, a list as repeated keys."""
+    pairs: list[tuple[str, object]] = []
+    for key, value in (values or {}).items():
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            if one is not None:
+                pairs.append((key, one))
+    return urlencode(pairs)
 
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
+
+class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types
+    """Twilio's HTTP client, cheaper per request, and its host swappable
+    (TWILIO_API_BASE_URL) for tests and benchmarks.
+
+    Twilio's own client prepares each request through a requests Session: it re-reads the
+    proxy variables from the environment, merges cookies and hooks, and re-parses the URL,
+    which together cost about a third of a send's CPU. This one reads the environment's
+    proxy and CA settings once, builds the request directly and hands it to the session's
+    adapter (so `responses` still intercepts it): same method, URL, headers and body.
+    """
+
+    def __init__(self, base_url: str, pool_size: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._base_url = base_url.rstrip("/")
+        # One pooled connection set, sized for the sending threads; retries are ours.
+        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("https://", self._adapter)
+        self.session.mount("http://", self._adapter)
+        # Proxies and CA bundle from the environment, as requests would read them per call.
+        self._settings = self.session.merge_environment_settings(
+            self._base_url, self.proxy, None, None, None)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        """Send to TWILIO_API_BASE_URL what twilio addresses to its own host."""
+    def request(self, method: str, url: str, params: dict[str, object] | None = None,
+                data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
+                auth: Any = None, timeout: float | None = None,
+                allow_redirects: bool = False) -> Response:
+        """Send what twilio addresses to its own host to TWILIO_API_BASE_URL."""
+        if timeout is None:
+            timeout = self.timeout
+        elif timeout <= 0:
+            raise ValueError(timeout)
         if url.startswith(TWILIO_HOST):
             url = self._base_url + url[len(TWILIO_HOST):]
-        return super().request(method, url, *args, **kwargs)
+        self.log_request({"method": method.upper(), "url": url, "params": params,
+                          "headers": headers})
+        query = _form(params)
+        if query:
+            url += ("&" if "?" in url else "?") + query
+        prepared = PreparedRequest()
+        prepared.method = method.upper()
+        prepared.url = url
+        prepared.headers = CaseInsensitiveDict(self.session.headers)
+        prepared.headers.update(headers or {})
+        content_type = prepared.headers.get("Content-Type", "")
+        body: str | bytes | None = None  # a form as str, JSON as bytes, as requests has them
+        if content_type in ("application/json", "application/scim+json"):
+            body = None if data is None else json.dumps(data, allow_nan=False).encode()
+        elif data:
+            body = _form(data)
+            if not content_type:
+                prepared.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        prepared.body = body
+        if body:
+            prepared.headers["Content-Length"] = str(len(body))
+        elif prepared.method not in ("GET", "HEAD"):
+            prepared.headers["Content-Length"] = "0"
+        if isinstance(auth, tuple):
+            prepared.headers["Authorization"] = _basic_auth_str(*auth)
+        elif auth is not None:
+            prepared = auth(prepared)
+        response = self._adapter.send(prepared, timeout=timeout, **self._settings)
+        self.log_response(response.status_code, response)
+        self._test_only_last_response = Response(int(response.status_code), response.text,
+                                                 response.headers)
+        return self._test_only_last_response
 
 
 def classify_error(exc: TwilioRestException) -> ProviderError:
@@ -118,11 +187,7 @@ class TwilioProvider:
     def __init__(self, account_sid: str, auth_token: str, base_url: str = TWILIO_HOST,
                  status_callback: str | None = None, timeout: float = 10.0,
                  pool_size: int = 32) -> None:
-        http = _RebasedHttpClient(base_url, timeout=timeout)
-        # One pooled session, sized for the sending threads; retries are ours, not urllib3's.
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-        http.session.mount("https://", adapter)
-        http.session.mount("http://", adapter)
+        http = _TwilioHttp(base_url, pool_size, timeout=timeout)
         self.client = Client(account_sid, auth_token, http_client=http)
         self.status_callback = status_callback
 
