@@ -16,7 +16,7 @@ from smsgate.sendtime.windows import Window, decide, parse_window
 
 NEW_YORK, MIAMI, TULSA, BALTIMORE = "+12125550123", "+13055550123", "+19185550123", "+14105550123"
 LOS_ANGELES, HONOLULU, ANCHORAGE = "+13105550123", "+18085550123", "+19075550123"
-SAN_JUAN, BOISE = "+17875550123", "+12085550123"
+SAN_JUAN, BOISE, HARTFORD = "+17875550123", "+12085550123", "+18605550123"
 
 
 def utc(*args: int) -> datetime:
@@ -43,6 +43,13 @@ def test_florida_oklahoma_and_maryland_allow_8_to_8_and_three_texts_a_day(state)
     assert (str(rule.window), rule.per_24h, rule.jurisdiction) == ("08:00-20:00", 3, state)
 
 
+def test_connecticut_allows_9_to_8_and_has_no_daily_cap():
+    # Conn. Gen. Stat. 42-288a(c): "between the hours of nine o'clock a.m. and eight o'clock p.m."
+    rule = rule_for("CT")
+    assert (str(rule.window), rule.per_24h, rule.jurisdiction) == ("09:00-20:00", None, "CT")
+    assert effective_cap("CT", None) is None and effective_cap("CT", 2) == 2
+
+
 def test_no_state_rule_is_looser_than_the_federal_one():
     federal = rule_for(None).window
     for rule in all_rules():
@@ -58,6 +65,7 @@ def test_no_state_rule_is_looser_than_the_federal_one():
     (ANCHORAGE, ("America/Adak", "America/Anchorage"), "AK"),
     (SAN_JUAN, ("America/Puerto_Rico",), None),
     (BOISE, ("America/Boise", "America/Los_Angeles"), "ID"),
+    (HARTFORD, ("America/New_York",), "CT"),
 ])
 def test_zones_and_state_come_from_the_area_code(number, zones, state):
     profile = profile_of(number)
@@ -106,6 +114,24 @@ def test_florida_closes_at_eight_where_new_york_may_go_on_to_nine():
     at = utc(2026, 12, 8, 1, 30)  # 20:30 in New York and Miami
     assert verdict(MIAMI, at) == (False, utc(2026, 12, 8, 13, 0))
     assert verdict(NEW_YORK, at) == (True, utc(2026, 12, 8, 2, 0))
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    (utc(2026, 12, 8, 13, 59), (False, utc(2026, 12, 8, 14, 0))),  # 08:59 EST: waits for 09:00
+    (utc(2026, 12, 8, 14, 0), (True, utc(2026, 12, 9, 1, 0))),  # 09:00 EST: open until 20:00
+    (utc(2026, 12, 9, 0, 59), (True, utc(2026, 12, 9, 1, 0))),  # 19:59 EST
+    (utc(2026, 12, 9, 1, 0), (False, utc(2026, 12, 9, 14, 0))),  # 20:00 EST: the next 09:00
+    (utc(2026, 7, 8, 12, 59), (False, utc(2026, 7, 8, 13, 0))),  # 08:59 EDT
+    (utc(2026, 7, 8, 13, 0), (True, utc(2026, 7, 9, 0, 0))),  # 09:00 EDT: open until 20:00
+])
+def test_connecticut_opens_at_nine_and_closes_at_eight(at, expected):
+    assert verdict(HARTFORD, at) == expected
+
+
+def test_connecticut_waits_at_half_past_eight_when_new_york_may_send():
+    at = utc(2026, 12, 8, 13, 30)  # 08:30 in Hartford and New York
+    assert verdict(HARTFORD, at) == (False, utc(2026, 12, 8, 14, 0))
+    assert verdict(NEW_YORK, at) == (True, utc(2026, 12, 9, 2, 0))
 
 
 def test_a_brand_window_narrows_the_law_and_never_widens_it():
