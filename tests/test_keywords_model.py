@@ -32,10 +32,15 @@ def test_the_shipped_weights_are_what_the_training_script_writes():
 
 
 def test_training_never_reads_the_held_out_split():
+    # Held-out rows, the corpus's own (if any) and some made up here, with their labels
+    # flipped: training must not notice them at all.
+    made_up = [dict(row, split="heldout-test", text=row["text"] + " (held out)")
+               for row in CORPUS_ROWS[::7]]
+    rows = CORPUS_ROWS + made_up
     flipped = [dict(row, label="none" if row["label"] == "opt_out" else "opt_out")
-               if row["split"] != "train" else row for row in CORPUS_ROWS]
-    assert any(row["split"] != "train" for row in CORPUS_ROWS)
-    assert keywords_train.train(flipped) == keywords_train.train(CORPUS_ROWS)
+               if row["split"] != "train" else row for row in rows]
+    assert keywords_train.train(flipped) == keywords_train.train(rows) == \
+        keywords_train.train(CORPUS_ROWS)
 
 
 def test_the_shipped_model_names_itself_within_the_keyword_column():

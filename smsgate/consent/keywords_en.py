@@ -62,8 +62,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:repeated-keyword", "en",
      r"(?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit)"
      r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
-    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already)",
-     False),
+    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already|"
+     r"(?:you|u|y'all|yall|you guys) (?:can|may|could) (?:stop|quit)(?: (?:it|now|texting|"
+     r"sending|messaging))?)", False),
     ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|this spam|the spam|"
      r"the madness|it out|it off)", False),
     ("rule:remove-me", "en", r"(?:remove|remove me|remove us|remove my number|remove this number|"
@@ -181,7 +182,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     ("rule:no-more", "en", r"(?:no more|no thanks no more|nope no more|enough|"
                            r"that's enough|thats enough|enough already|enough is enough|"
-                           r"enough of this|enough of these|no more of this|no thanks)",
+                           r"enough of this|enough of these|no more of this)",
      False),
     ("rule:enough-texts", "en",
      rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
@@ -205,6 +206,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"contacting me|contacting|correspondence|sms|solicitation|solicitations|outreach|"
      r"marketing|notifications|alerts|service|subscription|cease and desist)", True),
     ("rule:cease-and-desist", "en", r"cease and desist", True),
+    ("rule:terminate-subscription", "en",
+     r"(?:(?:terminate|deactivate|discontinue) (?:my|the|this|these|your|all) "
+     r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )*|"
+     r"(?:cancel|end|stop) (?:my|the|this|these|your|all) "
+     r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )+)"
+     r"(?:subscription|subscriptions|alerts|notifications)", True),
     ("rule:no-longer-receive", "en",
      r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
      r"prefer not to|would like to no longer|want to no longer) "
@@ -225,7 +232,13 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"was) (?:reassigned|recycled|new to me)|"
      r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
      r"this isn't|there is no one here named|nobody here (?:is )?named|"
-     r"no one here (?:is )?named|i don't know (?:any|a|who))", True),
+     r"no one here (?:is )?named|i don't know (?:any|a|who)|"
+     r"(?:belongs|belonged|goes) to (?:someone|somebody|some one) else|"
+     r"(?:is|it's|its) (?:someone|somebody) else's (?:number|phone)|"
+     r"there(?:'s| is|s) no [a-z]+ here(?= *$| (?:anymore|any more|sorry|lol|by that name))|"
+     r"(?:this|that|the) (?:number|phone|cell|line) used to (?:belong to|be)|"
+     r"used to (?:belong to|be) (?:my|his|her|[a-z]+'s) (?:number|phone|cell)|"
+     r"this (?:isn't|is not|aint|ain't) [a-z]+'s (?:phone|number|cell))", True),
     ("rule:update-your-list", "en",
      r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
      r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),

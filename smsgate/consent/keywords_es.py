@@ -26,7 +26,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
-     r"ofertas|notificaciones|alertas|recordatorios|envio|envios|spam)", True),
+     r"ofertas|notificaciones|alertas|recordatorios|spam)", True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     ("rule:es-dejen-de", "es",
@@ -35,10 +35,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
     ("rule:es-no-me-manden", "es",
-     r"(?:ya )?no (?:me |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
+     r"(?:ya )?no (?:me |m |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
      r"contactar|llamar|molestar|textear)(?:me|nos)?|"
      r"enviaran|mandaran|escribieran|enviara|mandara|contactaran|llamaran|lleguen|llegue|"
      r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
+     r"mnden|manen|mamden|escrivan|enbien|embien|avisen|incluyan|agreguen|"
      r"contactes|llamen|molesten|molestes|textees|texteen|quiero que me (?:manden|envien|"
      r"escriban|contacten))"
      r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
@@ -64,13 +65,21 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:prefiero|preferiria) no (?:recibir|seguir|que me)", True),
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajez|mensages|mesajes|msjs|mjs|mensajitos)", True),
-    ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa]|no gracias)",
+    ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa])",
      False),
+    ("rule:es-ya-no-quiero", "es",
+     r"(?:ya no|ya no quiero|no quiero|ya no quiero nada|ya no quiero mas|ya no gracias|"
+     r"ya no mas gracias|ya no por favor)", False),
+    ("rule:es-cancelar-suscripcion", "es",
+     r"(?:quisiera|quiero|queremos|deseo|deseamos|me gustaria|necesito|solicito|favor de|"
+     r"por favor|quiero que|pueden) (?:cancelar|anular|dar de baja) (?:mi |la |nuestra |"
+     r"esta )?(?:suscripcion|inscripcion|subscripcion)", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:borren|borra|borre|borrar|eliminen|elimina|elimine|eliminar|quiten|quita|quite|"
      r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
      r"sacame|saquenme|eliminenme|quitame|borrame|remover|sakenme|sacarme|borrarme|"
-     r"quitarme|eliminarme|removerme|pls remove|please remove) "
+     r"quitarme|eliminarme|removerme|pls remove|please remove|kiten|kita|kite|kitar|"
+     r"kitenme|kitame|kitarme|sakame) "
      r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
      r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
      r"sistema|contactos))", True),
@@ -94,8 +103,12 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
      r"spam|ofertas|notificaciones)", True),
     ("rule:es-numero-equivocado", "es",
-     r"(?:numero equivocado|numero incorrecto|se equivocaron de numero|"
-     r"(?:este|ese) (?:numero|telefono|celular) no es de|se equivoco de numero|"
+     r"(?:numero equivocado|numero incorrecto|persona equivocada|"
+     r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"
+     r"contacto|telefono|celular)|"
+     r"(?:este|ese) (?:numero|telefono|celular|cel) (?:ya )?no es (?:de|del|mio)|"
+     r"(?:ya )?no (?:usa|tiene|ocupa) (?:este|ese) (?:numero|telefono|celular|cel)|"
+     r"ya no es de (?:mi |la |el )?[a-z]+(?= *$| (?:actualicen|borren|quiten|favor|por))|"
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
      r"aqui no vive|no conozco a)", True),
@@ -105,6 +118,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"quitar|detener) (?:estos|estas|los|las|esto|sus|mi suscripcion|de)", True),
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde) (?:(?:le )?hago para )?que ya no me (?:lleguen|llegue|manden|envien)",
+     True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde|que) (?:le )?(?:hago|hacer|puedo hacer|tengo que hacer) para (?:que )?"
+     r"ya no (?:me )?(?:recibir|recibo|reciba|lleguen|llegue|manden|envien|escriban)",
      True),
     ("rule:es-como-me-doy-de-baja", "es",
      r"hay (?:alguna )?(?:forma|manera|modo) de (?:salirse|salirme|salir|darse de baja|"

@@ -1,0 +1,69 @@
+"""Whether a request such as "remove me from X" or "dar de baja X" is about our texts.
+
+Pure functions. Some strong rules name an action that applies to many things: "remove me
+from the class roster", "unsubscribe from the auto-ship", "how do I turn off the alarm",
+"dar de baja mi membresía", "¿me pueden quitar el recargo?", "¿puedo cancelar solo un
+artículo?". Such a rule is a revocation only when its object is about messages, the list,
+this number or the sender, or when it has no object at all; with another object the rules
+step aside and the model decides, at most for review (keywords.classify).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Rules whose core is an action that can take an object other than our texts.
+OBJECT_RULES = frozenset({
+    "rule:remove-me", "rule:unsubscribe-me", "rule:want-to-opt-out", "rule:how-to-stop",
+    "rule:opt-me-out", "rule:take-me-off", "rule:terminate-subscription",
+    "rule:es-borren-mi-numero", "rule:es-como-me-doy-de-baja", "rule:es-cancelar-suscripcion",
+})
+# Objects that make the request one about our texts.
+ABOUT_TEXTS = frozenset("""
+    messages message texts text txts txt msgs msg sms mms texting messaging textos texto
+    mensajes mensaje mensajitos msjs mjs list lists mailing lista listas number numero num
+    phone telephone telefono celular cel cell mobile line linea contacts contactos contact
+    contacto database base system sistema records registros program programa programs service
+    servicio servicios campaign campana marketing alerts alert alertas notifications
+    notificaciones notices avisos reminders recordatorios updates promos promotions
+    promociones publicidad offers ofertas deals spam you u ustedes usted everything todo
+    thing things stuff cosa cosas aqui here receiving recibir getting
+""".split())
+# Words that carry no object of their own: articles, prepositions, politeness, pronouns.
+_EMPTY = frozenset("""
+    from of off out on in for the my a an our de del al mi mis el la los las lo un una unos
+    unas su sus tu tus solo only just y and o or to at with con por para please pls plz favor
+    porfa thanks gracias now ya ahora all todos todas todo any some this these that those it
+    them esto estos estas esta este eso esos esas ese me us your ur subscription
+    subscriptions suscripcion suscripciones anymore more mas
+""".split())
+# Words after which what follows is the action's object ("remove me from ...", "stop the ...").
+_INTRODUCERS = frozenset("""
+    from of off out on in for to with the my a an our de del al mi mis el la los las un una su
+    sus tu tus solo y and this these that those it esto estos estas esta este eso
+""".split())
+# Words that end the object: the next part of the sentence begins.
+_BREAKS = frozenset("but pero because porque cause cuz since so then i yo que".split())
+_WORD = re.compile(r"[\w']+")
+# How many words after the core are read as its object.
+WINDOW = 6
+
+
+def off_topic(matched: str, rest: str) -> bool:
+    """True when the core `matched` acts on something other than our texts, judging by the
+    words `rest` that follow it in its clause."""
+    core_words = _WORD.findall(matched)
+    if not ABOUT_TEXTS.isdisjoint(core_words):
+        return False
+    following = _WORD.findall(rest)[:WINDOW]
+    if not following or (core_words[-1] not in _INTRODUCERS
+                         and following[0] not in _INTRODUCERS):
+        return False
+    obj = []
+    for word in following:
+        if word in _BREAKS:
+            break
+        obj.append(word)
+    if not ABOUT_TEXTS.isdisjoint(obj):
+        return False
+    return any(word not in _EMPTY for word in obj)
