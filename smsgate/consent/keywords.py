@@ -152,6 +152,23 @@ def _fuzzy(core: str) -> Classification | None:
     return Classification(Intent.OPT_OUT, f"fuzzy:{name}", name == "STOPALL", language)
 
 
+# Politeness that may close a whole-message keyword: "cancel porfavor", "unsubscribe thanks".
+_POLITE_TAIL = re.compile(r"(?:,? (?:please|pls|plz|porfavor|por favor|porfa|por fa|thanks|"
+                          r"thank you|thx|ty|gracias|now|asap|ya))+$")
+
+
+def _polite_keyword(core: str | None) -> Classification | None:
+    """An opt-out keyword followed only by politeness, as the whole message, or None. Tried
+    only after the rules, which read most such replies already ("stop please")."""
+    if core is None:
+        return None
+    bare = _POLITE_TAIL.sub("", core)
+    exact = _KEYWORDS.get(bare) if bare != core else None
+    if exact is None or exact[0] is not Intent.OPT_OUT:
+        return None
+    return Classification(Intent.OPT_OUT, bare.upper(), bare in _ALL_BRANDS, exact[1])
+
+
 def _correct(found: list[str]) -> list[str]:
     """The clauses `found` with each tolerated misspelling of an opt-out keyword, and of a
     word requests are made of (keywords_typos), spelled right.
@@ -211,6 +228,9 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     if reading.found is not None:
         return (Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1]),
                 found, False)
+    polite = _polite_keyword(core)
+    if polite is not None and not reading.cancelled:
+        return polite, found, False
     if reading.cancelled or reading.exhausted:
         # The rules read a request and found it negated, reported or taken back ("don't
         # stop", "she said stop", "Stop? no way"), or refused a hostile text: a clear case,

@@ -20,7 +20,8 @@ _TAIL_WORD = (
 TAIL = rf"(?: {_TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
        r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
-       r"mi numero|mi telefono|mi cel|mi celular|\+?[0-9][0-9() -]{5,}[0-9])")
+       r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"
+       r"\+?[0-9][0-9() -]{5,}[0-9])")
 _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
 _NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|reminders|"
          r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
@@ -92,7 +93,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     ("rule:how-many-times", "en", r"what part of (?:stop|no|unsubscribe|opt out|leave me)",
      True),
-    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_TEXTS}", True),
+    # One word of its own may name the texts ("stop the refill reminders").
+    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_DET}(?:[a-z]+ )?{_NOUN}", True),
     ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
      True),
     ("rule:unsubscribe-me", "en",
@@ -125,6 +127,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:no-longer-contact", "en",
      rf"(?:you |that you |to )?no longer (?:contact|text|message|send|reach|call|email)"
      rf" (?:{_ME}|{_TEXTS})", True),
+    ("rule:no-need-to-text", "en",
+     rf"no need to keep (?:texting|sending|messaging|contacting)(?: {_ME}| {_TEXTS}| {_IT})?",
+     True),
+    ("rule:done-with-texts", "en",
+     rf"(?:i'm|im|i am|we're|we are) (?:so |totally |really )?(?:done|finished|through) with "
+     rf"(?:these|those|{_TEXTS}|your texts|the texts|you guys)", True),
     ("rule:no-need-to-text", "en",
      rf"no need to (?:text|message|contact|send|remind|keep texting|keep sending)"
      rf"(?: {_ME}| {_TEXTS}| {_IT})?(?: anymore| any more| any longer)", True),
@@ -209,7 +217,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:terminate-subscription", "en",
      r"(?:(?:terminate|deactivate|discontinue) (?:my|the|this|these|your|all) "
      r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )*|"
-     r"(?:cancel|end|stop) (?:my|the|this|these|your|all) "
+     r"(?:cancel|end|stop) (?:(?:my|the|this|these|your|all) )?"
      r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )+)"
      r"(?:subscription|subscriptions|alerts|notifications)", True),
     ("rule:no-longer-receive", "en",
@@ -254,7 +262,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the texts|the messages|you|u) to stop|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
      r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
-     r"the messages) off|turn off|cancel (?:these|this|the texts|the messages|them|it|"
+     r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|the messages|them|it|"
      r"all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block)", True),
     ("rule:spam-report", "en",

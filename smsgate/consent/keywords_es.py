@@ -20,17 +20,18 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-repeated-keyword", "es",
      r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
     ("rule:es-paren-los-mensajes", "es",
-     r"(?:paren|para|pare|parenle|detengan|detenga|deten|suspendan|suspenda|suspender|"
+     r"(?:paren|para|pare|parenle|detengan|detenga|deten|detener|suspendan|suspenda|suspender|"
+     r"desactiven|desactive|desactivar|desactiva|"
      r"cancelen|cancele|cancelar|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
      r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
      r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
-     r"ofertas|notificaciones|alertas|recordatorios|spam)", True),
+     r"ofertas|notificaciones|alertas|recordatorios|avisos|spam)", True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     ("rule:es-dejen-de", "es",
-     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) de "
+     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) d(?:e)? "
      r"(?:escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
@@ -56,11 +57,13 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan) "
+     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan|"
+     r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
      r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
      r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
-     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten))", True),
+     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten)|texts|messages|"
+     r"text messages)", True),
     ("rule:es-no-quiero", "es",
      r"(?:prefiero|preferiria) no (?:recibir|seguir|que me)", True),
     ("rule:es-no-mas-mensajes", "es",
@@ -123,6 +126,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:como|donde|que) (?:le )?(?:hago|hacer|puedo hacer|tengo que hacer) para (?:que )?"
      r"ya no (?:me )?(?:recibir|recibo|reciba|lleguen|llegue|manden|envien|escriban)",
      True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde) se (?:quita|quitan|cancela|cancelan|desactiva|desactivan|para|paran|"
+     r"detiene|detienen|elimina|eliminan|apaga|apagan) (?:esto|estos|estas|esta|eso|los|las|"
+     r"el|la)", True),
     ("rule:es-como-me-doy-de-baja", "es",
      r"hay (?:alguna )?(?:forma|manera|modo) de (?:salirse|salirme|salir|darse de baja|"
      r"darme de baja|cancelar|desuscribirse|desuscribirme|dejar de recibir)", True),

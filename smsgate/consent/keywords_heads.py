@@ -16,6 +16,8 @@ HEADS: dict[str, frozenset[str]] = {
         "do don't dont never please".split()),
     "rule:dont-want-texts": frozenset(
         "did didn't didnt do don't dont i never no we".split()),
+    "rule:done-with-texts": frozenset(
+        "i'm im i we're we".split()),
     "rule:enough-texts": frozenset(
         "enough".split()),
     "rule:es-borren-mi-numero": frozenset(
@@ -44,7 +46,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-paren-los-mensajes": frozenset(
         "alto basta cancelar cancele cancelen cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
-        "ya".split()),
+        "ya detener desactiven desactive desactivar desactiva".split()),
     "rule:es-que-parte": frozenset(
         "k q que".split()),
     "rule:es-revoco": frozenset(

@@ -32,8 +32,8 @@ KEEP_WORDS = frozenset("""
 REQUEST_WORDS = frozenset("""
     want wanna need needing require wish like text texting txt message messaging msg send
     sending contact contacting call calling email bother bothering receive receiving get
-    getting texts messages msgs txts sms spam interested authorize consent
-    quiero queremos quiere quisiera deseo deseamos necesito requiero interesa interesan
+    getting texts messages msgs txts sms spam authorize consent
+    quiero queremos quiere quisiera deseo deseamos necesito requiero
     manden mandes mande mnden manen mamden mandaran envien envies envie enbien envian
     escriban escribas escriba escrivan contacten contactes llamen molesten molestes textees
     texteen lleguen llegue recibir recibo seguir mandar enviar escribir avisen incluyan

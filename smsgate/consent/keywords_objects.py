@@ -23,12 +23,16 @@ ABOUT_TEXTS = frozenset("""
     messages message texts text txts txt msgs msg sms mms texting messaging textos texto
     mensajes mensaje mensajitos msjs mjs list lists mailing lista listas number numero num
     phone telephone telefono celular cel cell mobile line linea contacts contactos contact
-    contacto database base system sistema records registros program programa programs service
+    contacto database base system sistema records registros service
     servicio servicios campaign campana marketing alerts alert alertas notifications
     notificaciones notices avisos reminders recordatorios updates promos promotions
-    promociones publicidad offers ofertas deals spam you u ustedes usted everything todo
+    promociones publicidad offers ofertas deals spam everything todo
     thing things stuff cosa cosas aqui here receiving recibir getting
 """.split())
+# The sender, when named right after the action ("unsubscribe from you guys"); further on,
+# "you" belongs to another phrase ("stop the leak under the sink you installed").
+_SENDER = frozenset("you u ya ustedes usted y'all yall".split())
+_SENDER_WORDS = 2
 # Words that carry no object of their own: articles, prepositions, politeness, pronouns.
 _EMPTY = frozenset("""
     from of off out on in for the my a an our de del al mi mis el la los las lo un una unos
@@ -40,7 +44,8 @@ _EMPTY = frozenset("""
 # Words after which what follows is the action's object ("remove me from ...", "stop the ...").
 _INTRODUCERS = frozenset("""
     from of off out on in for to with the my a an our de del al mi mis el la los las un una su
-    sus tu tus solo y and this these that those it esto estos estas esta este eso
+    sus tu tus solo y and this these that those it esto estos estas esta este eso nada just
+    only solamente
 """.split())
 # Words that end the object: the next part of the sentence begins.
 _BREAKS = frozenset("but pero because porque cause cuz since so then i yo que".split())
@@ -53,7 +58,7 @@ def off_topic(matched: str, rest: str) -> bool:
     """True when the core `matched` acts on something other than our texts, judging by the
     words `rest` that follow it in its clause."""
     core_words = _WORD.findall(matched)
-    if not ABOUT_TEXTS.isdisjoint(core_words):
+    if not ABOUT_TEXTS.isdisjoint(core_words) or not _SENDER.isdisjoint(core_words):
         return False
     following = _WORD.findall(rest)[:WINDOW]
     if not following or (core_words[-1] not in _INTRODUCERS
@@ -64,6 +69,6 @@ def off_topic(matched: str, rest: str) -> bool:
         if word in _BREAKS:
             break
         obj.append(word)
-    if not ABOUT_TEXTS.isdisjoint(obj):
+    if not ABOUT_TEXTS.isdisjoint(obj) or not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
         return False
     return any(word not in _EMPTY for word in obj)

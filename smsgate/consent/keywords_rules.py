@@ -138,7 +138,8 @@ _REPORTED = {
     "es": re.compile(
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
         r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero))|"
-        r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo))\b"),
+        r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo)|"
+        r"por que (?:querria|iba a|habria de|quisiera)|para que (?:querria|iba a))\b"),
 }
 
 # For a wrong-number report only words of saying and conditions are someone else's request:
@@ -152,6 +153,9 @@ _REPORTED_SPEECH = {
                      r"fueran|fuera|me hacen|ya no quiero|no quiero)))\b"),
 }
 
+# A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
+_OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
+
 # A negator and the words after it span at most this many words ("no need to" + 3 words).
 _NEGATION_WORDS = 8
 # Rule matches a guard may reject in one message before the rules give up on it: each check
@@ -159,10 +163,13 @@ _NEGATION_WORDS = 8
 MAX_CANCELLED = 16
 
 
-def _live(prefix: str, lang: str, name: str = "") -> bool:
+def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     """False when what precedes a core negates it or reports someone else's request."""
     if not prefix:
         return True
+    if lang == "es" and prefix.endswith("si ") and _OWN_CONDITION.match(core):
+        # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
+        prefix = prefix[:-3]
     reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
@@ -216,7 +223,7 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     clause = clauses[at]
     if apologetic and name in _WRONG_NUMBER:
         return _CANCELLED
-    if not _live(clause[: match.start()], lang, name):
+    if not _live(clause[: match.start()], lang, name, match.group()):
         return _CANCELLED
     rest = clause[match.end():match.end() + _AFTER_CHARS]
     if name in OBJECT_RULES and off_topic(match.group(), rest):

@@ -19,7 +19,7 @@ from smsgate.consent.keywords_fuzzy import KEY_NEIGHBOURS
 REQUEST_WORDS = (
     "stop", "remove", "sending", "texting", "texts", "messages", "message", "delete",
     "number", "manden", "mensajes", "escriban", "envien", "quiten", "quitenme", "borren",
-    "numero", "lista",
+    "numero", "lista", "escribirme", "mandarme", "enviarme", "quiero",
 )
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
@@ -29,7 +29,8 @@ NOT_TYPOS = frozenset("""
     numbers umber nuber lumber numer numbee mande manden mandes madden maden mamen menden
     mensaje mensajes escribas escribad escrian envie envies envien enven quien quite quiet
     quiten quitan borran boren borre borrem numeros lists lisa lita listo lusta lists
-    delete delet dele deleted relete list escriba sensing messaged numbed borden
+    delete delet dele deleted relete list escriba sensing messaged numbed borden enviare
+    mandare escribire enviame mandame escribime quieto
 """.split())
 
 
