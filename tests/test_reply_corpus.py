@@ -66,19 +66,15 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # change to the recogniser may shorten this list, never lengthen it. A held-out split not
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
-    "train": {
-        "Stop? Heck no. Send more",
-        "Hola, ¿puedo cancelar el pedido #58213? Me equivoqué de talla",
-        "¿Puedo cancelar y pedir reembolso?",
-    },
+    "train": set(),
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (346, 353, 353),
-    ("train", "es"): (232, 240, 241),
-    ("train", "mixed"): (31, 33, 33),
+    ("train", "en"): (610, 616, 616),
+    ("train", "es"): (414, 416, 416),
+    ("train", "mixed"): (64, 64, 64),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet.

@@ -53,9 +53,9 @@ import re
 from dataclasses import dataclass
 
 from smsgate.consent import keywords_model
-from smsgate.consent.keywords_hedge import model_may_decide
-from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_declines import declines
+from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
+from smsgate.consent.keywords_hedge import model_may_decide
 from smsgate.consent.keywords_rules import read, reported
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import TYPOS

@@ -262,8 +262,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the texts|the messages|you|u) to stop|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
      r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
-     r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|the messages|them|it|"
-     r"all)|end (?:these|this|the)|remove myself|"
+     r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"
+     r"the messages|them|it|all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block)", True),
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"

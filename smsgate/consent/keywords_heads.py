@@ -26,7 +26,8 @@ HEADS: dict[str, frozenset[str]] = {
         "doy elimina eliminar eliminarme elimine eliminen eliminenla eliminenlo eliminenme me "
         "please pls quiero quita quitame quitar quitarme quite quiten quitenla quitenlo quitenme "
         "remover removerme remuevan remueve retira retiren saca sacame sacar sacarla sacarlo "
-        "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito kiten kita kite kitar kitenme kitame kitarme sakame".split()),
+        "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito "
+        "kiten kita kite kitar kitenme kitame kitarme sakame".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
