@@ -15,7 +15,6 @@ import re
 
 from smsgate.consent.keywords_model import NEGATORS, OPT_IN_WORDS
 
-_WORD = re.compile(r"[a-z0-9']+|[^\W\d_]+")
 # How many words after a negator it governs ("don't ever stop", "ya no me manden").
 SPAN = 3
 # Words whose negation means "keep texting me": a negator over one of these is a look-alike.
@@ -43,19 +42,30 @@ REQUEST_WORDS = frozenset("""
 _CLOSING = frozenset({"no"})
 
 
+def _alternation(words: frozenset[str]) -> str:
+    """`words` as one whole-word regex alternation, longest first."""
+    return "|".join(re.escape(word) for word in sorted(words, key=lambda w: (-len(w), w)))
+
+
+# Each negator with the SPAN words after it (read ahead, so a negator among them is found too),
+# and any opt-in word, found in C: a long text costs a regex scan, not a Python loop.
+_NEGATION = re.compile(rf"(?<![\w'])({_alternation(NEGATORS)})(?![\w'])"
+                       rf"(?=((?:[^\w']+[\w']+){{0,{SPAN}}}))")
+_OPT_IN = re.compile(rf"(?<![\w'])(?:{_alternation(OPT_IN_WORDS)})(?![\w'])")
+_TOKEN = re.compile(r"[\w']+")
+
+
 def model_may_decide(found: list[str]) -> bool:
     """True when no opt-in word is in the clauses `found` and every negating word in them
     governs a request word (or, a bare "no", closes its clause)."""
     for clause in found:
-        words = _WORD.findall(clause)
-        if not OPT_IN_WORDS.isdisjoint(words):
+        if _OPT_IN.search(clause):
             return False
-        for at, word in enumerate(words):
-            if word not in NEGATORS:
-                continue
-            governed = words[at + 1 : at + 1 + SPAN]
+        for negation in _NEGATION.finditer(clause):
+            governed = _TOKEN.findall(negation.group(2))
             if not KEEP_WORDS.isdisjoint(governed):
                 return False
-            if REQUEST_WORDS.isdisjoint(governed) and (governed or word not in _CLOSING):
+            closing = not governed and negation.group(1) in _CLOSING
+            if REQUEST_WORDS.isdisjoint(governed) and not closing:
                 return False
     return True
