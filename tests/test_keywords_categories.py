@@ -136,6 +136,13 @@ TABLE = [
     ('es_lookalike_other_meaning', '¿No más de dos por persona?', NONE),
     ('es_lookalike_negation', 'No quiero dejar de recibir ofertas', NONE),
     ('es_lookalike_negation', 'no me borren porfa', NONE),
+    # the sender named right after "from"/"de" is our texts; a thing of theirs is not
+    ('plain_request', 'Please unsubscribe me from Acme Pharmacy', OUT),
+    ('es_plain_request', 'denme de baja de Farmacia Luz', OUT),
+    ('lookalike_cancel_order', "Please remove me from Sunday's delivery route", NONE),
+    ('es_plain_request', 'no sigan mandando mensajes', OUT),
+    ('es_plain_request', 'no quiero que me sigan mandando mensajes', OUT),
+    ('plain_request', "don't keep texting me", OUT),
 ]
 
 

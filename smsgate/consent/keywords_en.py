@@ -35,7 +35,7 @@ _TEXTS = rf"{_DET}{_NOUN}"
 _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
-         r"that|it|here|there|them|texting|texting list|lista|la lista)")
+         r"that|it|here|there|them|texting|texting list|lista|la lista|all)")
 _FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
 
 # Verbs of sending that "stop"/"quit"/"cease" can govern.
@@ -178,6 +178,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
      rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
      rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
+    ("rule:do-not-text", "en",
+     r"(?:do not|don't|dont|please don't|please do not) keep (?:texting|txting|messaging|sending|"
+     r"contacting|calling|emailing|bothering|spamming)", True),
     ("rule:never-consented", "en",
      rf"(?:i )?(?:never|did not|didn't|didnt|do not|don't|dont) (?:ever )?(?:signed up|sign up|"
      rf"subscribed|subscribe|consented|consent|agreed|agree|opted in|opt in|gave (?:you )?"

@@ -51,6 +51,9 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"otro|otros) )*(?:mensajes|mensaje|textos|sms|promociones|publicidad|ofertas|"
      r"notificaciones|recordatorios|alertas|nada)", True),
     ("rule:es-no-me-manden", "es",
+     r"(?:ya )?no (?:me |m |nos )?(?:sigan|esten|anden|continuen) (?:mandando|enviando|"
+     r"escribiendo|molestando|contactando|textando|texteando|llamando)", True),
+    ("rule:es-no-me-manden", "es",
      r"(?:abstenerse|abstenganse|abstengase|se abstengan) de (?:enviar|mandar|contactar|"
      r"escribir|llamar)", True),
     ("rule:es-revoco", "es",
@@ -62,7 +65,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
      r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
-     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten)|texts|messages|"
+     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten|sigan|vuelvan|esten)|"
+     r"texts|messages|"
      r"text messages)", True),
     ("rule:es-no-quiero", "es",
      r"(?:prefiero|preferiria) no (?:recibir|seguir|que me)", True),

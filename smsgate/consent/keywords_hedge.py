@@ -21,11 +21,11 @@ SPAN = 3
 KEEP_WORDS = frozenset("""
     stop stopping stopped unsubscribe unsub unsubscribing unsubscribed remove removing removed
     delete deleting cancel cancelling canceling cancelled opt opting optout quit quitting end
-    ending take taking drop dropping leave block blocking keep continue
+    ending take taking drop dropping leave block blocking keep
     pares paren pare parar para paras dejar dejen dejes deje dejo borres borren borre borrar
     borrarme quites quiten quite quitar quitarme saques saquen saque sacar sacarme elimines
     eliminen elimine eliminar den dar darme baja cancelen canceles cancele cancelar
-    detengas detengan detener sigan sigas seguir sigue desuscriban desuscribir
+    detengas detengan detener desuscriban desuscribir
 """.split())
 # Words whose negation is the request to stop: sending, receiving, writing, wanting.
 REQUEST_WORDS = frozenset("""
@@ -36,7 +36,8 @@ REQUEST_WORDS = frozenset("""
     manden mandes mande mnden manen mamden mandaran envien envies envie enbien envian
     escriban escribas escriba escrivan contacten contactes llamen molesten molestes textees
     texteen lleguen llegue recibir recibo seguir mandar enviar escribir avisen incluyan
-    autorizo mensajes mensaje msjs mjs textos promociones publicidad
+    autorizo mensajes mensaje msjs mjs textos promociones publicidad sigan sigas vuelvan
+    vuelvas esten estes
 """.split())
 # A negator that may close a clause and still be a request: "Ya no", "por favor ya no".
 _CLOSING = frozenset({"no"})

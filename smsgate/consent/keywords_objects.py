@@ -27,7 +27,7 @@ ABOUT_TEXTS = frozenset("""
     servicio servicios campaign campana marketing alerts alert alertas notifications
     notificaciones notices avisos reminders recordatorios updates promos promotions
     promociones publicidad offers ofertas deals spam everything todo
-    thing things stuff cosa cosas aqui here receiving recibir getting
+    thing things stuff cosa cosas aqui here receiving recibir getting distribution mailing
 """.split())
 # The sender, when named right after the action ("unsubscribe from you guys"); further on,
 # "you" belongs to another phrase ("stop the leak under the sink you installed").
@@ -47,6 +47,10 @@ _INTRODUCERS = frozenset("""
     sus tu tus solo y and this these that those it esto estos estas esta este eso nada just
     only solamente
 """.split())
+# A name of at most this many words after "from"/"de" is taken for the sender's.
+_NAME_WORDS = 2
+_FROM = frozenset({"from", "de"})
+_POLITE = frozenset("please pls plz thanks thx gracias porfa favor por".split())
 # Words that end the object: the next part of the sentence begins.
 _BREAKS = frozenset("but pero because porque cause cuz since so then i yo que".split())
 _WORD = re.compile(r"[\w']+")
@@ -71,4 +75,17 @@ def off_topic(matched: str, rest: str) -> bool:
         obj.append(word)
     if not ABOUT_TEXTS.isdisjoint(obj) or not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
         return False
+    if _names_the_sender(obj, len(obj) == len(following)):
+        return False
     return any(word not in _EMPTY for word in obj)
+
+
+def _names_the_sender(obj: list[str], to_the_end: bool) -> bool:
+    """True when `obj` is "from"/"de" and a bare name closing the clause ("unsubscribe me from
+    Acme Pharmacy", "denme de baja de Farmacia Luz"): who sends the texts, not a thing of theirs
+    ("from the 6pm class roster", "del club de vinos", "from Saturday's pickup schedule")."""
+    while obj and obj[-1] in _POLITE:
+        obj = obj[:-1]
+    name = obj[1:]
+    return (to_the_end and bool(obj) and obj[0] in _FROM and 1 <= len(name) <= _NAME_WORDS
+            and _EMPTY.isdisjoint(name))
