@@ -110,7 +110,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
     ("rule:remove-me", "en",
-     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data)", True),
+     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data|"
+     rf"(?:his|her|their|that) (?:number|phone number|cell|cell number))", True),
     ("rule:remove-me", "en",
      rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"
      rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
@@ -245,6 +246,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"this isn't|there is no one here named|nobody here (?:is )?named|"
      r"no one here (?:is )?named|i don't know (?:any|a|who)|"
      r"(?:belongs|belonged|goes) to (?:someone|somebody|some one) else|"
+     r"(?:belongs|belonged) to (?:a )?new (?:owner|person|user)|(?:has|got) a new owner|"
      r"(?:is|it's|its) (?:someone|somebody) else's (?:number|phone)|"
      r"there(?:'s| is|s) no [a-z]+ here(?= *$| (?:anymore|any more|sorry|lol|by that name))|"
      r"(?:this|that|the) (?:number|phone|cell|line) used to (?:belong to|be)|"

@@ -24,7 +24,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"desactiven|desactive|desactivar|desactiva|"
      r"cancelen|cancele|cancelar|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
      r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
-     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|el|la|"
+     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
      r"ofertas|notificaciones|alertas|recordatorios|avisos|spam)", True),
@@ -88,6 +88,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"quitarme|eliminarme|removerme|pls remove|please remove|kiten|kita|kite|kitar|"
      r"kitenme|kitame|kitarme|sakame) "
      r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
+     r"su numero|su telefono|su celular|ese numero|este celular|este telefono|"
      r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
      r"sistema|contactos))", True),
     ("rule:es-borren-mi-numero", "es",
@@ -100,7 +101,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
      r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
      r"desuscribirme|"
-     r"cancelen (?:los|estos|sus) mensajes|cancelar (?:los|estos) mensajes)", True),
+     r"cancelen (?:los|estos|sus|mis) mensajes|cancelar (?:los|estos|mis) mensajes)", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion", False),
     ("rule:es-borren-mi-numero", "es",
@@ -110,7 +111,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
      r"spam|ofertas|notificaciones)", True),
     ("rule:es-numero-equivocado", "es",
-     r"(?:numero equivocado|numero incorrecto|persona equivocada|"
+     r"(?:numero equivocado|numero incorrecto|persona equivocada|se equivocaron(?= *$)|"
      r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"
      r"contacto|telefono|celular)|"
      r"(?:este|ese) (?:numero|telefono|celular|cel) (?:ya )?no es (?:de|del|mio)|"

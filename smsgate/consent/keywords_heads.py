@@ -114,5 +114,5 @@ HEADS: dict[str, frozenset[str]] = {
         "want we we'd wish would".split()),
     "rule:wrong-number": frozenset(
         "do does doesn't doesnt don't dont i i'm incorrect is isn't new no nobody not that the "
-        "there this wrong belongs belonged goes it's its there's theres used".split()),
+        "there this wrong belongs belonged goes it's its there's theres used has got".split()),
 }

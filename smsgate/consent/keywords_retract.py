@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-# A whole clause that takes back what came before ("no way", "jk", "not really").
+# A whole clause that takes back what came before ("no way", "jk", "not really", "Stop? never").
 _WHOLE = re.compile(
     r"(?:(?:lol|lmao|haha|hahaha|jaja|jajaja|ok|nah|nope|oh) )*"
     r"(?:no way|no way jose|jk|j k|just kidding|just joking|kidding|only kidding|not really|"
     r"nvm|never mind|nevermind|es broma|era broma|es una broma|era una broma|"
     r"es mentira|mentira|no es cierto|no es verdad|no es en serio|no en serio|"
-    r"nah jk|psych|sike)"
+    r"nah jk|psych|sike|never|nunca|nope never)"
     r"(?: (?:lol|lmao|haha|hahaha|jaja|jajaja|please|pls|send more|keep them coming))*"
 )
 # Words anywhere after the request that ask for the opposite ("but keep texts", "send more").
