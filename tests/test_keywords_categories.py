@@ -143,6 +143,11 @@ TABLE = [
     ('es_plain_request', 'no sigan mandando mensajes', OUT),
     ('es_plain_request', 'no quiero que me sigan mandando mensajes', OUT),
     ('plain_request', "don't keep texting me", OUT),
+    ('lookalike_negation', 'Stop? never', NONE),
+    ('angry_emphatic', 'idk who this is but stop', OUT),
+    ('wrong_number', "there's no Ashley at this number", OUT),
+    ('wrong_number', 'My husband passed away, please remove his number', OUT),
+    ('es_plain_request', 'No más promos porfa', OUT),
 ]
 
 

@@ -87,6 +87,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
     ("rule:stop-texting", "en",
      rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough) with {_TEXTS}", True),
+    # A bare "stop" closing a clause after "but"/"so"/"just": "idk who this is but stop".
+    ("rule:then-stop", "en",
+     r"(?:but|so|just|pero|now) (?:please |pls |plz |just )?(?:stop|stop it|stop already|"
+     r"stop now|stop please|stop pls)(?= *$)", True),
     ("rule:how-many-times", "en",
      r"(?:how many times|how many more times|how often) (?:do|must|should|will|have) "
      r"(?:i|we)(?: have| need| got)?(?: to)? (?:say|reply|text|type|send|tell you|ask|write)",
@@ -248,7 +252,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:belongs|belonged|goes) to (?:someone|somebody|some one) else|"
      r"(?:belongs|belonged) to (?:a )?new (?:owner|person|user)|(?:has|got) a new owner|"
      r"(?:is|it's|its) (?:someone|somebody) else's (?:number|phone)|"
-     r"there(?:'s| is|s) no [a-z]+ here(?= *$| (?:anymore|any more|sorry|lol|by that name))|"
+     r"there(?:'s| is|s) no [a-z]+ (?:at this (?:number|phone)|"
+     r"here(?= *$| (?:anymore|any more|sorry|lol|by that name)))|"
      r"(?:this|that|the) (?:number|phone|cell|line) used to (?:belong to|be)|"
      r"used to (?:belong to|be) (?:my|his|her|[a-z]+'s) (?:number|phone|cell)|"
      r"this (?:isn't|is not|aint|ain't) [a-z]+'s (?:phone|number|cell))", True),

@@ -109,7 +109,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"estos )?(?:mensajes|textos|sms|alertas|notificaciones)", True),
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
-     r"spam|ofertas|notificaciones)", True),
+     r"spam|ofertas|notificaciones|promos|promo|alertas|avisos|recordatorios)", True),
     ("rule:es-numero-equivocado", "es",
      r"(?:numero equivocado|numero incorrecto|persona equivocada|se equivocaron(?= *$)|"
      r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"

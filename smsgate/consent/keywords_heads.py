@@ -97,6 +97,8 @@ HEADS: dict[str, frozenset[str]] = {
         "get take".split()),
     "rule:terminate-subscription": frozenset(
         "terminate deactivate discontinue end cancel stop".split()),
+    "rule:then-stop": frozenset(
+        "but so just pero now".split()),
     "rule:turned-off": frozenset(
         "ads alerts all annoying any automated bs calls communication communications constant "
         "crap daily damn deals emails endless every freaking fucking further future garbage junk "
