@@ -17,6 +17,7 @@ OBJECT_RULES = frozenset({
     "rule:remove-me", "rule:unsubscribe-me", "rule:want-to-opt-out", "rule:how-to-stop",
     "rule:opt-me-out", "rule:take-me-off", "rule:terminate-subscription",
     "rule:es-borren-mi-numero", "rule:es-como-me-doy-de-baja", "rule:es-cancelar-suscripcion",
+    "rule:no-longer-receive", "rule:es-no-quiero",
 })
 # Objects that make the request one about our texts.
 ABOUT_TEXTS = frozenset("""
@@ -27,7 +28,8 @@ ABOUT_TEXTS = frozenset("""
     servicio servicios campaign campana marketing alerts alert alertas notifications
     notificaciones notices avisos reminders recordatorios updates promos promotions
     promociones publicidad offers ofertas deals spam everything todo
-    thing things stuff cosa cosas aqui here receiving recibir getting distribution mailing
+    thing things stuff cosa cosas aqui here distribution mailing calls emails llamadas correos
+    spammed texted messaged contacted bothered called emailed contactado contactada
 """.split())
 # The sender, when named right after the action ("unsubscribe from you guys"); further on,
 # "you" belongs to another phrase ("stop the leak under the sink you installed").
@@ -39,8 +41,11 @@ _EMPTY = frozenset("""
     unas su sus tu tus solo only just y and o or to at with con por para please pls plz favor
     porfa thanks gracias now ya ahora all todos todas todo any some this these that those it
     them esto estos estas esta este eso esos esas ese me us your ur subscription
-    subscriptions suscripcion suscripciones anymore more mas
+    subscriptions suscripcion suscripciones anymore more mas nada nothing anything else
+    ningun ninguno ninguna any longer
 """.split())
+# Verbs whose object follows them directly ("no longer receive paper statements").
+_TRANSITIVE = frozenset("receive get receiving getting recibir".split())
 # Words after which what follows is the action's object ("remove me from ...", "stop the ...").
 _INTRODUCERS = frozenset("""
     from of off out on in for to with the my a an our de del al mi mis el la los las un una su
@@ -50,6 +55,15 @@ _INTRODUCERS = frozenset("""
 # A name of at most this many words after "from"/"de" is taken for the sender's.
 _NAME_WORDS = 2
 _FROM = frozenset({"from", "de"})
+# Words that make "from X" a thing of the sender's, not the sender: times and common services.
+_NOT_NAMES = frozenset("""
+    today tomorrow tonight yesterday monday tuesday wednesday thursday friday saturday sunday
+    week weekend month morning afternoon evening next last booking bookings appointment class
+    classes order orders waitlist roster schedule shift delivery deliveries pickup membership
+    club team group chat course lesson lessons plan box account card cart autoship autopay
+    hoy manana lunes martes miercoles jueves viernes sabado domingo semana mes clase clases
+    pedido pedidos cita citas entrega grupo curso plan cuenta tarjeta carrito membresia
+""".split())
 _POLITE = frozenset("please pls plz thanks thx gracias porfa favor por".split())
 # Words that end the object: the next part of the sentence begins.
 _BREAKS = frozenset("but pero because porque cause cuz since so then i yo que".split())
@@ -65,7 +79,7 @@ def off_topic(matched: str, rest: str) -> bool:
     if not ABOUT_TEXTS.isdisjoint(core_words) or not _SENDER.isdisjoint(core_words):
         return False
     following = _WORD.findall(rest)[:WINDOW]
-    if not following or (core_words[-1] not in _INTRODUCERS
+    if not following or (core_words[-1] not in _INTRODUCERS | _TRANSITIVE
                          and following[0] not in _INTRODUCERS):
         return False
     obj = []
@@ -75,6 +89,8 @@ def off_topic(matched: str, rest: str) -> bool:
         obj.append(word)
     if not ABOUT_TEXTS.isdisjoint(obj) or not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
         return False
+    if any(word in _FROM and after in _SENDER for word, after in zip(obj, obj[1:], strict=False)):
+        return False  # "anything else from you"
     if _names_the_sender(obj, len(obj) == len(following)):
         return False
     return any(word not in _EMPTY for word in obj)
@@ -88,4 +104,5 @@ def _names_the_sender(obj: list[str], to_the_end: bool) -> bool:
         obj = obj[:-1]
     name = obj[1:]
     return (to_the_end and bool(obj) and obj[0] in _FROM and 1 <= len(name) <= _NAME_WORDS
-            and _EMPTY.isdisjoint(name))
+            and _EMPTY.isdisjoint(name)
+            and _NOT_NAMES.isdisjoint(word.removesuffix("'s") for word in name))
