@@ -148,6 +148,10 @@ TABLE = [
     ('wrong_number', "there's no Ashley at this number", OUT),
     ('wrong_number', 'My husband passed away, please remove his number', OUT),
     ('es_plain_request', 'No más promos porfa', OUT),
+    ('lookalike_cancel_order', "I don't want to receive the package until Monday", NONE),
+    ('es_lookalike_cancel_order', 'No quiero recibir el paquete', NONE),
+    ('formal', "I don't want to receive anything else from you", OUT),
+    ('lookalike_cancel_order', "remove me from tomorrow's booking", REVIEW),
 ]
 
 
