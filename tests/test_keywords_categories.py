@@ -107,6 +107,7 @@ TABLE = [
     ('conversation', 'No thanks', REVIEW),
     ('conversation', 'no thanks, next month maybe', NONE),
     ('es_conversation', 'No gracias', REVIEW),
+    ('es_conversation', 'No quiero', REVIEW),
     ('es_conversation', 'No gracias, ahorita no', NONE),
     ('es_plain_request', 'ya no me manden nada', OUT),
     ('es_plain_request', 'no me escriban mas por favor', OUT),

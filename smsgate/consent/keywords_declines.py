@@ -1,4 +1,4 @@
-"""A bare "no thanks" / "no gracias": the one reply the rules send to review themselves.
+"""A bare "no thanks" / "no gracias" / "no quiero": the one reply the rules send to review.
 
 Pure functions. As the whole reply to a marketing text, "No thanks" may decline this offer or
 the texts altogether; missing a revocation is a legal risk and a review only pauses the
@@ -15,7 +15,7 @@ import re
 _DECLINE = re.compile(
     r"(?:(?:ok|okay|um|umm|nah|nope|oh|hmm|lol) )?"
     r"(?P<en>no,? thanks|no,? thank you|no,? thank u|no,? thx|no,? ty|nah,? thanks|nope,? thanks)?"
-    r"(?P<es>no,? gracias|no,? muchas gracias|no,? grax|no,? grx)?"
+    r"(?P<es>no,? gracias|no,? muchas gracias|no,? grax|no,? grx|no quiero(?:,? gracias)?)?"
     r"(?: (?:anyway|anyways|though|tho|really|bye|pero gracias|de todos modos))?"
 )
 

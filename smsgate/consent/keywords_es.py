@@ -75,7 +75,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa])",
      False),
     ("rule:es-ya-no-quiero", "es",
-     r"(?:ya no|ya no quiero|no quiero|ya no quiero nada|ya no quiero mas|ya no gracias|"
+     r"(?:ya no|ya no quiero|ya no quiero nada|ya no quiero mas|ya no gracias|"
      r"ya no mas gracias|ya no por favor)", False),
     ("rule:es-cancelar-suscripcion", "es",
      r"(?:quisiera|quiero|queremos|deseo|deseamos|me gustaria|necesito|solicito|favor de|"
