@@ -108,6 +108,8 @@ TABLE = [
     ('conversation', 'no thanks, next month maybe', NONE),
     ('es_conversation', 'No gracias', REVIEW),
     ('es_conversation', 'No quiero', REVIEW),
+    ('lookalike_other_meaning', 'Take me off hold please', REVIEW),
+    ('complaint_not_stop', 'The texts stopped coming, can you resend?', NONE),
     ('es_conversation', 'No gracias, ahorita no', NONE),
     ('es_plain_request', 'ya no me manden nada', OUT),
     ('es_plain_request', 'no me escriban mas por favor', OUT),

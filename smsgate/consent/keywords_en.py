@@ -108,6 +108,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:take-me-off", "en",
      rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
+    # "take me off" with whatever follows: an object rule, so "take me off hold" steps aside.
+    ("rule:take-me-off", "en", r"take (?:me|us|my number|my name|this number) off", True),
     ("rule:remove-me", "en",
      rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
      rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
@@ -145,8 +147,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:mind|could you|can you|would you|will you|please|can u|could u|kindly) not "
      rf"(?:text|txt|message|msg|contact|send|email|call)(?:ing)?(?: {_ME}| {_TEXTS})", True),
     ("rule:turned-off", "en",
-     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)",
-     True),
+     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)"
+     r"(?! (?:coming|arriving|working|showing|loading|sending|going through))", True),
     ("rule:unsubscribe-option", "en",
      r"(?:is there|do you have|where is|where's|got) (?:an? )?(?:unsubscribe|opt out|optout|"
      r"stop) (?:option|button|link|feature|keyword|command)", True),
