@@ -20,14 +20,14 @@ _WHOLE = re.compile(
 )
 # Words anywhere after the request that ask for the opposite ("but keep texts", "send more").
 _ANYWHERE = re.compile(
-    r"\b(?:just kidding|jk|es broma|era broma|"
+    r"\b(?:just kidding|jk|(?<!no )es broma|(?<!no )era broma|"
     r"(?:but|pero|and|y|just|only) keep (?:texting|sending|messaging|the texts|texts|"
     r"the messages|messages|the deals|the offers|me posted|me updated)|"
-    r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
-    r"(?<!don't )(?<!dont )(?<!not )(?<!never )(?<!no )send (?:me )?more|"
-    r"(?<!no )sigan (?:mandando|enviando|escribiendo)|"
-    r"(?:but|pero) (?:sigan|manden|envien) (?:los|las|sus|mas)? ?(?:mensajes|textos|ofertas|"
-    r"promociones))\b"
+    r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming)\b"
+    # An imperative asking for more opens its clause or follows "but": "Stop? Send more",
+    # never "I don't want you to send more" or "no quiero que me sigan mandando".
+    r"|(?:^ ?|\b(?:but|pero|mejor|and|y|lol|jaja) )(?:send (?:me )?more|"
+    r"sigan (?:mandando|enviando|escribiendo)|(?:manden|envien) mas)\b"
 )
 
 
