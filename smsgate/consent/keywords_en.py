@@ -48,7 +48,7 @@ LEAD = (
     r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
     r"seriously|again|omg|omfg|wtf|ffs|god|oh my god|jesus|jesus christ|ugh|dude|bruh|man|bro|sir|"
     r"for real|also|but|anyway|anyways|tbh|honestly|otherwise|fucking|just fucking|"
-    r"for the love of god|god damn it|goddamn|i said|i asked you to|"
+    r"for the love of god|god damn it|goddamn|i said|i asked you to|for the last time|"
     r"i already asked you to|i told you to|i've told you to|ive told you to|"
     r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
     r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"

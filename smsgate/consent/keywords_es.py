@@ -32,7 +32,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     ("rule:es-dejen-de", "es",
      r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) d(?:e)? "
-     r"(?:escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
+     r"(?:estar (?:chingando|molestando|mandando|escribiendo|fregando|enviando|jodiendo)|"
+     r"escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
     ("rule:es-no-me-manden", "es",
@@ -56,6 +57,15 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-me-manden", "es",
      r"(?:abstenerse|abstenganse|abstengase|se abstengan) de (?:enviar|mandar|contactar|"
      r"escribir|llamar)", True),
+    ("rule:es-no-me-manden", "es",
+     r"(?:favor de|por favor|les pido|pido|les solicito|solicito) no (?:enviar|mandar|escribir|"
+     r"contactar|llamar|molestar|textear)(?:me|nos)", True),
+    ("rule:es-ya-no-quiero", "es",
+     r"(?:pero|asi que|mejor) ya no(?: quiero| gracias| por favor)?(?= *$)", True),
+    ("rule:es-reportar", "es",
+     r"(?:los|las|les) (?:voy a|vamos a) (?:reportar|denunciar|demandar)|"
+     r"voy a (?:reportarlos|denunciarlos|demandarlos|reportar este numero|reportar esto)|"
+     r"(?:los|las) (?:reporto|denuncio|demando)", True),
     ("rule:es-revoco", "es",
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),

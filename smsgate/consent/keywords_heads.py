@@ -39,7 +39,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-mas-mensajes": frozenset(
         "no ya".split()),
     "rule:es-no-me-manden": frozenset(
-        "abstenerse abstenganse abstengase no se ya".split()),
+        "abstenerse abstenganse abstengase no se ya favor por les pido solicito".split()),
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya".split()),
     "rule:es-numero-equivocado": frozenset(
@@ -50,6 +50,10 @@ HEADS: dict[str, frozenset[str]] = {
         "ya detener desactiven desactive desactivar desactiva".split()),
     "rule:es-que-parte": frozenset(
         "k q que".split()),
+    "rule:es-reportar": frozenset(
+        "los las les voy".split()),
+    "rule:es-ya-no-quiero": frozenset(
+        "pero asi mejor".split()),
     "rule:es-revoco": frozenset(
         "cancelo retiramos retirar retiro revocar revoco".split()),
     "rule:formal-cease": frozenset(

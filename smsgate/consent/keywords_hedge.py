@@ -37,6 +37,7 @@ REQUEST_WORDS = frozenset("""
     escriban escribas escriba escrivan contacten contactes llamen molesten molestes textees
     texteen lleguen llegue recibir recibo seguir mandar enviar escribir avisen incluyan
     autorizo mensajes mensaje msjs mjs textos promociones publicidad sigan sigas vuelvan
+    contactarme escribirme mandarme enviarme llamarme molestarme textearme contactar llamar
     vuelvas esten estes
 """.split())
 # A negator that may close a clause and still be a request: "Ya no", "por favor ya no".
