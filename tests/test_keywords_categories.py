@@ -151,7 +151,12 @@ TABLE = [
     ('es_angry', 'Alto, no es broma', OUT),
     ('angry_emphatic', 'for the last time STOP', OUT),
     ('es_formal', 'Favor de no contactarme más.', OUT),
-    ('es_embedded', 'Muy amables pero ya no, gracias.', OUT),
+    # "Ya no" is a revocation as the whole message only; after more it answers something else
+    ('es_plain_request', 'Por favor ya no', OUT),
+    ('es_conversation', 'Ya no, ya lo compré en otra tienda', NONE),
+    ('es_conversation', 'Quería ir pero ya no', NONE),
+    ('es_lookalike_cancel_order', 'no me manden el catálogo en papel, solo mensajes', REVIEW),
+    ('es_plain_request', 'ya no me manden los cupones', OUT),
     ('es_angry', 'Los voy a reportar', OUT),
     ('es_conversation', 'Favor de no llamar antes de las 9', NONE),
     ('es_plain_request', 'ya no quiero que me sigan mandando mensajes de promociones', OUT),

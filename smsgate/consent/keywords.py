@@ -53,7 +53,7 @@ import re
 from dataclasses import dataclass
 
 from smsgate.consent import keywords_model
-from smsgate.consent.keywords_declines import declines
+from smsgate.consent.keywords_declines import declines, no_longer
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_hedge import model_may_decide
 from smsgate.consent.keywords_rules import read, reported
@@ -216,6 +216,8 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
         fuzzy = _fuzzy(core)
         if fuzzy is not None:
             return fuzzy, [], False
+        if no_longer(core):
+            return Classification(Intent.OPT_OUT, "rule:es-ya-no", False, "es"), [], False
         declined = declines(core)
         if declined is not None:
             # A bare "no thanks" may decline the offer or the texts: a person decides.

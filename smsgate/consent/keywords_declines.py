@@ -1,4 +1,4 @@
-"""A bare "no thanks" / "no gracias" / "no quiero": the one reply the rules send to review.
+"""Bare whole-message answers: "no thanks" / "no gracias" / "no quiero" (review), "ya no" (opt-out).
 
 Pure functions. As the whole reply to a marketing text, "No thanks" may decline this offer or
 the texts altogether; missing a revocation is a legal risk and a review only pauses the
@@ -18,6 +18,19 @@ _DECLINE = re.compile(
     r"(?P<es>no,? gracias|no,? muchas gracias|no,? grax|no,? grx|no quiero(?:,? gracias)?)?"
     r"(?: (?:anyway|anyways|though|tho|really|bye|pero gracias|de todos modos))?"
 )
+
+
+# The whole message "Ya no" (no longer), with politeness: a revocation, as the train split
+# labels it. Inside a longer text it answers something else ("Ya no, ya lo compré").
+_NO_LONGER = re.compile(r"(?:(?:cancel|stop|end|quit|alto|basta|para|cancelar|unsubscribe)"
+                        r"(?: please| pls| por favor| porfa)?,? )?"
+                        r"(?:(?:por favor|porfa|please|pls|ok|bueno),? )?ya no"
+                        r"(?:,? (?:gracias|por favor|porfa|please|pls|thanks|mas))*")
+
+
+def no_longer(core: str) -> bool:
+    """True when the whole message `core` is a bare "ya no" (politeness allowed)."""
+    return _NO_LONGER.fullmatch(core) is not None
 
 
 def declines(core: str) -> str | None:

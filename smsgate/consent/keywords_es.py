@@ -60,8 +60,6 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-me-manden", "es",
      r"(?:favor de|por favor|les pido|pido|les solicito|solicito) no (?:enviar|mandar|escribir|"
      r"contactar|llamar|molestar|textear)(?:me|nos)", True),
-    ("rule:es-ya-no-quiero", "es",
-     r"(?:pero|asi que|mejor) ya no(?: quiero| gracias| por favor)?(?= *$)", True),
     ("rule:es-reportar", "es",
      r"(?:los|las|les) (?:voy a|vamos a) (?:reportar|denunciar|demandar)|"
      r"voy a (?:reportarlos|denunciarlos|demandarlos|reportar este numero|reportar esto)|"
@@ -85,8 +83,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa])",
      False),
     ("rule:es-ya-no-quiero", "es",
-     r"(?:ya no|ya no quiero|ya no quiero nada|ya no quiero mas|ya no gracias|"
-     r"ya no mas gracias|ya no por favor)", False),
+     r"(?:ya no quiero|ya no quiero nada|ya no quiero mas|ya no mas gracias)", False),
     ("rule:es-cancelar-suscripcion", "es",
      r"(?:quisiera|quiero|queremos|deseo|deseamos|me gustaria|necesito|solicito|favor de|"
      r"por favor|quiero que|pueden) (?:cancelar|anular|dar de baja) (?:mi |la |nuestra |"

@@ -52,8 +52,6 @@ HEADS: dict[str, frozenset[str]] = {
         "k q que".split()),
     "rule:es-reportar": frozenset(
         "los las les voy".split()),
-    "rule:es-ya-no-quiero": frozenset(
-        "pero asi mejor".split()),
     "rule:es-revoco": frozenset(
         "cancelo retiramos retirar retiro revocar revoco".split()),
     "rule:formal-cease": frozenset(

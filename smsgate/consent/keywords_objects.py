@@ -17,7 +17,7 @@ OBJECT_RULES = frozenset({
     "rule:remove-me", "rule:unsubscribe-me", "rule:want-to-opt-out", "rule:how-to-stop",
     "rule:opt-me-out", "rule:take-me-off", "rule:terminate-subscription",
     "rule:es-borren-mi-numero", "rule:es-como-me-doy-de-baja", "rule:es-cancelar-suscripcion",
-    "rule:no-longer-receive", "rule:es-no-quiero",
+    "rule:no-longer-receive", "rule:es-no-quiero", "rule:es-no-me-manden",
 })
 # Objects that make the request one about our texts.
 ABOUT_TEXTS = frozenset("""
@@ -30,6 +30,7 @@ ABOUT_TEXTS = frozenset("""
     promociones publicidad offers ofertas deals spam everything todo
     thing things stuff cosa cosas aqui here distribution mailing calls emails llamadas correos
     spammed texted messaged contacted bothered called emailed contactado contactada
+    cupones coupons codigos codes descuentos discounts
 """.split())
 # The sender, when named right after the action ("unsubscribe from you guys"); further on,
 # "you" belongs to another phrase ("stop the leak under the sink you installed").
@@ -42,7 +43,7 @@ _EMPTY = frozenset("""
     porfa thanks gracias now ya ahora all todos todas todo any some this these that those it
     them esto estos estas esta este eso esos esas ese me us your ur subscription
     subscriptions suscripcion suscripciones anymore more mas nada nothing anything else
-    ningun ninguno ninguna any longer
+    ningun ninguno ninguna any longer ok okay k vale saludos thx ty asap again otra vez
 """.split())
 # Verbs whose object follows them directly ("no longer receive paper statements").
 _TRANSITIVE = frozenset("receive get receiving getting recibir".split())
