@@ -7,8 +7,12 @@ rules). docs/keywords.md explains the design and keeps the evaluation figures.
 Decisions worth knowing (the tests pin each of them):
 
 * Layers, first decision wins: Twilio's OptOutType; an exact keyword; a tolerated
-  misspelling of an opt-out keyword as the whole message; plain-language rules, one clause
-  at a time; the statistical model; otherwise Intent.NONE.
+  misspelling of an opt-out keyword as the whole message; a bare "no thanks" (review) or "ya
+  no" (opt-out) as the whole message (keywords_declines); plain-language rules, one clause
+  at a time, whose request may be taken back by what follows ("Stop? no way",
+  keywords_retract) or act on something other than our texts ("remove me from the class
+  roster", keywords_objects: then the model may only ask for review); a keyword followed by
+  politeness ("cancel porfavor"); the statistical model; otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
   folded ("NO MÁS" is NO MAS), zero-width and emoji variation selectors removed, internal
   whitespace collapsed, and surrounding characters of Unicode categories P* (punctuation),
