@@ -25,7 +25,8 @@ _DECLINE = re.compile(
 _NO_LONGER = re.compile(r"(?:(?:cancel|stop|end|quit|alto|basta|para|cancelar|unsubscribe)"
                         r"(?: please| pls| por favor| porfa)?,? )?"
                         r"(?:(?:por favor|porfa|please|pls|ok|bueno),? )?ya no"
-                        r"(?:,? (?:gracias|por favor|porfa|please|pls|thanks|mas))*")
+                        r"(?:,? (?:gracias|por favor|porfa|please|pls|thanks|thank you|thank u|"
+                        r"ty|thx|mas))*")
 
 
 def no_longer(core: str) -> bool:

@@ -23,7 +23,11 @@ _ANYWHERE = re.compile(
     r"\b(?:just kidding|jk|(?<!no )es broma|(?<!no )era broma|"
     r"(?:but|pero|and|y|just|only) keep (?:texting|sending|messaging|the texts|texts|"
     r"the messages|messages|the deals|the offers|me posted|me updated)|"
-    r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming)\b"
+    r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
+    r"keep me (?:subscribed|signed up|on the list|enrolled))\b"
+    # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".
+    r"|^ ?(?:please |pls |no )?(?:don't|do not|dont|no me|never) (?:unsubscribe|remove|"
+    r"cancel|take me off|opt me out|den de baja|borren|quiten|saquen)\b"
     # An imperative asking for more opens its clause or follows "but": "Stop? Send more",
     # never "I don't want you to send more" or "no quiero que me sigan mandando".
     r"|(?:^ ?|\b(?:but|pero|mejor|and|y|lol|jaja) )(?:send (?:me )?more|"
