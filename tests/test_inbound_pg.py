@@ -52,7 +52,7 @@ BODY = st.sampled_from(["STOP", "STOPALL", "stop all", "START", "UNSTOP", "YES",
                         "hello", "Please stop texting me", "¡stop!", "END", '"STOP"',
                         # brand keywords, a possible revocation (a review entry), Spanish
                         "Deals!", "nomore", "acme info",
-                        "I think I want out of this list maybe", "ALTO", "AYUDA", "COMENZAR"]) \
+                        "I dont think I need these", "ALTO", "AYUDA", "COMENZAR"]) \
     | st.text(STORABLE, max_size=20)
 INBOUND_TEXT = st.builds(
     InboundText,

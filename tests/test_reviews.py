@@ -209,7 +209,7 @@ def test_an_old_consent_cannot_resume_sending_paused_for_review(client, brand):
 
 # --- through the webhook ------------------------------------------------------------------------
 
-UNSURE = "I think I want out of this list maybe"  # the model's review band (docs/keywords.md)
+UNSURE = "I dont think I need these"  # the model's review band (docs/keywords.md)
 
 
 def test_possible_revocation_through_the_webhook_to_a_confirmed_decision(app, client, brand,
@@ -244,7 +244,7 @@ def test_possible_revocation_through_the_webhook_to_a_confirmed_decision(app, cl
 def test_a_spanish_possible_revocation_is_confirmed_in_spanish(app, client, brand, post_signed,
                                                                twilio):
     consent(brand.id, [NUMBER])
-    post_signed(INBOUND_PATH, inbound("ya no quiero esto creo", sender=NUMBER))
+    post_signed(INBOUND_PATH, inbound("ya no me sirven creo", sender=NUMBER))
     [item] = client.get("/api/v1/reviews", headers=key_header("auditor")).get_json()["reviews"]
     assert item["language"] == "es"
     post_json(client, f"/api/v1/reviews/{item['id']}", {"decision": "opt_out"},

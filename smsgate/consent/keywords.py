@@ -7,8 +7,12 @@ rules). docs/keywords.md explains the design and keeps the evaluation figures.
 Decisions worth knowing (the tests pin each of them):
 
 * Layers, first decision wins: Twilio's OptOutType; an exact keyword; a tolerated
-  misspelling of an opt-out keyword as the whole message; plain-language rules, one clause
-  at a time; the statistical model; otherwise Intent.NONE.
+  misspelling of an opt-out keyword as the whole message; a bare "no thanks" (review) or "ya
+  no" (opt-out) as the whole message (keywords_declines); plain-language rules, one clause
+  at a time, whose request may be taken back by what follows ("Stop? no way",
+  keywords_retract) or act on something other than our texts ("remove me from the class
+  roster", keywords_objects: then the model may only ask for review); a keyword followed by
+  politeness ("cancel porfavor"); the statistical model; otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
   folded ("NO MÁS" is NO MAS), zero-width and emoji variation selectors removed, internal
   whitespace collapsed, and surrounding characters of Unicode categories P* (punctuation),
@@ -53,9 +57,12 @@ import re
 from dataclasses import dataclass
 
 from smsgate.consent import keywords_model
+from smsgate.consent.keywords_declines import declines, no_longer
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
+from smsgate.consent.keywords_hedge import model_may_decide
 from smsgate.consent.keywords_rules import read, reported
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
+from smsgate.consent.keywords_typos import TYPOS
 
 __all__ = ["MAX_RULE_CHARS", "Classification", "Intent", "classify", "deciding_layer"]
 
@@ -149,23 +156,42 @@ def _fuzzy(core: str) -> Classification | None:
     return Classification(Intent.OPT_OUT, f"fuzzy:{name}", name == "STOPALL", language)
 
 
+# Politeness that may close a whole-message keyword: "cancel porfavor", "unsubscribe thanks".
+_POLITE_TAIL = re.compile(r"(?:,? (?:please|pls|plz|porfavor|por favor|porfa|por fa|thanks|"
+                          r"thank you|thx|ty|gracias|now|asap|ya))+$")
+
+
+def _polite_keyword(core: str | None) -> Classification | None:
+    """An opt-out keyword followed only by politeness, as the whole message, or None. Tried
+    only after the rules, which read most such replies already ("stop please")."""
+    if core is None:
+        return None
+    bare = _POLITE_TAIL.sub("", core)
+    exact = _KEYWORDS.get(bare) if bare != core else None
+    if exact is None or exact[0] is not Intent.OPT_OUT:
+        return None
+    return Classification(Intent.OPT_OUT, bare.upper(), bare in _ALL_BRANDS, exact[1])
+
+
 def _correct(found: list[str]) -> list[str]:
-    """The clauses `found` with each tolerated misspelling of an opt-out keyword spelled right.
+    """The clauses `found` with each tolerated misspelling of an opt-out keyword, and of a
+    word requests are made of (keywords_typos), spelled right.
 
     Set operations (C speed) first ask whether any word of the whole text needs looking at,
     so an ordinary message costs two splits and no Python loop over its words.
     """
     joined = "\n".join(found)
     words = set(joined.split())
+    slips = not TYPOS.keys().isdisjoint(words)
     words.update(_DOUBLED.sub(r"\1", joined).split())
-    if _TOLERATED_WORDS.isdisjoint(words.difference(_KEYWORDS)):
+    if not slips and _TOLERATED_WORDS.isdisjoint(words.difference(_KEYWORDS)):
         return found
     fixed = []
     for clause in found:
         out = []
         for word in clause.split(" "):
             hit = tolerated_keyword(word) if word not in _KEYWORDS else None
-            out.append(hit[0].lower() if hit is not None else word)
+            out.append(hit[0].lower() if hit is not None else TYPOS.get(word, word))
         fixed.append(" ".join(out))
     return fixed
 
@@ -176,41 +202,58 @@ def deciding_layer(body: str) -> str:
     rules gave up on a hostile text, or there is no text; else "model". keywords_train
     weighs its examples by this."""
     core = keyword_core(body) if body else None
-    decided, _found = _without_model(body, core, _KEYWORDS.get(core) if core else None)
+    decided, _found, _aside = _without_model(body, core, _KEYWORDS.get(core) if core else None)
     if decided is None:
         return "model"
     return "rules" if decided.keyword is None or decided.keyword.startswith("rule:") else "keyword"
 
 
 def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
-                   ) -> tuple[Classification | None, list[str]]:
+                   ) -> tuple[Classification | None, list[str], bool]:
     """The decision of the keyword and rule layers, or None when the model is to decide,
-    with the text's normalised clauses (empty when a keyword decided)."""
+    with the text's normalised clauses (empty when a keyword decided) and whether a rule
+    found an action on something other than our texts (then the model may only ask for
+    review)."""
     if exact is not None and core is not None:
-        return Classification(exact[0], core.upper(), core in _ALL_BRANDS, exact[1]), []
+        return Classification(exact[0], core.upper(), core in _ALL_BRANDS, exact[1]), [], False
     if core:
         fuzzy = _fuzzy(core)
         if fuzzy is not None:
-            return fuzzy, []
+            return fuzzy, [], False
+        if no_longer(core):
+            return Classification(Intent.OPT_OUT, "rule:es-ya-no", False, "es"), [], False
+        declined = declines(core)
+        if declined is not None:
+            # A bare "no thanks" may decline the offer or the texts: a person decides.
+            return Classification(Intent.POSSIBLE_OPT_OUT, "rule:no-thanks", False,
+                                  declined), [], False
     if not text:
-        return _NOTHING, []
+        return _NOTHING, [], False
     found = clauses(text)
     reading = read(_correct(found))
     if reading.found is not None:
-        return Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1]), found
+        return (Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1]),
+                found, False)
+    polite = _polite_keyword(core)
+    if polite is not None and not reading.cancelled:
+        return polite, found, False
     if reading.cancelled or reading.exhausted:
-        # The rules read a request and found it negated or reported ("don't stop", "she
-        # said stop"), or refused a hostile text: a clear case, not one for the model.
-        return _NOTHING, found
-    return None, found
+        # The rules read a request and found it negated, reported or taken back ("don't
+        # stop", "she said stop", "Stop? no way"), or refused a hostile text: a clear case,
+        # not one for the model.
+        return _NOTHING, found, False
+    return None, found, reading.off_topic
 
 
-def _by_model(found: list[str], model: keywords_model.Model) -> Classification:
+def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
+              ) -> Classification:
     """What the statistical model makes of a text no keyword or rule decided.
 
-    At or above OPT_OUT_AT an opt-out, unless the text holds a negating word ("don't",
-    "no", "never"...), an opt-in word ("resubscribe") or reports someone else's words ("she
-    said stop"), which a linear model weighs but cannot parse: then a person reviews.
+    At or above OPT_OUT_AT an opt-out, unless the text holds an opt-in word ("resubscribe"),
+    a negating word over anything but a request word ("don't stop", "no me borres", "ya no
+    hay"; keywords_hedge) or reports someone else's words ("she said stop"), which a linear
+    model weighs but cannot parse, or a rule found an action on something else (`aside`:
+    "remove me from the roster"): then a person reviews.
     At or above REVIEW_AT a possible opt-out for review; below, nothing.
     """
     score = model.score_clauses(found)
@@ -218,7 +261,7 @@ def _by_model(found: list[str], model: keywords_model.Model) -> Classification:
         return _NOTHING
     keyword = f"model:{model.name}"
     language = keywords_model.language(found)
-    certain = not keywords_model.hedged(found) and not reported(found)
+    certain = not aside and model_may_decide(found) and not reported(found)
     if score >= keywords_model.OPT_OUT_AT and certain:
         return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
     return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))
@@ -251,7 +294,7 @@ def classify(body: str | None, opt_out_type: str | None = None, *,
         language = exact[1] if exact is not None else "en"
         return Classification(forced, f"OptOutType:{forced_by}", all_brands, language)
 
-    decided, found = _without_model(text, core, exact)
+    decided, found, aside = _without_model(text, core, exact)
     if decided is not None:
         return decided
-    return _by_model(found, model if model is not None else keywords_model.shipped())
+    return _by_model(found, model if model is not None else keywords_model.shipped(), aside)

@@ -20,7 +20,8 @@ _TAIL_WORD = (
 TAIL = rf"(?: {_TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
        r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
-       r"mi numero|mi telefono|mi cel|mi celular|\+?[0-9][0-9() -]{5,}[0-9])")
+       r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"
+       r"\+?[0-9][0-9() -]{5,}[0-9])")
 _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
 _NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|reminders|"
          r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
@@ -34,7 +35,7 @@ _TEXTS = rf"{_DET}{_NOUN}"
 _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
-         r"that|it|here|there|them|texting|texting list|lista|la lista)")
+         r"that|it|here|there|them|texting|texting list|lista|la lista|all)")
 _FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
 
 # Verbs of sending that "stop"/"quit"/"cease" can govern.
@@ -47,7 +48,7 @@ LEAD = (
     r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
     r"seriously|again|omg|omfg|wtf|ffs|god|oh my god|jesus|jesus christ|ugh|dude|bruh|man|bro|sir|"
     r"for real|also|but|anyway|anyways|tbh|honestly|otherwise|fucking|just fucking|"
-    r"for the love of god|god damn it|goddamn|i said|i asked you to|"
+    r"for the love of god|god damn it|goddamn|i said|i asked you to|for the last time|"
     r"i already asked you to|i told you to|i've told you to|ive told you to|"
     r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
     r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
@@ -62,8 +63,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:repeated-keyword", "en",
      r"(?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit)"
      r"(?: (?:stop|unsubscribe|optout|opt out|revoke|cancel|end|quit))+", False),
-    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already)",
-     False),
+    ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already|"
+     r"(?:you|u|y'all|yall|you guys) (?:can|may|could) (?:stop|quit)(?: (?:it|now|texting|"
+     r"sending|messaging))?)", False),
     ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|this spam|the spam|"
      r"the madness|it out|it off)", False),
     ("rule:remove-me", "en", r"(?:remove|remove me|remove us|remove my number|remove this number|"
@@ -85,13 +87,18 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
     ("rule:stop-texting", "en",
      rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough) with {_TEXTS}", True),
+    # A bare "stop" closing a clause after "but"/"so"/"just": "idk who this is but stop".
+    ("rule:then-stop", "en",
+     r"(?:but|so|just|pero|now) (?:please |pls |plz |just )?(?:stop|stop it|stop already|"
+     r"stop now|stop please|stop pls)(?= *$)", True),
     ("rule:how-many-times", "en",
      r"(?:how many times|how many more times|how often) (?:do|must|should|will|have) "
      r"(?:i|we)(?: have| need| got)?(?: to)? (?:say|reply|text|type|send|tell you|ask|write)",
      True),
     ("rule:how-many-times", "en", r"what part of (?:stop|no|unsubscribe|opt out|leave me)",
      True),
-    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_TEXTS}", True),
+    # One word of its own may name the texts ("stop the refill reminders").
+    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_DET}(?:[a-z]+ )?{_NOUN}", True),
     ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
      True),
     ("rule:unsubscribe-me", "en",
@@ -101,13 +108,16 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:take-me-off", "en",
      rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
+    # "take me off" with whatever follows: an object rule, so "take me off hold" steps aside.
+    ("rule:take-me-off", "en", r"take (?:me|us|my number|my name|this number) off", True),
     ("rule:remove-me", "en",
      rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
      rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
      rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
     ("rule:remove-me", "en",
-     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data)", True),
+     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data|"
+     rf"(?:his|her|their|that) (?:number|phone number|cell|cell number))", True),
     ("rule:remove-me", "en",
      rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"
      rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
@@ -125,14 +135,20 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:you |that you |to )?no longer (?:contact|text|message|send|reach|call|email)"
      rf" (?:{_ME}|{_TEXTS})", True),
     ("rule:no-need-to-text", "en",
+     rf"no need to keep (?:texting|sending|messaging|contacting)(?: {_ME}| {_TEXTS}| {_IT})?",
+     True),
+    ("rule:done-with-texts", "en",
+     rf"(?:i'm|im|i am|we're|we are) (?:so |totally |really )?(?:done|finished|through) with "
+     rf"(?:these|those|{_TEXTS}|your texts|the texts|you guys)", True),
+    ("rule:no-need-to-text", "en",
      rf"no need to (?:text|message|contact|send|remind|keep texting|keep sending)"
      rf"(?: {_ME}| {_TEXTS}| {_IT})?(?: anymore| any more| any longer)", True),
     ("rule:not-text", "en",
      rf"(?:mind|could you|can you|would you|will you|please|can u|could u|kindly) not "
      rf"(?:text|txt|message|msg|contact|send|email|call)(?:ing)?(?: {_ME}| {_TEXTS})", True),
     ("rule:turned-off", "en",
-     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)",
-     True),
+     rf"{_TEXTS} (?:be |get )?(?:turned off|stopped|disabled|cancelled|canceled|shut off)"
+     r"(?! (?:coming|arriving|working|showing|loading|sending|going through))", True),
     ("rule:unsubscribe-option", "en",
      r"(?:is there|do you have|where is|where's|got) (?:an? )?(?:unsubscribe|opt out|optout|"
      r"stop) (?:option|button|link|feature|keyword|command)", True),
@@ -169,6 +185,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
      rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
      rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
+    ("rule:do-not-text", "en",
+     r"(?:do not|don't|dont|please don't|please do not) keep (?:texting|txting|messaging|sending|"
+     r"contacting|calling|emailing|bothering|spamming)", True),
     ("rule:never-consented", "en",
      rf"(?:i )?(?:never|did not|didn't|didnt|do not|don't|dont) (?:ever )?(?:signed up|sign up|"
      rf"subscribed|subscribe|consented|consent|agreed|agree|opted in|opt in|gave (?:you )?"
@@ -181,7 +200,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     ("rule:no-more", "en", r"(?:no more|no thanks no more|nope no more|enough|"
                            r"that's enough|thats enough|enough already|enough is enough|"
-                           r"enough of this|enough of these|no more of this|no thanks)",
+                           r"enough of this|enough of these|no more of this)",
      False),
     ("rule:enough-texts", "en",
      rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
@@ -205,6 +224,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"contacting me|contacting|correspondence|sms|solicitation|solicitations|outreach|"
      r"marketing|notifications|alerts|service|subscription|cease and desist)", True),
     ("rule:cease-and-desist", "en", r"cease and desist", True),
+    ("rule:terminate-subscription", "en",
+     r"(?:(?:terminate|deactivate|discontinue) (?:my|the|this|these|your|all) "
+     r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )*|"
+     r"(?:cancel|end|stop) (?:(?:my|the|this|these|your|all) )?"
+     r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )+)"
+     r"(?:subscription|subscriptions|alerts|notifications)", True),
     ("rule:no-longer-receive", "en",
      r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
      r"prefer not to|would like to no longer|want to no longer) "
@@ -225,7 +250,15 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"was) (?:reassigned|recycled|new to me)|"
      r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
      r"this isn't|there is no one here named|nobody here (?:is )?named|"
-     r"no one here (?:is )?named|i don't know (?:any|a|who))", True),
+     r"no one here (?:is )?named|i don't know (?:any|a|who)|"
+     r"(?:belongs|belonged|goes) to (?:someone|somebody|some one) else|"
+     r"(?:belongs|belonged) to (?:a )?new (?:owner|person|user)|(?:has|got) a new owner|"
+     r"(?:is|it's|its) (?:someone|somebody) else's (?:number|phone)|"
+     r"there(?:'s| is|s) no [a-z]+ (?:at this (?:number|phone)|"
+     r"here(?= *$| (?:anymore|any more|sorry|lol|by that name)))|"
+     r"(?:this|that|the) (?:number|phone|cell|line) used to (?:belong to|be)|"
+     r"used to (?:belong to|be) (?:my|his|her|[a-z]+'s) (?:number|phone|cell)|"
+     r"this (?:isn't|is not|aint|ain't) [a-z]+'s (?:phone|number|cell))", True),
     ("rule:update-your-list", "en",
      r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
      r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),
@@ -241,8 +274,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the texts|the messages|you|u) to stop|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
      r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
-     r"the messages) off|turn off|cancel (?:these|this|the texts|the messages|them|it|"
-     r"all)|end (?:these|this|the)|remove myself|"
+     r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"
+     r"the messages|them|it|all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block)", True),
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"

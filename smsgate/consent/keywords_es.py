@@ -20,25 +20,28 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-repeated-keyword", "es",
      r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
     ("rule:es-paren-los-mensajes", "es",
-     r"(?:paren|para|pare|parenle|detengan|detenga|deten|suspendan|suspenda|suspender|"
+     r"(?:paren|para|pare|parenle|detengan|detenga|deten|detener|suspendan|suspenda|suspender|"
+     r"desactiven|desactive|desactivar|desactiva|"
      r"cancelen|cancele|cancelar|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
      r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
-     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|el|la|"
+     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
-     r"ofertas|notificaciones|alertas|recordatorios|envio|envios|spam)", True),
+     r"ofertas|notificaciones|alertas|recordatorios|avisos|spam)", True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     ("rule:es-dejen-de", "es",
-     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) de "
-     r"(?:escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
+     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) d(?:e)? "
+     r"(?:estar (?:chingando|molestando|mandando|escribiendo|fregando|enviando|jodiendo)|"
+     r"escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
     ("rule:es-no-me-manden", "es",
-     r"(?:ya )?no (?:me |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
+     r"(?:ya )?no (?:me |m |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
      r"contactar|llamar|molestar|textear)(?:me|nos)?|"
      r"enviaran|mandaran|escribieran|enviara|mandara|contactaran|llamaran|lleguen|llegue|"
      r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
+     r"mnden|manen|mamden|escrivan|enbien|embien|avisen|incluyan|agreguen|"
      r"contactes|llamen|molesten|molestes|textees|texteen|quiero que me (?:manden|envien|"
      r"escriban|contacten))"
      r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
@@ -49,29 +52,50 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"otro|otros) )*(?:mensajes|mensaje|textos|sms|promociones|publicidad|ofertas|"
      r"notificaciones|recordatorios|alertas|nada)", True),
     ("rule:es-no-me-manden", "es",
+     r"(?:ya )?no (?:me |m |nos )?(?:sigan|esten|anden|continuen) (?:mandando|enviando|"
+     r"escribiendo|molestando|contactando|textando|texteando|llamando)", True),
+    ("rule:es-no-me-manden", "es",
      r"(?:abstenerse|abstenganse|abstengase|se abstengan) de (?:enviar|mandar|contactar|"
      r"escribir|llamar)", True),
+    ("rule:es-no-me-manden", "es",
+     r"(?:favor de|por favor|les pido|pido|les solicito|solicito) no (?:enviar|mandar|escribir|"
+     r"contactar|llamar|molestar|textear)(?:me|nos)", True),
+    ("rule:es-reportar", "es",
+     r"(?:los|las|les) (?:voy a|vamos a) (?:reportar|denunciar|demandar)|"
+     r"voy a (?:reportarlos|denunciarlos|demandarlos|reportar este numero|reportar esto)|"
+     r"(?:los|las) (?:reporto|denuncio|demando)", True),
     ("rule:es-revoco", "es",
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan) "
+     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan|"
+     r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
      r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
      r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
-     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten))", True),
+     r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten|sigan|vuelvan|esten)|"
+     r"texts|messages|"
+     r"text messages)", True),
     ("rule:es-no-quiero", "es",
      r"(?:prefiero|preferiria) no (?:recibir|seguir|que me)", True),
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajez|mensages|mesajes|msjs|mjs|mensajitos)", True),
-    ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa]|no gracias)",
+    ("rule:es-no-me-interesa", "es", r"(?:no me interesa|no estoy interesad[oa])",
      False),
+    ("rule:es-ya-no-quiero", "es",
+     r"(?:ya no quiero|ya no quiero nada|ya no quiero mas|ya no mas gracias)", False),
+    ("rule:es-cancelar-suscripcion", "es",
+     r"(?:quisiera|quiero|queremos|deseo|deseamos|me gustaria|necesito|solicito|favor de|"
+     r"por favor|quiero que|pueden) (?:cancelar|anular|dar de baja) (?:mi |la |nuestra |"
+     r"esta )?(?:suscripcion|inscripcion|subscripcion)", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:borren|borra|borre|borrar|eliminen|elimina|elimine|eliminar|quiten|quita|quite|"
      r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
      r"sacame|saquenme|eliminenme|quitame|borrame|remover|sakenme|sacarme|borrarme|"
-     r"quitarme|eliminarme|removerme|pls remove|please remove) "
+     r"quitarme|eliminarme|removerme|pls remove|please remove|kiten|kita|kite|kitar|"
+     r"kitenme|kitame|kitarme|sakame) "
      r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
+     r"su numero|su telefono|su celular|ese numero|este celular|este telefono|"
      r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
      r"sistema|contactos))", True),
     ("rule:es-borren-mi-numero", "es",
@@ -84,7 +108,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
      r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
      r"desuscribirme|"
-     r"cancelen (?:los|estos|sus) mensajes|cancelar (?:los|estos) mensajes)", True),
+     r"cancelen (?:los|estos|sus|mis) mensajes|cancelar (?:los|estos|mis) mensajes)", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion", False),
     ("rule:es-borren-mi-numero", "es",
@@ -92,10 +116,14 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"estos )?(?:mensajes|textos|sms|alertas|notificaciones)", True),
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
-     r"spam|ofertas|notificaciones)", True),
+     r"spam|ofertas|notificaciones|promos|promo|alertas|avisos|recordatorios)", True),
     ("rule:es-numero-equivocado", "es",
-     r"(?:numero equivocado|numero incorrecto|se equivocaron de numero|"
-     r"(?:este|ese) (?:numero|telefono|celular) no es de|se equivoco de numero|"
+     r"(?:numero equivocado|numero incorrecto|persona equivocada|se equivocaron(?= *$)|"
+     r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"
+     r"contacto|telefono|celular)|"
+     r"(?:este|ese) (?:numero|telefono|celular|cel) (?:ya )?no es (?:de|del|mio)|"
+     r"(?:ya )?no (?:usa|tiene|ocupa) (?:este|ese) (?:numero|telefono|celular|cel)|"
+     r"ya no es de (?:mi |la |el )?[a-z]+(?= *$| (?:actualicen|borren|quiten|favor|por))|"
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
      r"aqui no vive|no conozco a)", True),
@@ -106,6 +134,14 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde) (?:(?:le )?hago para )?que ya no me (?:lleguen|llegue|manden|envien)",
      True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde|que) (?:le )?(?:hago|hacer|puedo hacer|tengo que hacer) para (?:que )?"
+     r"ya no (?:me )?(?:recibir|recibo|reciba|lleguen|llegue|manden|envien|escriban)",
+     True),
+    ("rule:es-como-me-doy-de-baja", "es",
+     r"(?:como|donde) se (?:quita|quitan|cancela|cancelan|desactiva|desactivan|para|paran|"
+     r"detiene|detienen|elimina|eliminan|apaga|apagan) (?:esto|estos|estas|esta|eso|los|las|"
+     r"el|la)", True),
     ("rule:es-como-me-doy-de-baja", "es",
      r"hay (?:alguna )?(?:forma|manera|modo) de (?:salirse|salirme|salir|darse de baja|"
      r"darme de baja|cancelar|desuscribirse|desuscribirme|dejar de recibir)", True),

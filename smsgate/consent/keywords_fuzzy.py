@@ -38,6 +38,7 @@ for _r, _row in enumerate(_ROWS):
                     if 0 <= _c + _dc < len(_ROWS[_rr]):
                         _around.add(_ROWS[_rr][_c + _dc])
         _NEAR[_key] = frozenset(_around)
+KEY_NEIGHBOURS: dict[str, frozenset[str]] = _NEAR
 
 # Opt-out keyword (casefolded, spaces removed) -> (canonical name, language, tolerance).
 FULL, NEAR, COLLAPSE = "full", "near", "collapse"

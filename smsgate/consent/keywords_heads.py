@@ -16,6 +16,8 @@ HEADS: dict[str, frozenset[str]] = {
         "do don't dont never please".split()),
     "rule:dont-want-texts": frozenset(
         "did didn't didnt do don't dont i never no we".split()),
+    "rule:done-with-texts": frozenset(
+        "i'm im i we're we".split()),
     "rule:enough-texts": frozenset(
         "enough".split()),
     "rule:es-borren-mi-numero": frozenset(
@@ -24,27 +26,32 @@ HEADS: dict[str, frozenset[str]] = {
         "doy elimina eliminar eliminarme elimine eliminen eliminenla eliminenlo eliminenme me "
         "please pls quiero quita quitame quitar quitarme quite quiten quitenla quitenlo quitenme "
         "remover removerme remuevan remueve retira retiren saca sacame sacar sacarla sacarlo "
-        "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito".split()),
+        "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito "
+        "kiten kita kite kitar kitenme kitame kitarme sakame".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
-        "como donde hay puedo que se".split()),
+        "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
         "dejame dejeme dejen dejenme largo no vayanse".split()),
     "rule:es-dejen-de": frozenset(
         "basta deja dejan dejar deje dejen dejes para parar paras pare paren".split()),
+    "rule:es-cancelar-suscripcion": frozenset(
+        "quisiera quiero queremos deseo deseamos me necesito solicito favor por pueden".split()),
     "rule:es-no-mas-mensajes": frozenset(
         "no ya".split()),
     "rule:es-no-me-manden": frozenset(
-        "abstenerse abstenganse abstengase no se ya".split()),
+        "abstenerse abstenganse abstengase no se ya favor por les pido solicito".split()),
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya".split()),
     "rule:es-numero-equivocado": frozenset(
-        "aqui ese este no numero se te ya".split()),
+        "aqui ese este no numero se te ya persona nos me".split()),
     "rule:es-paren-los-mensajes": frozenset(
         "alto basta cancelar cancele cancelen cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
-        "ya".split()),
+        "ya detener desactiven desactive desactivar desactiva".split()),
     "rule:es-que-parte": frozenset(
         "k q que".split()),
+    "rule:es-reportar": frozenset(
+        "los las les voy".split()),
     "rule:es-revoco": frozenset(
         "cancelo retiramos retirar retiro revocar revoco".split()),
     "rule:formal-cease": frozenset(
@@ -90,6 +97,10 @@ HEADS: dict[str, frozenset[str]] = {
         "opt optout stop unsub unsubscribe".split()),
     "rule:take-me-off": frozenset(
         "get take".split()),
+    "rule:terminate-subscription": frozenset(
+        "terminate deactivate discontinue end cancel stop".split()),
+    "rule:then-stop": frozenset(
+        "but so just pero now".split()),
     "rule:turned-off": frozenset(
         "ads alerts all annoying any automated bs calls communication communications constant "
         "crap daily damn deals emails endless every freaking fucking further future garbage junk "
@@ -107,5 +118,5 @@ HEADS: dict[str, frozenset[str]] = {
         "want we we'd wish would".split()),
     "rule:wrong-number": frozenset(
         "do does doesn't doesnt don't dont i i'm incorrect is isn't new no nobody not that the "
-        "there this wrong".split()),
+        "there this wrong belongs belonged goes it's its there's theres used has got".split()),
 }

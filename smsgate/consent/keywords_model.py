@@ -26,6 +26,7 @@ _WORD = re.compile(r"[a-z0-9']+|[^\W\d_]+")
 NEGATORS = frozenset({
     "don't", "dont", "not", "never", "didn't", "didnt", "won't", "wont", "can't", "cant",
     "no", "nunca", "ni", "jamas", "sin", "without", "isn't", "wasn't", "doesn't",
+    "wouldn't", "wouldnt", "shouldn't", "couldn't", "nor", "nah",
 })
 _NEGATION_SPAN = 3
 # Words asking to start or resume, whose letters resemble "unsubscribe" ("resubscribe").
@@ -99,14 +100,6 @@ def _char_grams(word: str) -> tuple[str, ...]:
 def _words(found: list[str]) -> list[str]:
     """The words of the normalised clauses `found`, as the model reads them."""
     return [word for clause in found for word in _WORD.findall(clause)]
-
-
-def hedged(found: list[str]) -> bool:
-    """True when the clauses `found` hold a negating word (NEGATORS) or an opt-in word
-    (OPT_IN_WORDS): a linear model weighs these but cannot parse them, so it may not decide
-    alone."""
-    words = _words(found)
-    return not (NEGATORS.isdisjoint(words) and OPT_IN_WORDS.isdisjoint(words))
 
 
 def language(found: list[str]) -> str:

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from smsgate.consent.keywords_en import ENGLISH_RULES, LEAD, TAIL
 from smsgate.consent.keywords_es import SPANISH_RULES
 from smsgate.consent.keywords_heads import HEADS
+from smsgate.consent.keywords_objects import OBJECT_RULES, off_topic
+from smsgate.consent.keywords_retract import retracted
 
 _RULES = ENGLISH_RULES + SPANISH_RULES
 # All weak cores in one anchored alternation and all strong cores in one searched alternation,
@@ -132,13 +134,27 @@ _REPORTED = {
         r"them|his|their|someone|somebody|anyone|everyone|people|mom|dad|mother|father|wife|"
         r"husband|boss|friend|kid|kids|son|daughter|sister|brother|if(?! (?:you|u) (?:could|"
         r"can|would|'d|please|kindly))|whether|when i|until|unless|why did|did you|did u|"
-        r"you stopped|when you|what if|in case)\b"),
+        r"you stopped|when you|what if|in case|why would|why should)\b"),
     "es": re.compile(
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
         r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero))|"
-        r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo))\b"),
+        r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo)|"
+        r"por que (?:querria|iba a|habria de|quisiera)|para que (?:querria|iba a))\b"),
 }
 
+# For a wrong-number report only words of saying and conditions are someone else's request:
+# "my dad no longer uses this number" reports the number changing hands, which is the point.
+_REPORTED_SPEECH = {
+    "en": re.compile(
+        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
+        r"yelled)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|if(?! (?:you|u) (?:could|"
+        r"can|would|'d|please|kindly))|whether|when i|until|unless|what if|in case)\b"),
+    "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
+                     r"fueran|fuera|me hacen|ya no quiero|no quiero)))\b"),
+}
+
+# A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
+_OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
 
 # A negator and the words after it span at most this many words ("no need to" + 3 words).
 _NEGATION_WORDS = 8
@@ -147,15 +163,19 @@ _NEGATION_WORDS = 8
 MAX_CANCELLED = 16
 
 
-def _live(prefix: str, lang: str) -> bool:
+def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     """False when what precedes a core negates it or reports someone else's request."""
     if not prefix:
         return True
+    if lang == "es" and prefix.endswith("si ") and _OWN_CONDITION.match(core):
+        # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
+        prefix = prefix[:-3]
+    reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
     tail = prefix if len(words) <= _NEGATION_WORDS else " " + " ".join(words[1:])
-    return _NEGATED[lang].search(tail) is None and _REPORTED[lang].search(prefix) is None
+    return _NEGATED[lang].search(tail) is None and reporting.search(prefix) is None
 
 
 def reported(found: list[str]) -> bool:
@@ -175,46 +195,94 @@ class Reading:
     """What the rules make of a message's clauses.
 
     `found` is (rule name, language) of the first live rule, or None. `cancelled` is True when
-    a strong rule matched but its guard rejected it ("don't stop texting me", "she told me to
-    unsubscribe", "oops wrong number"): the rules read the message and decided it is not a
-    request. `exhausted` is True when MAX_RULE_ATTEMPTS ran out before the rules finished.
+    a rule matched but its guard rejected it ("don't stop texting me", "she told me to
+    unsubscribe", "oops wrong number") or what followed took it back ("Stop? no way"): the
+    rules read the message and decided it is not a request. `off_topic` is True when a rule
+    matched an action on something other than our texts ("remove me from the class roster"):
+    the model may weigh the text, but only for review. `exhausted` is True when
+    MAX_RULE_ATTEMPTS ran out before the rules finished.
     """
 
     found: tuple[str, str] | None
     cancelled: bool = False
     exhausted: bool = False
+    off_topic: bool = False
+
+
+_LIVE, _CANCELLED, _OFF_TOPIC = "live", "cancelled", "off-topic"
+# What follows a request is read only this far for its object or a taking back ("jk"), so a
+# long text costs no more per match than a short one.
+_AFTER_CHARS = 120
+_AFTER_CLAUSES = 3
+
+
+def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang: str,
+             apologetic: bool) -> str:
+    """Whether the rule `name` matched by `match` in clauses[at] is a live request, was
+    cancelled (negated, reported, an apology, taken back) or acts on something else."""
+    clause = clauses[at]
+    if apologetic and name in _WRONG_NUMBER:
+        return _CANCELLED
+    if not _live(clause[: match.start()], lang, name, match.group()):
+        return _CANCELLED
+    rest = clause[match.end():match.end() + _AFTER_CHARS]
+    if name in OBJECT_RULES and off_topic(match.group(), rest):
+        return _OFF_TOPIC
+    if retracted([rest, *clauses[at + 1:at + 1 + _AFTER_CLAUSES]]):
+        return _CANCELLED
+    return _LIVE
+
+
+def _whole_clause(clauses: list[str], at: int) -> tuple[str, str] | None:
+    """(rule name, language) of the keyword clause or weak rule that is clauses[at], or None."""
+    clause = clauses[at]
+    if clause in _KEYWORD_CLAUSE:
+        return "rule:keyword-clause", "en"
+    match = _WEAK.fullmatch(clause) if len(clause) <= MAX_WEAK_CHARS else None
+    if match is not None and match.lastgroup is not None:
+        return _NAMES[match.lastgroup]
+    return None
 
 
 def read(clauses: list[str]) -> Reading:
     """The rules' reading of `clauses`: the first live rule in the first clause that has one.
 
     A weak rule must be the whole clause (politeness around it allowed); a strong rule may
-    sit anywhere in it, provided the guard finds its prefix live.
+    sit anywhere in it, provided the guard finds its prefix live and its object is ours. A
+    request that a later word takes back ("jk", "no way") is cancelled.
     """
     apologetic = any(_APOLOGY.search(clause) for clause in clauses)
     attempts = 0
     cancelled = 0
-    for clause in clauses:
-        if clause in _KEYWORD_CLAUSE:
-            return Reading(("rule:keyword-clause", "en"))
-        match = _WEAK.fullmatch(clause) if len(clause) <= MAX_WEAK_CHARS else None
-        if match is not None and match.lastgroup is not None:
-            return Reading(_NAMES[match.lastgroup])
+    aside = False
+    for at, clause in enumerate(clauses):
+        whole = _whole_clause(clauses, at)
+        if whole is not None:
+            if not retracted(clauses[at + 1:at + 1 + _AFTER_CLAUSES]):
+                return Reading(whole)
+            cancelled += 1
+            if cancelled >= MAX_CANCELLED:
+                return Reading(None, True, exhausted=True, off_topic=aside)
+            continue
         for head in _HEAD.finditer(clause):
             attempts += 1
             if attempts > MAX_RULE_ATTEMPTS:
-                return Reading(None, cancelled > 0, exhausted=True)
+                return Reading(None, cancelled > 0, exhausted=True, off_topic=aside)
             rule = _BUCKETS.get(head.group()) or _bucket(head.group())
             match = rule.match(clause, head.start()) if rule is not None else None
             if match is None:
                 continue
             name, lang = _NAMES[match.lastgroup or ""]
-            if not (apologetic and name in _WRONG_NUMBER) and _live(clause[: match.start()], lang):
+            verdict = _verdict(clauses, at, match, name, lang, apologetic)
+            if verdict == _LIVE:
                 return Reading((name, lang))
+            if verdict == _OFF_TOPIC:
+                aside = True
+                continue
             cancelled += 1
             if cancelled >= MAX_CANCELLED:
-                return Reading(None, True, exhausted=True)
-    return Reading(None, cancelled > 0)
+                return Reading(None, True, exhausted=True, off_topic=aside)
+    return Reading(None, cancelled > 0, off_topic=aside)
 
 
 def revocation(clauses: list[str]) -> tuple[str, str] | None:
@@ -229,19 +297,24 @@ def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
     """
     apologetic = any(_APOLOGY.search(clause) for clause in clauses)
     cancelled = 0
-    for clause in clauses:
-        if clause in _KEYWORD_CLAUSE:
-            return "rule:keyword-clause", "en"
-        match = _WEAK.fullmatch(clause) if len(clause) <= MAX_WEAK_CHARS else None
-        if match is not None and match.lastgroup is not None:
-            return _NAMES[match.lastgroup]
-        pos = 0
-        while (match := _STRONG.search(clause, pos)) is not None:
-            name, lang = _NAMES[match.lastgroup or ""]
-            if not (apologetic and name in _WRONG_NUMBER) and _live(clause[: match.start()], lang):
-                return name, lang
+    for at, clause in enumerate(clauses):
+        whole = _whole_clause(clauses, at)
+        if whole is not None:
+            if not retracted(clauses[at + 1:at + 1 + _AFTER_CLAUSES]):
+                return whole
             cancelled += 1
             if cancelled >= MAX_CANCELLED:
                 return None
+            continue
+        pos = 0
+        while (match := _STRONG.search(clause, pos)) is not None:
+            name, lang = _NAMES[match.lastgroup or ""]
+            verdict = _verdict(clauses, at, match, name, lang, apologetic)
+            if verdict == _LIVE:
+                return name, lang
+            if verdict == _CANCELLED:
+                cancelled += 1
+                if cancelled >= MAX_CANCELLED:
+                    return None
             pos = match.start() + 1
     return None

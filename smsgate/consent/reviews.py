@@ -81,7 +81,9 @@ def decide(session: Session, review_id: int, decision: Any, *, api_key_id: int,
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}",
                            code="invalid_field", field="decision")
-    review = session.get(LedgerEntry, review_id)
+    # ledger_entries.id is a 64-bit integer: a larger id names no review, and passing it to
+    # the driver would fail with an overflow instead of a 404.
+    review = session.get(LedgerEntry, review_id) if 0 < review_id < 2**63 else None
     if review is None or review.action != REVIEW or review.number is None \
             or review.brand_id is None or (brand_id is not None and review.brand_id != brand_id):
         raise NotFound(f"no review {review_id}", code="unknown_review")  # (erased: none)

@@ -1,0 +1,109 @@
+"""Whether a request such as "remove me from X" or "dar de baja X" is about our texts.
+
+Pure functions. Some strong rules name an action that applies to many things: "remove me
+from the class roster", "unsubscribe from the auto-ship", "how do I turn off the alarm",
+"dar de baja mi membresía", "¿me pueden quitar el recargo?", "¿puedo cancelar solo un
+artículo?". Such a rule is a revocation only when its object is about messages, the list,
+this number or the sender, or when it has no object at all; with another object the rules
+step aside and the model decides, at most for review (keywords.classify).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Rules whose core is an action that can take an object other than our texts.
+OBJECT_RULES = frozenset({
+    "rule:remove-me", "rule:unsubscribe-me", "rule:want-to-opt-out", "rule:how-to-stop",
+    "rule:opt-me-out", "rule:take-me-off", "rule:terminate-subscription",
+    "rule:es-borren-mi-numero", "rule:es-como-me-doy-de-baja", "rule:es-cancelar-suscripcion",
+    "rule:no-longer-receive", "rule:es-no-quiero", "rule:es-no-me-manden",
+})
+# Objects that make the request one about our texts.
+ABOUT_TEXTS = frozenset("""
+    messages message texts text txts txt msgs msg sms mms texting messaging textos texto
+    mensajes mensaje mensajitos msjs mjs list lists mailing lista listas number numero num
+    phone telephone telefono celular cel cell mobile line linea contacts contactos contact
+    contacto database base system sistema records registros service
+    servicio servicios campaign campana marketing alerts alert alertas notifications
+    notificaciones notices avisos reminders recordatorios updates promos promotions
+    promociones publicidad offers ofertas deals spam everything todo
+    thing things stuff cosa cosas aqui here distribution mailing calls emails llamadas correos
+    spammed texted messaged contacted bothered called emailed contactado contactada
+    cupones coupons codigos codes descuentos discounts
+""".split())
+# The sender, when named right after the action ("unsubscribe from you guys"); further on,
+# "you" belongs to another phrase ("stop the leak under the sink you installed").
+_SENDER = frozenset("you u ya ustedes usted y'all yall".split())
+_SENDER_WORDS = 2
+# Words that carry no object of their own: articles, prepositions, politeness, pronouns.
+_EMPTY = frozenset("""
+    from of off out on in for the my a an our de del al mi mis el la los las lo un una unos
+    unas su sus tu tus solo only just y and o or to at with con por para please pls plz favor
+    porfa thanks gracias now ya ahora all todos todas todo any some this these that those it
+    them esto estos estas esta este eso esos esas ese me us your ur subscription
+    subscriptions suscripcion suscripciones anymore more mas nada nothing anything else
+    ningun ninguno ninguna any longer ok okay k vale saludos thx ty asap again otra vez
+""".split())
+# Verbs whose object follows them directly ("no longer receive paper statements").
+_TRANSITIVE = frozenset("receive get receiving getting recibir".split())
+# Words after which what follows is the action's object ("remove me from ...", "stop the ...").
+_INTRODUCERS = frozenset("""
+    from of off out on in for to with the my a an our de del al mi mis el la los las un una su
+    sus tu tus solo y and this these that those it esto estos estas esta este eso nada just
+    only solamente
+""".split())
+# A name of at most this many words after "from"/"de" is taken for the sender's.
+_NAME_WORDS = 2
+_FROM = frozenset({"from", "de"})
+# Words that make "from X" a thing of the sender's, not the sender: times and common services.
+_NOT_NAMES = frozenset("""
+    today tomorrow tonight yesterday monday tuesday wednesday thursday friday saturday sunday
+    week weekend month morning afternoon evening next last booking bookings appointment class
+    classes order orders waitlist roster schedule shift delivery deliveries pickup membership
+    club team group chat course lesson lessons plan box account card cart autoship autopay
+    hoy manana lunes martes miercoles jueves viernes sabado domingo semana mes clase clases
+    pedido pedidos cita citas entrega grupo curso plan cuenta tarjeta carrito membresia
+""".split())
+_POLITE = frozenset("please pls plz thanks thx gracias porfa favor por".split())
+# Words that end the object: the next part of the sentence begins.
+_BREAKS = frozenset("but pero because porque cause cuz since so then i yo que".split())
+_WORD = re.compile(r"[\w']+")
+# How many words after the core are read as its object.
+WINDOW = 6
+
+
+def off_topic(matched: str, rest: str) -> bool:
+    """True when the core `matched` acts on something other than our texts, judging by the
+    words `rest` that follow it in its clause."""
+    core_words = _WORD.findall(matched)
+    if not ABOUT_TEXTS.isdisjoint(core_words) or not _SENDER.isdisjoint(core_words):
+        return False
+    following = _WORD.findall(rest)[:WINDOW]
+    if not following or (core_words[-1] not in _INTRODUCERS | _TRANSITIVE
+                         and following[0] not in _INTRODUCERS):
+        return False
+    obj = []
+    for word in following:
+        if word in _BREAKS:
+            break
+        obj.append(word)
+    if not ABOUT_TEXTS.isdisjoint(obj) or not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
+        return False
+    if any(word in _FROM and after in _SENDER for word, after in zip(obj, obj[1:], strict=False)):
+        return False  # "anything else from you"
+    if _names_the_sender(obj, len(obj) == len(following)):
+        return False
+    return any(word not in _EMPTY for word in obj)
+
+
+def _names_the_sender(obj: list[str], to_the_end: bool) -> bool:
+    """True when `obj` is "from"/"de" and a bare name closing the clause ("unsubscribe me from
+    Acme Pharmacy", "denme de baja de Farmacia Luz"): who sends the texts, not a thing of theirs
+    ("from the 6pm class roster", "del club de vinos", "from Saturday's pickup schedule")."""
+    while obj and obj[-1] in _POLITE:
+        obj = obj[:-1]
+    name = obj[1:]
+    return (to_the_end and bool(obj) and obj[0] in _FROM and 1 <= len(name) <= _NAME_WORDS
+            and _EMPTY.isdisjoint(name)
+            and _NOT_NAMES.isdisjoint(word.removesuffix("'s") for word in name))

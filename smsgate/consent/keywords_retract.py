@@ -1,0 +1,41 @@
+"""Whether what follows a request takes it back: "Stop? no way", "stop texting me jk",
+"unsubscribe... but keep texts", "Para... es broma".
+
+Pure functions over normalised clauses (keywords_text.clauses). A request followed by one of
+these is no request: the rules cancel it, and the model is not asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A whole clause that takes back what came before ("no way", "jk", "not really", "Stop? never").
+_WHOLE = re.compile(
+    r"(?:(?:lol|lmao|haha|hahaha|jaja|jajaja|ok|nah|nope|oh) )*"
+    r"(?:no way|no way jose|jk|j k|just kidding|just joking|kidding|only kidding|not really|"
+    r"nvm|never mind|nevermind|es broma|era broma|es una broma|era una broma|"
+    r"es mentira|mentira|no es cierto|no es verdad|no es en serio|no en serio|"
+    r"nah jk|psych|sike|never|nunca|nope never)"
+    r"(?: (?:lol|lmao|haha|hahaha|jaja|jajaja|please|pls|send more|keep them coming))*"
+)
+# Words anywhere after the request that ask for the opposite ("but keep texts", "send more").
+_ANYWHERE = re.compile(
+    r"\b(?:just kidding|jk|(?<!no )es broma|(?<!no )era broma|"
+    r"(?:but|pero|and|y|just|only) keep (?:texting|sending|messaging|the texts|texts|"
+    r"the messages|messages|the deals|the offers|me posted|me updated)|"
+    r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
+    r"keep me (?:subscribed|signed up|on the list|enrolled))\b"
+    # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".
+    r"|^ ?(?:please |pls |no )?(?:don't|do not|dont|no me|never) (?:unsubscribe|remove|"
+    r"cancel|take me off|opt me out|den de baja|borren|quiten|saquen)\b"
+    # An imperative asking for more opens its clause or follows "but": "Stop? Send more",
+    # never "I don't want you to send more" or "no quiero que me sigan mandando".
+    r"|(?:^ ?|\b(?:but|pero|mejor|and|y|lol|jaja) )(?:send (?:me )?more|"
+    r"sigan (?:mandando|enviando|escribiendo)|(?:manden|envien) mas)\b"
+)
+
+
+def retracted(rest: list[str]) -> bool:
+    """True when the text `rest` (the rest of the request's clause, then the clauses after
+    it) takes the request back."""
+    return any(_WHOLE.fullmatch(clause.strip()) or _ANYWHERE.search(clause) for clause in rest)

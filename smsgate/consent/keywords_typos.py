@@ -1,0 +1,64 @@
+"""Tolerated misspellings of the words a request is made of, inside a sentence.
+
+Pure data, computed at import. keywords_fuzzy tolerates misspelled *keywords*; a request in a
+sentence is also made of verbs and objects ("pls remov me", "stop sendin me stuff", "ya no me
+mnden mensajs", "kiten mi numero"), and one slip of the thumb there should not hide it. For
+each word of REQUEST_WORDS: a letter left out (not the first), a key that touches its
+neighbour on a QWERTY keyboard struck instead (not the first letter), the last letter doubled,
+and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped. Real words that land
+within reach are listed in NOT_TYPOS and never rewritten ("quien", "quite", "mande", "test").
+keywords.classify rewrites such a word before the rules read the clause; the model reads the
+text as written.
+"""
+
+from __future__ import annotations
+
+from smsgate.consent.keywords_fuzzy import KEY_NEIGHBOURS
+
+# Words of requests whose misspellings the rules should read as meant.
+REQUEST_WORDS = (
+    "stop", "remove", "sending", "texting", "texts", "messages", "message", "delete",
+    "number", "manden", "mensajes", "escriban", "envien", "quiten", "quitenme", "borren",
+    "numero", "lista", "escribirme", "mandarme", "enviarme", "quiero",
+)
+# Real words (English or Spanish) one slip away from a request word: never rewritten.
+NOT_TYPOS = frozenset("""
+    stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
+    rove renove sening sewing sendig sendng sedning tenting testing tetting tesing textin
+    text tests test tets teats tex exts messes massages message messages messagee number
+    numbers umber nuber lumber numer numbee mande manden mandes madden maden mamen menden
+    mensaje mensajes escribas escribad escrian envie envies envien enven quien quite quiet
+    quiten quitan borran boren borre borrem numeros lists lisa lita listo lusta lists
+    delete delet dele deleted relete list escriba sensing messaged numbed borden enviare
+    mandare escribire enviame mandame escribime quieto
+""".split())
+
+
+def _variants(word: str) -> set[str]:
+    """The tolerated slips of `word` (see the module docstring)."""
+    out = {word + word[-1]}
+    for at in range(1, len(word)):
+        out.add(word[:at] + word[at + 1:])
+        for key in KEY_NEIGHBOURS.get(word[at], ()):
+            if key.isalpha():
+                out.add(word[:at] + key + word[at + 1:])
+    if "qu" in word:
+        out.add(word.replace("qu", "k"))
+    for a, b in (("v", "b"), ("b", "v")):
+        if a in word:
+            out.add(word.replace(a, b))
+    return out
+
+
+def _table() -> dict[str, str]:
+    """Every tolerated slip -> the request word it stands for; a slip two words share is
+    dropped, since it cannot be read as either."""
+    found: dict[str, set[str]] = {}
+    for word in REQUEST_WORDS:
+        for slip in _variants(word):
+            found.setdefault(slip, set()).add(word)
+    return {slip: next(iter(words)) for slip, words in sorted(found.items())
+            if len(words) == 1 and slip not in NOT_TYPOS and slip not in REQUEST_WORDS}
+
+
+TYPOS: dict[str, str] = _table()
