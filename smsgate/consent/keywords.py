@@ -158,7 +158,24 @@ def _fuzzy(core: str) -> Classification | None:
 
 # Politeness that may close a whole-message keyword: "cancel porfavor", "unsubscribe thanks".
 _POLITE_TAIL = re.compile(r"(?:,? (?:please|pls|plz|porfavor|por favor|porfa|por fa|thanks|"
-                          r"thank you|thx|ty|gracias|now|asap|ya))+$")
+                          r"thank you|thx|ty|gracias|now|asap|ya|x fa|xfa|xfavor|x favor|"
+                          r"porfis|porfi|plis|pliss))+$")
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _repeated_keyword(core: str) -> Classification | None:
+    """One opt-out keyword said again and again as the whole message ("PARAR PARAR",
+    "ALTO. ALTO", "stop stop stop"), or None: the repetition is emphasis."""
+    words = set(_WORDS.findall(core))
+    if len(words) != 1:
+        return None
+    word = words.pop()
+    exact = _KEYWORDS.get(word)
+    if exact is None or exact[0] is not Intent.OPT_OUT or word == core:
+        return None
+    return Classification(Intent.OPT_OUT, word.upper(), word in _ALL_BRANDS, exact[1])
 
 
 def _polite_keyword(core: str | None) -> Classification | None:
@@ -217,7 +234,7 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     if exact is not None and core is not None:
         return Classification(exact[0], core.upper(), core in _ALL_BRANDS, exact[1]), [], False
     if core:
-        fuzzy = _fuzzy(core)
+        fuzzy = _fuzzy(core) or _repeated_keyword(core)
         if fuzzy is not None:
             return fuzzy, [], False
         if no_longer(core):

@@ -15,7 +15,10 @@ _TAIL_WORD = (
     r"ma'am|guys|y'all|folks|thank u|and thank you|and thanks|thanks in advance|"
     r"damn it|dammit|damnit|goddammit|ffs|jeez|geez|god|already damn|idiots|you idiots|"
     r"now please|por favor|porfa|porfavor|gracias|muchas gracias|ya|ahora|ahora mismo|"
-    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias)"
+    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias|"
+    # SMS forms of "please": "x fa", "xfavor", "porfis", "plis".
+    r"x fa|xfavor|x fis|xfis|porfis|porfi|porfas|plis|pliss|plisss|plox|pleasee|plss|"
+    r"por favorcito|porfavorcito)"
 )
 TAIL = rf"(?: {_TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
@@ -52,6 +55,7 @@ LEAD = (
     r"i already asked you to|i told you to|i've told you to|ive told you to|"
     r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
     r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
+    r"x fa|xfa|xfavor|x favor|porfis|porfi|plis|pliss|plox|por fa|porfavor|"
     r"asi que|en serio|ok pero|pero ya) )*"
 )
 
@@ -99,6 +103,14 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     # One word of its own may name the texts ("stop the refill reminders").
     ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_DET}(?:[a-z]+ )?{_NOUN}", True),
+    # What is sent may be named in a few words of its own when the verb of sending or "to this
+    # number" says it is our texts: "stop sending prescription reminders to this number".
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:{_SENDING}) (?:me |us )?{_DET}(?:[a-z]+ ){{0,2}}{_NOUN}(?= |$)", True),
+    ("rule:stop-texts-to-me", "en",
+     rf"{_STOP_VERB} (?:{_SENDING}|sending) (?:[a-z']+ ){{1,3}}(?:to|at) (?:this number|"
+     rf"this phone|this phone number|my number|my phone|my cell|this cell|this line|my line)",
+     True),
     ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
      True),
     ("rule:unsubscribe-me", "en",
@@ -167,6 +179,16 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|"
      rf"not be contacted|"
      rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
+    # The texts as the subject of the stopping: "I want the texts to end", "I'd like these
+    # texts to stop"; "the delivery to stop at the desk" names no texts.
+    ("rule:want-texts-to-stop", "en",
+     rf"(?:(?:i |we )?(?:want|wanna|would like|need|wish|prefer|would love|ask for|asking for)|"
+     rf"(?:i'd|id|we'd) like) {_TEXTS} to (?:stop|end|cease|be stopped|stop coming|quit|go away|be discontinued)"
+     r"(?! (?:at|by|on|in|until|till|before|after|for|when|if|being|working|loading)\b)",
+     True),
+    ("rule:want-texts-to-stop", "en",
+     r"(?:(?:i |we )?(?:want|wanna|would like|need)|(?:i'd|id|we'd) like) (?:them|these|these ones|those|this|it|"
+     r"you|u|y'all|you guys) to (?:stop|end|cease|go away|quit)" + rf"{TAIL}(?= *$)", True),
     ("rule:want-out", "en",
      r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
      rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),

@@ -117,6 +117,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
      r"spam|ofertas|notificaciones|promos|promo|alertas|avisos|recordatorios)", True),
+    # Whatever is sent "a este número" is our texts: "dejen de mandar las citas a este número".
+    ("rule:es-dejen-de", "es",
+     r"(?:dejen|deje|dejar|paren|pare|para|deja) de (?:mandar|enviar|escribir|mandarle|"
+     r"enviarle|mandarme|enviarme) (?:[a-z]+ ){1,3}(?:a|al) (?:este|mi|ese) (?:numero|telefono|"
+     r"celular|cel)", True),
     ("rule:es-numero-equivocado", "es",
      r"(?:numero equivocado|numero incorrecto|persona equivocada|se equivocaron(?= *$)|"
      r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"
@@ -126,7 +131,14 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"ya no es de (?:mi |la |el )?[a-z]+(?= *$| (?:actualicen|borren|quiten|favor|por))|"
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
-     r"aqui no vive|no conozco a)", True),
+     r"aqui no vive|no conozco a|"
+     r"(?:aqui|en este numero|en este telefono) no (?:hay|vive|esta|existe) (?:ningun|ninguna|"
+     r"nadie (?:que se llame|llamado|llamada|con ese nombre))(?: [a-z]+)?)", True),
+    # "Equivocado." as a clause of its own says the number is wrong; "equivocado el pedido"
+    # names something else and is not the whole clause.
+    ("rule:es-numero-equivocado", "es",
+     r"(?:numero |esta |estan |esta usted |estas )?(?:equivocado|equivocada|equivocados|"
+     r"equivocadas)(?: de numero| de persona)?", False),
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde) (?:(?:le )?hago para |puedo )?(?:cancelo|desactivo|detengo|paro|quito|"
      r"elimino|me salgo|salirme|salir|me desuscribo|desuscribirme|cancelar|desactivar|"

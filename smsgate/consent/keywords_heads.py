@@ -113,6 +113,8 @@ HEADS: dict[str, frozenset[str]] = {
         "do got is where where's".split()),
     "rule:update-your-list": frozenset(
         "change clean correct fix update".split()),
+    "rule:want-texts-to-stop": frozenset(
+        "i we i'd id we'd want wanna would need wish prefer ask asking".split()),
     "rule:want-to-opt-out": frozenset(
         "'d am ask choose chose d decided demand have hope i i'd id need prefer request wanna "
         "want we we'd wish would".split()),

@@ -24,7 +24,7 @@ REQUEST_WORDS = (
     "number", "manden", "mensajes", "escriban", "envien", "quiten", "quitenme", "borren",
     "numero", "lista", "escribirme", "mandarme", "enviarme", "quiero",
     "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
-    "texting", "mensajitos", "reminders", "notifications",
+    "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
 )
 # From this length a swap of two neighbouring letters or any doubled letter is tolerated too:
 # long words have few real neighbours within one such slip.
