@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from smsgate.consent.keywords_en import ENGLISH_RULES, LEAD, TAIL
 from smsgate.consent.keywords_es import SPANISH_RULES
 from smsgate.consent.keywords_heads import HEADS
-from smsgate.consent.keywords_objects import OBJECT_RULES, off_topic
+from smsgate.consent.keywords_objects import OBJECT_RULES, off_topic, other_channel
 from smsgate.consent.keywords_retract import retracted
 
 _RULES = ENGLISH_RULES + SPANISH_RULES
@@ -241,10 +241,14 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     if not _live(clause[: match.start()], lang, name, match.group()):
         return _CANCELLED
     rest = clause[match.end():match.end() + _AFTER_CHARS]
-    if name in OBJECT_RULES and off_topic(match.group(), rest):
-        return _OFF_TOPIC
+    # A take-back first: "unsubscribe me from the catalog but keep texts" is then settled,
+    # not left to the model.
     if retracted([rest, *clauses[at + 1:at + 1 + _AFTER_CLAUSES]]):
         return _CANCELLED
+    if name in OBJECT_RULES and off_topic(match.group(), rest):
+        return _OFF_TOPIC
+    if other_channel(match.group(), rest):
+        return _OFF_TOPIC
     return _LIVE
 
 
