@@ -299,6 +299,30 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"
      r"the messages|them|it|all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block)", True),
+    # A question about the keyword asks how to leave, which is leaving: "is replying STOP
+    # enough", "do I have to text STOP", "what's the command to end these?".
+    ("rule:keyword-question", "en",
+     r"(?:(?:is|would|will) (?:replying|texting|sending|typing|saying|responding with|"
+     r"writing) (?:stop|unsubscribe|cancel|end|quit|optout|opt out|alto)|"
+     r"(?:do|should|can|must) i (?:just |still |also )?(?:have to |need to |gotta )?(?:text|"
+     r"reply|send|type|say|write|respond with|answer) (?:you )?(?:stop|unsubscribe|optout|"
+     r"opt out|alto|stop all|stopall)(?! (?:by|at|on|for|in)\b)|"
+     r"(?:what's|whats|what is) the (?:command|keyword|key word|code|word|magic word|text) "
+     r"(?:to|for|that) (?:end|stop|cancel|unsubscribe|opt out|turn off|get rid of|quit)"
+     r"(?: (?:these|this|them|it|the texts|the messages|texts|messages|you))?(?= *$| (?:please|"
+     r"pls|again|lol|then|already)))", True),
+    # A threat over the next text is a demand that there be none: "I swear to god if I get
+    # one more text".
+    ("rule:one-more-text", "en",
+     r"(?:i swear(?: to god)?|so help me(?: god)?|swear to god|i promise you) if (?:i|we) "
+     r"(?:get|receive|see) (?:one|1|another|any|a single)(?: more)? (?:text|message|msg|txt|"
+     r"of these|of your)", True),
+    ("rule:dont-need-texts", "en",
+     rf"(?:won't|will not|wont|don't|do not|dont|no longer) (?:be )?(?:needing|need|requiring|"
+     rf"require) (?:{_TEXTS}|these|them|those)(?: (?:going forward|anymore|any more|"
+     rf"any longer|from now on|moving forward|in the future))", True),
+    ("rule:dont-need-texts", "en",
+     rf"(?:i |we )?(?:no longer|don't|do not|dont) (?:require|need) {_TEXTS}", True),
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
      r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"

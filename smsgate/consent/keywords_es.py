@@ -122,6 +122,15 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:dejen|deje|dejar|paren|pare|para|deja) de (?:mandar|enviar|escribir|mandarle|"
      r"enviarle|mandarme|enviarme) (?:[a-z]+ ){1,3}(?:a|al) (?:este|mi|ese) (?:numero|telefono|"
      r"celular|cel)", True),
+    # A question about the keyword asks how to leave: "¿tengo que mandar ALTO?", "¿cuál es
+    # la palabra para cancelar esto?".
+    ("rule:es-pregunta-palabra", "es",
+     r"(?:(?:tengo|tendria|necesito|debo) que (?:mandar|enviar|escribir|responder|contestar|"
+     r"poner|textear)(?: la palabra)? (?:alto|stop|baja|cancelar|para|basta|parar)|"
+     r"(?:con|si) (?:mando|envio|escribo|respondo|contesto|mandar|enviar|escribir|responder) "
+     r"(?:alto|stop|baja|cancelar)(?: es| ya)? (?:suficiente|basta|alcanza|ya no)|"
+     r"(?:cual|que) es la (?:palabra|clave|palabra clave) (?:para|que) (?:cancelar|"
+     r"darme de baja|dejar de recibir|parar|detener|quitar|salir))", True),
     ("rule:es-numero-equivocado", "es",
      r"(?:numero equivocado|numero incorrecto|persona equivocada|se equivocaron(?= *$)|"
      r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"

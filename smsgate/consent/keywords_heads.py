@@ -85,6 +85,14 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing".split()),
+    "rule:keyword-question": frozenset(
+        "is would will do should can must what's whats what".split()),
+    "rule:one-more-text": frozenset(
+        "i so swear".split()),
+    "rule:dont-need-texts": frozenset(
+        "won't will wont don't do dont no i we".split()),
+    "rule:es-pregunta-palabra": frozenset(
+        "tengo tendria necesito debo con si cual que".split()),
     "rule:spam-report": frozenset(
         "fcc going gonna i i'll i'm im my reported reporting see stop tcpa this".split()),
     "rule:stop-texting": frozenset(
