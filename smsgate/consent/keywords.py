@@ -60,6 +60,7 @@ from smsgate.consent import keywords_model
 from smsgate.consent.keywords_declines import declines, no_longer
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_hedge import model_may_decide
+from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import TYPOS
@@ -234,7 +235,7 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     if exact is not None and core is not None:
         return Classification(exact[0], core.upper(), core in _ALL_BRANDS, exact[1]), [], False
     if core:
-        fuzzy = _fuzzy(core) or _repeated_keyword(core)
+        fuzzy = _fuzzy(core)
         if fuzzy is not None:
             return fuzzy, [], False
         if no_longer(core):
@@ -251,7 +252,7 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     if reading.found is not None:
         return (Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1]),
                 found, False)
-    polite = _polite_keyword(core)
+    polite = _polite_keyword(core) or (_repeated_keyword(core) if core else None)
     if polite is not None and not reading.cancelled:
         return polite, found, False
     if reading.cancelled or reading.exhausted:
@@ -278,7 +279,10 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
         return _NOTHING
     keyword = f"model:{model.name}"
     language = keywords_model.language(found)
-    certain = not aside and model_may_decide(found) and not reported(found)
+    sure = score >= keywords_model.SURE_AT
+    # A take-back anywhere ("I only want texts", "but keep texts") leaves it to a person.
+    certain = (not aside and model_may_decide(found, sure) and not reported(found)
+               and not retracted(found))
     if score >= keywords_model.OPT_OUT_AT and certain:
         return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
     return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))

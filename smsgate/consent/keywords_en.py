@@ -183,7 +183,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # texts to stop"; "the delivery to stop at the desk" names no texts.
     ("rule:want-texts-to-stop", "en",
      rf"(?:(?:i |we )?(?:want|wanna|would like|need|wish|prefer|would love|ask for|asking for)|"
-     rf"(?:i'd|id|we'd) like) {_TEXTS} to (?:stop|end|cease|be stopped|stop coming|quit|go away|be discontinued)"
+     rf"(?:i'd|id|we'd) like) {_DET}(?:[a-z]+ )?{_NOUN} to (?:stop|end|cease|be stopped|stop coming|quit|go away|be discontinued)"
      r"(?! (?:at|by|on|in|until|till|before|after|for|when|if|being|working|loading)\b)",
      True),
     ("rule:want-texts-to-stop", "en",
@@ -201,7 +201,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"wish to be contacted|want to be contacted|want any|want any more|want more|"
      rf"want you to text|want you to contact|want you texting|want your|want these|"
      rf"want them|want this|want it)(?: {_ME})?(?: to)?(?: receive| get)? "
-     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))",
+     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))"
+     # "I don't want the texts to stop" wants them.
+     r"(?! to (?:stop|end|cease|quit|go away|be stopped))",
      True),
     ("rule:do-not-text", "en",
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
@@ -303,7 +305,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # enough", "do I have to text STOP", "what's the command to end these?".
     ("rule:keyword-question", "en",
      r"(?:(?:is|would|will) (?:replying|texting|sending|typing|saying|responding with|"
-     r"writing) (?:stop|unsubscribe|cancel|end|quit|optout|opt out|alto)|"
+     r"writing) (?:stop|unsubscribe|cancel|end|quit|optout|opt out|alto) (?:enough|sufficient|"
+     r"all (?:i|it) (?:need|needs|takes)|the (?:only )?way|how|going to (?:stop|end) (?:these|"
+     r"this|them|the texts|it)|gonna (?:stop|end) (?:these|this|them|it)|work)|"
      r"(?:do|should|can|must) i (?:just |still |also )?(?:have to |need to |gotta )?(?:text|"
      r"reply|send|type|say|write|respond with|answer) (?:you )?(?:stop|unsubscribe|optout|"
      r"opt out|alto|stop all|stopall)(?! (?:by|at|on|for|in)\b)|"

@@ -57,9 +57,12 @@ _OPT_IN = re.compile(rf"(?<![\w'])(?:{_alternation(OPT_IN_WORDS)})(?![\w'])")
 _TOKEN = re.compile(r"[\w']+")
 
 
-def model_may_decide(found: list[str]) -> bool:
+def model_may_decide(found: list[str], sure: bool = False) -> bool:
     """True when no opt-in word is in the clauses `found` and every negating word in them
-    governs a request word (or, a bare "no", closes its clause)."""
+    governs a request word (or, a bare "no", closes its clause). When the model is `sure`
+    (keywords_model.SURE_AT), a negation over other words does not hold it back: "I'm not in
+    your district and I'd like these to stop" negates the district, not the request; a
+    negation over a stop or keep word still does."""
     for clause in found:
         if _OPT_IN.search(clause):
             return False
@@ -68,6 +71,6 @@ def model_may_decide(found: list[str]) -> bool:
             if not KEEP_WORDS.isdisjoint(governed):
                 return False
             closing = not governed and negation.group(1) in _CLOSING
-            if REQUEST_WORDS.isdisjoint(governed) and not closing:
+            if REQUEST_WORDS.isdisjoint(governed) and not closing and not sure:
                 return False
     return True

@@ -29,7 +29,8 @@ _ANYWHERE = re.compile(
     # sí los quiero".
     r"(?:texts|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
     r"good|welcome|bien)|(?:mensajes|textos|sms) si (?:los |las )?(?:quiero|me sirven)|"
-    r"(?:mensajes|textos) (?:estan bien|me sirven)|"
+    r"(?:mensajes|textos) (?:estan bien|me sirven)|(?:i )?only want (?:the )?texts|"
+    r"por (?:mensaje|texto|sms) (?:esta bien|si)|"
     r"(?:but|pero|and|y|just|only) (?:keep|mantengan|dejen) (?:the |los |sus )?(?:texts|"
     r"mensajes|textos|sms))\b"
     # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".
