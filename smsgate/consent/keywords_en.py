@@ -194,7 +194,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
     ("rule:dont-want-texts", "en",
      rf"(?:i |we )?(?:do not|don't|dont|no longer|never|did not|didn't|didnt) "
-     rf"(?:want|wish|need|like|care for|care to receive|ask for|asked for|sign up for|"
+     rf"(?:want|wish|need|require|like|care for|care to receive|ask for|asked for|sign up for|"
      rf"signed up for|sign up|signed up|subscribe|subscribed|consent|agree|opt in|"
      rf"opted in|authorize|authorized|give permission|gave permission|request|requested|"
      rf"want to receive|want to get|wish to receive|wish to get|need to receive|"
@@ -322,11 +322,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:get|receive|see) (?:one|1|another|any|a single)(?: more)? (?:text|message|msg|txt|"
      r"of these|of your)", True),
     ("rule:dont-need-texts", "en",
-     rf"(?:won't|will not|wont|don't|do not|dont|no longer) (?:be )?(?:needing|need|requiring|"
+     rf"(?:won't|will not|wont|don't|do not|dont) (?:be )?(?:needing|need|requiring|"
      rf"require) (?:{_TEXTS}|these|them|those)(?: (?:going forward|anymore|any more|"
      rf"any longer|from now on|moving forward|in the future))", True),
-    ("rule:dont-need-texts", "en",
-     rf"(?:i |we )?(?:no longer|don't|do not|dont) (?:require|need) {_TEXTS}", True),
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
      r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"

@@ -43,7 +43,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya".split()),
     "rule:es-numero-equivocado": frozenset(
-        "aqui ese este no numero se te ya persona nos me".split()),
+        "aqui ese este no numero se te ya persona nos me en".split()),
     "rule:es-paren-los-mensajes": frozenset(
         "alto basta cancelar cancele cancelen cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
@@ -90,7 +90,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:one-more-text": frozenset(
         "i so swear".split()),
     "rule:dont-need-texts": frozenset(
-        "won't will wont don't do dont no i we".split()),
+        "won't will wont don't do dont".split()),
     "rule:es-pregunta-palabra": frozenset(
         "tengo tendria necesito debo con si cual que".split()),
     "rule:spam-report": frozenset(
