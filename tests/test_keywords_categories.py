@@ -159,7 +159,8 @@ TABLE = [
     ('lookalike_negation', "Stop! Don't unsubscribe me, I clicked by accident", NONE),
     ('es_lookalike_negation', 'Alto. No me den de baja, fue sin querer', NONE),
     ('angry_emphatic', 'Stop texting me, I accidentally signed up', OUT),
-    ('es_lookalike_cancel_order', 'no me manden el catálogo en papel, solo mensajes', REVIEW),
+    # The paper catalogue is another channel (keywords_objects.OTHER_CHANNELS): nothing.
+    ('es_lookalike_cancel_order', 'no me manden el catálogo en papel, solo mensajes', NONE),
     ('es_plain_request', 'ya no me manden los cupones', OUT),
     ('es_angry', 'Los voy a reportar', OUT),
     ('es_conversation', 'Favor de no llamar antes de las 9', NONE),

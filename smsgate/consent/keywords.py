@@ -280,9 +280,11 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
     keyword = f"model:{model.name}"
     language = keywords_model.language(found)
     sure = score >= keywords_model.SURE_AT
-    # A take-back anywhere ("I only want texts", "but keep texts") leaves it to a person.
-    certain = (not aside and model_may_decide(found, sure) and not reported(found)
-               and not retracted(found))
+    if retracted(found):
+        # A take-back anywhere ("unsubscribe me from the catalog but keep texts", "jk") says
+        # the texts are wanted; no rule read a request to take back, so there is nothing.
+        return _NOTHING
+    certain = not aside and model_may_decide(found, sure) and not reported(found)
     if score >= keywords_model.OPT_OUT_AT and certain:
         return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
     return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))

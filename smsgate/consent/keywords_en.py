@@ -183,12 +183,14 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # texts to stop"; "the delivery to stop at the desk" names no texts.
     ("rule:want-texts-to-stop", "en",
      rf"(?:(?:i |we )?(?:want|wanna|would like|need|wish|prefer|would love|ask for|asking for)|"
-     rf"(?:i'd|id|we'd) like) {_DET}(?:[a-z]+ )?{_NOUN} to (?:stop|end|cease|be stopped|stop coming|quit|go away|be discontinued)"
+     rf"(?:i'd|id|we'd) like) {_DET}(?:[a-z]+ )?{_NOUN} to (?:stop|end|cease|be stopped|"
+     r"stop coming|quit|go away|be discontinued)"
      r"(?! (?:at|by|on|in|until|till|before|after|for|when|if|being|working|loading)\b)",
      True),
     ("rule:want-texts-to-stop", "en",
-     r"(?:(?:i |we )?(?:want|wanna|would like|need)|(?:i'd|id|we'd) like) (?:them|these|these ones|those|this|it|"
-     r"you|u|y'all|you guys) to (?:stop|end|cease|go away|quit)" + rf"{TAIL}(?= *$)", True),
+     r"(?:(?:i |we )?(?:want|wanna|would like|need)|(?:i'd|id|we'd) like) (?:them|these|"
+     r"these ones|those|this|it|you|u|y'all|you guys) to (?:stop|end|cease|go away|quit)"
+     + rf"{TAIL}(?= *$)", True),
     ("rule:want-out", "en",
      r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
      rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),

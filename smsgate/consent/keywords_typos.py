@@ -8,10 +8,10 @@ neighbour on a QWERTY keyboard struck instead (not the first letter), the last l
 and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped; for words of
 LONG_WORD letters or more also two neighbouring letters swapped and any letter doubled
 ("remvoe", "reomve", "unsubsribe", "cancell"), as keywords_fuzzy allows one edit on long
-keywords. SHORTHAND maps SMS abbreviations ("mnsjs", "msgs") to the word they stand for. Real words that land
-within reach are listed in NOT_TYPOS and never rewritten ("quien", "quite", "mande", "test").
-keywords.classify rewrites such a word before the rules read the clause; the model reads the
-text as written.
+keywords. SHORTHAND maps SMS abbreviations ("mnsjs", "msgs") to the word they stand for.
+Real words that land within reach are listed in NOT_TYPOS and never rewritten ("quien",
+"quite", "mande", "test"). keywords.classify rewrites such a word before the rules read the
+clause; the model reads the text as written.
 """
 
 from __future__ import annotations
