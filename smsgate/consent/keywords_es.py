@@ -140,9 +140,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"ya no es de (?:mi |la |el )?[a-z]+(?= *$| (?:actualicen|borren|quiten|favor|por))|"
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
-     r"aqui no vive|no conozco a|"
+     r"aqui no vive|no conozco a)", True),
+    # A rule of its own, so the many places a text says "no" do not try it (keywords_heads).
+    ("rule:es-aqui-no-hay", "es",
      r"(?:aqui|en este numero|en este telefono) no (?:hay|vive|esta|existe) (?:ningun|ninguna|"
-     r"nadie (?:que se llame|llamado|llamada|con ese nombre))(?: [a-z]+)?)", True),
+     r"nadie (?:que se llame|llamado|llamada|con ese nombre))(?: [a-z]+)?", True),
     # "Equivocado." as a clause of its own says the number is wrong; "equivocado el pedido"
     # names something else and is not the whole clause.
     ("rule:es-numero-equivocado", "es",

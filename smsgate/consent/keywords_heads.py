@@ -43,7 +43,9 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya".split()),
     "rule:es-numero-equivocado": frozenset(
-        "aqui ese este no numero se te ya persona nos me en".split()),
+        "aqui ese este no numero se te ya persona nos me".split()),
+    "rule:es-aqui-no-hay": frozenset(
+        "aqui en".split()),
     "rule:es-paren-los-mensajes": frozenset(
         "alto basta cancelar cancele cancelen cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "

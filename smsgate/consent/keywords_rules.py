@@ -76,7 +76,7 @@ _BY_FIRST_WORD = _index_by_first_word()
 _TOKEN = re.compile(r"[\w']+")
 # Strong rules are tried at no more than this many words per message. A natural 1,600-character
 # message has at most about 220 words that can begin a strong rule; "no no no ..." has 600.
-MAX_RULE_ATTEMPTS = 320
+MAX_RULE_ATTEMPTS = 280
 
 
 def _trie(words: list[str]) -> str:
@@ -202,7 +202,8 @@ def reported(found: list[str]) -> bool:
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
 _APOLOGY = re.compile(r"\b(?:my bad|oops|meant to|meant for|quise|queria mandar|era para)\b")
-_WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado"})
+_WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado",
+                           "rule:es-aqui-no-hay"})
 
 
 @dataclass(frozen=True)
