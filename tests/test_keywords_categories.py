@@ -159,7 +159,8 @@ TABLE = [
     ('lookalike_negation', "Stop! Don't unsubscribe me, I clicked by accident", NONE),
     ('es_lookalike_negation', 'Alto. No me den de baja, fue sin querer', NONE),
     ('angry_emphatic', 'Stop texting me, I accidentally signed up', OUT),
-    ('es_lookalike_cancel_order', 'no me manden el catálogo en papel, solo mensajes', REVIEW),
+    # The paper catalogue is another channel (keywords_objects.OTHER_CHANNELS): nothing.
+    ('es_lookalike_cancel_order', 'no me manden el catálogo en papel, solo mensajes', NONE),
     ('es_plain_request', 'ya no me manden los cupones', OUT),
     ('es_angry', 'Los voy a reportar', OUT),
     ('es_conversation', 'Favor de no llamar antes de las 9', NONE),
@@ -172,6 +173,60 @@ TABLE = [
     ('es_lookalike_cancel_order', 'No quiero recibir el paquete', NONE),
     ('formal', "I don't want to receive anything else from you", OUT),
     ('lookalike_cancel_order', "remove me from tomorrow's booking", REVIEW),
+    # Issue 14, third pass (heldout4 causes and the cross-validation misses).
+    # In-sentence slips: swaps and doubled letters in long request words, SMS shorthand.
+    ('typo_stretched', 'remvoe me', OUT),
+    ('typo_stretched', 'pls reomve me from your list', OUT),
+    ('typo_stretched', 'plz remmove me', OUT),
+    ('es_typo', 'paren de mandr msjs', OUT),
+    ('es_typo', 'ya no me mnden mnsjs', OUT),
+    # A stretch collapses to a listed doubled spelling ("borrrenme"), else to one letter.
+    ('es_typo', 'borrrenme de la lista', OUT),
+    ('typo_stretched', 'STOPPPP sending me these', OUT),
+    # SMS politeness around a keyword or request.
+    ('mixed_opt_out', 'unsubscribe x fa', OUT),
+    ('mixed_opt_out', 'stop porfis', OUT),
+    ('es_plain_request', 'xfavor dejen de escribirme', OUT),
+    ('es_lookalike_other_meaning', 'x fa mandame el link', NONE),
+    ('es_lookalike_other_meaning', 'plis confirmen mi cita del jueves', NONE),
+    # One keyword repeated is that keyword.
+    ('es_keyword_noise', 'PARAR PARAR', OUT),
+    ('es_keyword_noise', 'ALTO. ALTO', OUT),
+    ('es_lookalike_other_meaning', 'PARA PARA PARA mi hija?', NONE),
+    # The texts as the subject of the stopping.
+    ('embedded', 'i want the texts to end', OUT),
+    ('embedded', "I'm not in your district and I'd like these texts to stop", OUT),
+    ('embedded', "I've moved and would like the appointment reminders to end", OUT),
+    ('lookalike_other_meaning', "I'd like the delivery to stop at the front desk", NONE),
+    ('lookalike_negation', "I don't want the texts to stop, they're helpful", NONE),
+    # Named message nouns after "stop sending", and whatever is sent "to this number".
+    ('embedded', 'Please stop sending prescription reminders to this number.', OUT),
+    ('es_plain_request', 'dejen de mandar las citas a este número', OUT),
+    # The writer's own clause after "so"/"pero" is not reported speech.
+    ('embedded', 'my grandson says to tell you to stop so please stop', OUT),
+    ('es_embedded', 'Mi hijo dice que les diga que ya no, así que por favor dejen de escribirme',
+     OUT),
+    ('lookalike_reported_speech', 'my grandson says to tell you to stop', NONE),
+    # Spanish wrong numbers.
+    ('es_wrong_number', 'Equivocado. Aquí no hay ninguna Daniela', OUT),
+    ('es_wrong_number', 'Equivocada', OUT),
+    ('es_wrong_number', 'numero equivocdo', OUT),
+    ('es_lookalike_other_meaning', 'equivocado el pedido', NONE),
+    # Other channels, and the texts kept.
+    ('es_lookalike_other_meaning', 'dénme de baja de los correos pero los mensajes sí los quiero',
+     NONE),
+    ('lookalike_other_meaning', 'unsubscribe me from the paper catalog but keep texts', NONE),
+    ('lookalike_other_meaning', 'take me off the email list but the texts are ok', NONE),
+    # Questions about the keyword ask to leave.
+    ('question', 'is replying STOP enough or do i need to call', OUT),
+    ('question', "What's the command to end these?", OUT),
+    ('es_question', '¿tengo que mandar ALTO para que paren?', OUT),
+    ('question', 'Do I have to text START again after I changed phones?', NONE),
+    # A threat over the next text; "won't be needing these going forward"; "no longer require".
+    ('angry_emphatic', 'I swear to god if I get one more text', OUT),
+    ('formal', "No thank you. I'm all set and won't be needing these going forward.", OUT),
+    ('formal', 'I no longer require these notifications. Please deactivate them.', OUT),
+    ('lookalike_negation', "I won't be needing a ride Thursday, thanks", NONE),
 ]
 
 

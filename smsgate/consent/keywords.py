@@ -12,7 +12,8 @@ Decisions worth knowing (the tests pin each of them):
   at a time, whose request may be taken back by what follows ("Stop? no way",
   keywords_retract) or act on something other than our texts ("remove me from the class
   roster", keywords_objects: then the model may only ask for review); a keyword followed by
-  politeness ("cancel porfavor"); the statistical model; otherwise Intent.NONE.
+  politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); the statistical
+  model; otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
   folded ("NO MÁS" is NO MAS), zero-width and emoji variation selectors removed, internal
   whitespace collapsed, and surrounding characters of Unicode categories P* (punctuation),
@@ -60,6 +61,7 @@ from smsgate.consent import keywords_model
 from smsgate.consent.keywords_declines import declines, no_longer
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_hedge import model_may_decide
+from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import TYPOS
@@ -158,7 +160,24 @@ def _fuzzy(core: str) -> Classification | None:
 
 # Politeness that may close a whole-message keyword: "cancel porfavor", "unsubscribe thanks".
 _POLITE_TAIL = re.compile(r"(?:,? (?:please|pls|plz|porfavor|por favor|porfa|por fa|thanks|"
-                          r"thank you|thx|ty|gracias|now|asap|ya))+$")
+                          r"thank you|thx|ty|gracias|now|asap|ya|x fa|xfa|xfavor|x favor|"
+                          r"porfis|porfi|plis|pliss))+$")
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _repeated_keyword(core: str) -> Classification | None:
+    """One opt-out keyword said again and again as the whole message ("PARAR PARAR",
+    "ALTO. ALTO", "stop stop stop"), or None: the repetition is emphasis."""
+    words = set(_WORDS.findall(core))
+    if len(words) != 1:
+        return None
+    word = words.pop()
+    exact = _KEYWORDS.get(word)
+    if exact is None or exact[0] is not Intent.OPT_OUT or word == core:
+        return None
+    return Classification(Intent.OPT_OUT, word.upper(), word in _ALL_BRANDS, exact[1])
 
 
 def _polite_keyword(core: str | None) -> Classification | None:
@@ -234,7 +253,7 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     if reading.found is not None:
         return (Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1]),
                 found, False)
-    polite = _polite_keyword(core)
+    polite = _polite_keyword(core) or (_repeated_keyword(core) if core else None)
     if polite is not None and not reading.cancelled:
         return polite, found, False
     if reading.cancelled or reading.exhausted:
@@ -261,7 +280,12 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
         return _NOTHING
     keyword = f"model:{model.name}"
     language = keywords_model.language(found)
-    certain = not aside and model_may_decide(found) and not reported(found)
+    sure = score >= keywords_model.SURE_AT
+    if retracted(found):
+        # A take-back anywhere ("unsubscribe me from the catalog but keep texts", "jk") says
+        # the texts are wanted; no rule read a request to take back, so there is nothing.
+        return _NOTHING
+    certain = not aside and model_may_decide(found, sure) and not reported(found)
     if score >= keywords_model.OPT_OUT_AT and certain:
         return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
     return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))

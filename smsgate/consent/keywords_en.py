@@ -15,7 +15,10 @@ _TAIL_WORD = (
     r"ma'am|guys|y'all|folks|thank u|and thank you|and thanks|thanks in advance|"
     r"damn it|dammit|damnit|goddammit|ffs|jeez|geez|god|already damn|idiots|you idiots|"
     r"now please|por favor|porfa|porfavor|gracias|muchas gracias|ya|ahora|ahora mismo|"
-    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias)"
+    r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias|"
+    # SMS forms of "please": "x fa", "xfavor", "porfis", "plis".
+    r"x fa|xfavor|x fis|xfis|porfis|porfi|porfas|plis|pliss|plisss|plox|pleasee|plss|"
+    r"por favorcito|porfavorcito)"
 )
 TAIL = rf"(?: {_TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
@@ -52,6 +55,7 @@ LEAD = (
     r"i already asked you to|i told you to|i've told you to|ive told you to|"
     r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
     r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
+    r"x fa|xfa|xfavor|x favor|porfis|porfi|plis|pliss|plox|por fa|porfavor|"
     r"asi que|en serio|ok pero|pero ya) )*"
 )
 
@@ -99,6 +103,14 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     # One word of its own may name the texts ("stop the refill reminders").
     ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_DET}(?:[a-z]+ )?{_NOUN}", True),
+    # What is sent may be named in a few words of its own when the verb of sending or "to this
+    # number" says it is our texts: "stop sending prescription reminders to this number".
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:{_SENDING}) (?:me |us )?{_DET}(?:[a-z]+ ){{0,2}}{_NOUN}(?= |$)", True),
+    ("rule:stop-texts-to-me", "en",
+     rf"{_STOP_VERB} (?:{_SENDING}|sending) (?:[a-z']+ ){{1,3}}(?:to|at) (?:this number|"
+     rf"this phone|this phone number|my number|my phone|my cell|this cell|this line|my line)",
+     True),
     ("rule:stop-texts-to-me", "en", rf"{_STOP_VERB} (?:sending )?(?:{_TEXTS} )?(?:to|at) {_ME}",
      True),
     ("rule:unsubscribe-me", "en",
@@ -167,19 +179,33 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"stop (?:receiving|getting)(?: [a-z]+)?|no longer receive|not receive|not get|"
      rf"not be contacted|"
      rf"remove {_ME}|take {_ME} off|delete {_ME}|unsubscribe {_ME})", True),
+    # The texts as the subject of the stopping: "I want the texts to end", "I'd like these
+    # texts to stop"; "the delivery to stop at the desk" names no texts.
+    ("rule:want-texts-to-stop", "en",
+     rf"(?:(?:i |we )?(?:want|wanna|would like|need|wish|prefer|would love|ask for|asking for)|"
+     rf"(?:i'd|id|we'd) like) {_DET}(?:[a-z]+ )?{_NOUN} to (?:stop|end|cease|be stopped|"
+     r"stop coming|quit|go away|be discontinued)"
+     r"(?! (?:at|by|on|in|until|till|before|after|for|when|if|being|working|loading)\b)",
+     True),
+    ("rule:want-texts-to-stop", "en",
+     r"(?:(?:i |we )?(?:want|wanna|would like|need)|(?:i'd|id|we'd) like) (?:them|these|"
+     r"these ones|those|this|it|you|u|y'all|you guys) to (?:stop|end|cease|go away|quit)"
+     + rf"{TAIL}(?= *$)", True),
     ("rule:want-out", "en",
      r"(?:i |we )?(?:want|wanna|would like|'d like|need|wish)(?: to)? (?:out|off)"
      rf"(?:(?: of| from)? (?:[a-z0-9']+ ){{0,3}}?{_LIST})?", False),
     ("rule:dont-want-texts", "en",
      rf"(?:i |we )?(?:do not|don't|dont|no longer|never|did not|didn't|didnt) "
-     rf"(?:want|wish|need|like|care for|care to receive|ask for|asked for|sign up for|"
+     rf"(?:want|wish|need|require|like|care for|care to receive|ask for|asked for|sign up for|"
      rf"signed up for|sign up|signed up|subscribe|subscribed|consent|agree|opt in|"
      rf"opted in|authorize|authorized|give permission|gave permission|request|requested|"
      rf"want to receive|want to get|wish to receive|wish to get|need to receive|"
      rf"wish to be contacted|want to be contacted|want any|want any more|want more|"
      rf"want you to text|want you to contact|want you texting|want your|want these|"
      rf"want them|want this|want it)(?: {_ME})?(?: to)?(?: receive| get)? "
-     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))",
+     rf"(?:{_TEXTS}|(?:these|those|them|this) (?:anymore|any more|any longer))"
+     # "I don't want the texts to stop" wants them.
+     r"(?! to (?:stop|end|cease|quit|go away|be stopped))",
      True),
     ("rule:do-not-text", "en",
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
@@ -277,6 +303,30 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"
      r"the messages|them|it|all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block)", True),
+    # A question about the keyword asks how to leave, which is leaving: "is replying STOP
+    # enough", "do I have to text STOP", "what's the command to end these?".
+    ("rule:keyword-question", "en",
+     r"(?:(?:is|would|will) (?:replying|texting|sending|typing|saying|responding with|"
+     r"writing) (?:stop|unsubscribe|cancel|end|quit|optout|opt out|alto) (?:enough|sufficient|"
+     r"all (?:i|it) (?:need|needs|takes)|the (?:only )?way|how|going to (?:stop|end) (?:these|"
+     r"this|them|the texts|it)|gonna (?:stop|end) (?:these|this|them|it)|work)|"
+     r"(?:do|should|can|must) i (?:just |still |also )?(?:have to |need to |gotta )?(?:text|"
+     r"reply|send|type|say|write|respond with|answer) (?:you )?(?:stop|unsubscribe|optout|"
+     r"opt out|alto|stop all|stopall)(?! (?:by|at|on|for|in)\b)|"
+     r"(?:what's|whats|what is) the (?:command|keyword|key word|code|word|magic word|text) "
+     r"(?:to|for|that) (?:end|stop|cancel|unsubscribe|opt out|turn off|get rid of|quit)"
+     r"(?: (?:these|this|them|it|the texts|the messages|texts|messages|you))?(?= *$| (?:please|"
+     r"pls|again|lol|then|already)))", True),
+    # A threat over the next text is a demand that there be none: "I swear to god if I get
+    # one more text".
+    ("rule:one-more-text", "en",
+     r"(?:i swear(?: to god)?|so help me(?: god)?|swear to god|i promise you) if (?:i|we) "
+     r"(?:get|receive|see) (?:one|1|another|any|a single)(?: more)? (?:text|message|msg|txt|"
+     r"of these|of your)", True),
+    ("rule:dont-need-texts", "en",
+     rf"(?:won't|will not|wont|don't|do not|dont) (?:be )?(?:needing|need|requiring|"
+     rf"require) (?:{_TEXTS}|these|them|those)(?: (?:going forward|anymore|any more|"
+     rf"any longer|from now on|moving forward|in the future))", True),
     ("rule:spam-report", "en",
      r"(?:this is (?:spam|harassment|harrassment)|stop spamming|reporting (?:you|this|"
      r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"

@@ -117,6 +117,20 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-mas-mensajes", "es",
      r"(?:ya )?no (?:mas|quiero mas) (?:mensajes|textos|sms|promociones|publicidad|"
      r"spam|ofertas|notificaciones|promos|promo|alertas|avisos|recordatorios)", True),
+    # Whatever is sent "a este número" is our texts: "dejen de mandar las citas a este número".
+    ("rule:es-dejen-de", "es",
+     r"(?:dejen|deje|dejar|paren|pare|para|deja) de (?:mandar|enviar|escribir|mandarle|"
+     r"enviarle|mandarme|enviarme) (?:[a-z]+ ){1,3}(?:a|al) (?:este|mi|ese) (?:numero|telefono|"
+     r"celular|cel)", True),
+    # A question about the keyword asks how to leave: "¿tengo que mandar ALTO?", "¿cuál es
+    # la palabra para cancelar esto?".
+    ("rule:es-pregunta-palabra", "es",
+     r"(?:(?:tengo|tendria|necesito|debo) que (?:mandar|enviar|escribir|responder|contestar|"
+     r"poner|textear)(?: la palabra)? (?:alto|stop|baja|cancelar|para|basta|parar)|"
+     r"(?:con|si) (?:mando|envio|escribo|respondo|contesto|mandar|enviar|escribir|responder) "
+     r"(?:alto|stop|baja|cancelar)(?: es| ya)? (?:suficiente|basta|alcanza|ya no)|"
+     r"(?:cual|que) es la (?:palabra|clave|palabra clave) (?:para|que) (?:cancelar|"
+     r"darme de baja|dejar de recibir|parar|detener|quitar|salir))", True),
     ("rule:es-numero-equivocado", "es",
      r"(?:numero equivocado|numero incorrecto|persona equivocada|se equivocaron(?= *$)|"
      r"(?:se|te|nos|me) (?:equivocaron|equivoco|equivocaste|equivocaste) de (?:numero|persona|"
@@ -127,6 +141,15 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
      r"aqui no vive|no conozco a)", True),
+    # A rule of its own, so the many places a text says "no" do not try it (keywords_heads).
+    ("rule:es-aqui-no-hay", "es",
+     r"(?:aqui|en este numero|en este telefono) no (?:hay|vive|esta|existe) (?:ningun|ninguna|"
+     r"nadie (?:que se llame|llamado|llamada|con ese nombre))(?: [a-z]+)?", True),
+    # "Equivocado." as a clause of its own says the number is wrong; "equivocado el pedido"
+    # names something else and is not the whole clause.
+    ("rule:es-numero-equivocado", "es",
+     r"(?:numero |esta |estan |esta usted |estas )?(?:equivocado|equivocada|equivocados|"
+     r"equivocadas)(?: de numero| de persona)?", False),
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde) (?:(?:le )?hago para |puedo )?(?:cancelo|desactivo|detengo|paro|quito|"
      r"elimino|me salgo|salirme|salir|me desuscribo|desuscribirme|cancelar|desactivar|"

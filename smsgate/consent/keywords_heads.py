@@ -44,6 +44,8 @@ HEADS: dict[str, frozenset[str]] = {
         "no preferiria prefiero ya".split()),
     "rule:es-numero-equivocado": frozenset(
         "aqui ese este no numero se te ya persona nos me".split()),
+    "rule:es-aqui-no-hay": frozenset(
+        "aqui en".split()),
     "rule:es-paren-los-mensajes": frozenset(
         "alto basta cancelar cancele cancelen cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
@@ -85,6 +87,14 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing".split()),
+    "rule:keyword-question": frozenset(
+        "is would will do should can must what's whats what".split()),
+    "rule:one-more-text": frozenset(
+        "i so swear".split()),
+    "rule:dont-need-texts": frozenset(
+        "won't will wont don't do dont".split()),
+    "rule:es-pregunta-palabra": frozenset(
+        "tengo tendria necesito debo con si cual que".split()),
     "rule:spam-report": frozenset(
         "fcc going gonna i i'll i'm im my reported reporting see stop tcpa this".split()),
     "rule:stop-texting": frozenset(
@@ -113,6 +123,8 @@ HEADS: dict[str, frozenset[str]] = {
         "do got is where where's".split()),
     "rule:update-your-list": frozenset(
         "change clean correct fix update".split()),
+    "rule:want-texts-to-stop": frozenset(
+        "i we i'd id we'd want wanna would need wish prefer ask asking".split()),
     "rule:want-to-opt-out": frozenset(
         "'d am ask choose chose d decided demand have hope i i'd id need prefer request wanna "
         "want we we'd wish would".split()),

@@ -21,7 +21,8 @@ SPAN = 3
 KEEP_WORDS = frozenset("""
     stop stopping stopped unsubscribe unsub unsubscribing unsubscribed remove removing removed
     delete deleting cancel cancelling canceling cancelled opt opting optout quit quitting end
-    ending take taking drop dropping leave block blocking keep
+    ending take taking drop dropping leave block blocking keep discontinue discontinued
+    cease ceased terminate deactivate deactivated
     pares paren pare parar para paras dejar dejen dejes deje dejo borres borren borre borrar
     borrarme quites quiten quite quitar quitarme saques saquen saque sacar sacarme elimines
     eliminen elimine eliminar den dar darme baja cancelen canceles cancele cancelar
@@ -57,9 +58,30 @@ _OPT_IN = re.compile(rf"(?<![\w'])(?:{_alternation(OPT_IN_WORDS)})(?![\w'])")
 _TOKEN = re.compile(r"[\w']+")
 
 
-def model_may_decide(found: list[str]) -> bool:
+def _request_outside_negations(found: list[str]) -> bool:
+    """True when some clause of `found` holds a stop, removal or unsubscribe word that no
+    negator governs: the request stands apart from whatever else is negated."""
+    for clause in found:
+        governed: set[int] = set()
+        tokens = list(_TOKEN.finditer(clause))
+        for negation in _NEGATION.finditer(clause):
+            end = negation.end(1) + len(negation.group(2))
+            governed.update(i for i, tok in enumerate(tokens)
+                            if negation.start(1) <= tok.start() < end)
+        if any(tok.group() in KEEP_WORDS and i not in governed for i, tok in enumerate(tokens)):
+            return True
+    return False
+
+
+def model_may_decide(found: list[str], sure: bool = False) -> bool:
     """True when no opt-in word is in the clauses `found` and every negating word in them
-    governs a request word (or, a bare "no", closes its clause)."""
+    governs a request word (or, a bare "no", closes its clause). When the model is `sure`
+    (keywords_model.SURE_AT), a negation over other words does not hold it back: "I'm not in
+    your district and I'd like these to stop" negates the district, not the request; a
+    negation over a stop or keep word still does, and so does any negation when no stop word
+    stands outside every negation's reach ("no zebra")."""
+    if sure and not _request_outside_negations(found):
+        sure = False
     for clause in found:
         if _OPT_IN.search(clause):
             return False
@@ -68,6 +90,6 @@ def model_may_decide(found: list[str]) -> bool:
             if not KEEP_WORDS.isdisjoint(governed):
                 return False
             closing = not governed and negation.group(1) in _CLOSING
-            if REQUEST_WORDS.isdisjoint(governed) and not closing:
+            if REQUEST_WORDS.isdisjoint(governed) and not closing and not sure:
                 return False
     return True

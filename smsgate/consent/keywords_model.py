@@ -39,6 +39,9 @@ OPT_IN_WORDS = frozenset({
 # (bench/keywords.py --cv; docs/keywords.md), never on a held-out split.
 OPT_OUT_AT = 0.9
 REVIEW_AT = 0.5
+# At this score a negation over words other than stop/keep/request words no longer sends the
+# model's opt-out to review (keywords_hedge): the request outweighs an unrelated "not".
+SURE_AT = 0.97
 # Common function words that tell Spanish from English, for the language of the reply.
 _SPANISH = frozenset({
     "no", "ya", "me", "mi", "mis", "de", "la", "el", "los", "las", "por", "favor", "que",

@@ -28,9 +28,16 @@ ABOUT_TEXTS = frozenset("""
     servicio servicios campaign campana marketing alerts alert alertas notifications
     notificaciones notices avisos reminders recordatorios updates promos promotions
     promociones publicidad offers ofertas deals spam everything todo
-    thing things stuff cosa cosas aqui here distribution mailing calls emails llamadas correos
+    thing things stuff cosa cosas aqui here distribution mailing
     spammed texted messaged contacted bothered called emailed contactado contactada
     cupones coupons codigos codes descuentos discounts
+""".split())
+# Other channels: "unsubscribe me from the emails", "dénme de baja de los correos", "stop
+# sending me the paper statements" act on mail or calls, not on our texts.
+OTHER_CHANNELS = frozenset("""
+    email emails mail mails mailings e correo correos calls call llamadas llamada catalog
+    catalogs catalogue catalogo catalogos paper papel statements newsletter newsletters
+    letters cartas postcards flyers folletos revista magazine
 """.split())
 # The sender, when named right after the action ("unsubscribe from you guys"); further on,
 # "you" belongs to another phrase ("stop the leak under the sink you installed").
@@ -95,6 +102,19 @@ def off_topic(matched: str, rest: str) -> bool:
     if _names_the_sender(obj, len(obj) == len(following)):
         return False
     return any(word not in _EMPTY for word in obj)
+
+
+def other_channel(matched: str, rest: str) -> bool:
+    """True when the request `matched`, or its object in `rest`, names another channel (mail,
+    e-mail, calls, a paper catalogue) and nothing of our texts: "stop the emails", "unsubscribe
+    me from the paper catalog", "dénme de baja de los correos"."""
+    words = _WORD.findall(matched)
+    for word in _WORD.findall(rest)[:WINDOW]:
+        if word in _BREAKS:
+            break
+        words.append(word)
+    channel = not OTHER_CHANNELS.isdisjoint(words)
+    return channel and ABOUT_TEXTS.isdisjoint(words) and "texting" not in words
 
 
 def _names_the_sender(obj: list[str], to_the_end: bool) -> bool:

@@ -24,7 +24,15 @@ _ANYWHERE = re.compile(
     r"(?:but|pero|and|y|just|only) keep (?:texting|sending|messaging|the texts|texts|"
     r"the messages|messages|the deals|the offers|me posted|me updated)|"
     r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
-    r"keep me (?:subscribed|signed up|on the list|enrolled))\b"
+    r"keep me (?:subscribed|signed up|on the list|enrolled)|"
+    # The texts kept while something else goes: "but the texts are fine", "pero los mensajes
+    # sí los quiero".
+    r"(?:texts|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
+    r"good|welcome|bien)|(?:mensajes|textos|sms) si (?:los |las )?(?:quiero|me sirven)|"
+    r"(?:mensajes|textos) (?:estan bien|me sirven)|(?:i )?only want (?:the )?texts|"
+    r"por (?:mensaje|texto|sms) (?:esta bien|si)|"
+    r"(?:but|pero|and|y|just|only) (?:keep|mantengan|dejen) (?:the |los |sus )?(?:texts|"
+    r"mensajes|textos|sms))\b"
     # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".
     r"|^ ?(?:please |pls |no )?(?:don't|do not|dont|no me|never) (?:unsubscribe|remove|"
     r"cancel|take me off|opt me out|den de baja|borren|quiten|saquen)\b"

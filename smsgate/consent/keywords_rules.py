@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from smsgate.consent.keywords_en import ENGLISH_RULES, LEAD, TAIL
 from smsgate.consent.keywords_es import SPANISH_RULES
 from smsgate.consent.keywords_heads import HEADS
-from smsgate.consent.keywords_objects import OBJECT_RULES, off_topic
+from smsgate.consent.keywords_objects import OBJECT_RULES, off_topic, other_channel
 from smsgate.consent.keywords_retract import retracted
 
 _RULES = ENGLISH_RULES + SPANISH_RULES
@@ -76,7 +76,7 @@ _BY_FIRST_WORD = _index_by_first_word()
 _TOKEN = re.compile(r"[\w']+")
 # Strong rules are tried at no more than this many words per message. A natural 1,600-character
 # message has at most about 220 words that can begin a strong rule; "no no no ..." has 600.
-MAX_RULE_ATTEMPTS = 320
+MAX_RULE_ATTEMPTS = 280
 
 
 def _trie(words: list[str]) -> str:
@@ -153,6 +153,17 @@ _REPORTED_SPEECH = {
                      r"fueran|fuera|me hacen|ya no quiero|no quiero)))\b"),
 }
 
+# A clause the writer opens with a conjunction of their own ("so please stop", "pero ya
+# paren"): what was reported before it is not what is asked now.
+_OWN_TURN = re.compile(r"(?:so|but|pero|and so|asi que|entonces) (?:please |pls |plz |just |"
+                       r"por favor |ya )?(?:stop|quit|remove|unsubscribe|take|paren|para|dejen|"
+                       r"borren|quiten|no me manden)\b")
+_TURN = re.compile(r"\b(?:so|but|pero|and so|asi que|entonces)(?: please| pls| plz| just|"
+                   r" por favor| ya)? $")
+_IMPERATIVE = re.compile(r"(?:please |pls |plz |just |por favor |ya )?(?:stop|quit|remove|"
+                         r"unsubscribe|take|paren|para|dejen|borren|quiten|no me manden)\b")
+_NOTHING_REPORTED = re.compile(r"(?!)")
+
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
 
@@ -171,6 +182,10 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
         # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
         prefix = prefix[:-3]
     reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
+    if _OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core)):
+        # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero"
+        # the writer speaks for themself; only a negation can cancel that.
+        reporting = _NOTHING_REPORTED
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
@@ -187,7 +202,8 @@ def reported(found: list[str]) -> bool:
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
 _APOLOGY = re.compile(r"\b(?:my bad|oops|meant to|meant for|quise|queria mandar|era para)\b")
-_WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado"})
+_WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado",
+                           "rule:es-aqui-no-hay"})
 
 
 @dataclass(frozen=True)
@@ -226,10 +242,14 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     if not _live(clause[: match.start()], lang, name, match.group()):
         return _CANCELLED
     rest = clause[match.end():match.end() + _AFTER_CHARS]
-    if name in OBJECT_RULES and off_topic(match.group(), rest):
-        return _OFF_TOPIC
+    # A take-back first: "unsubscribe me from the catalog but keep texts" is then settled,
+    # not left to the model.
     if retracted([rest, *clauses[at + 1:at + 1 + _AFTER_CLAUSES]]):
         return _CANCELLED
+    if name in OBJECT_RULES and off_topic(match.group(), rest):
+        return _OFF_TOPIC
+    if other_channel(match.group(), rest):
+        return _OFF_TOPIC
     return _LIVE
 
 

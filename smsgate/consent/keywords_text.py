@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from smsgate.consent.keywords_doubles import DOUBLED
+
 # Twilio caps a body at 1600 characters (10 segments of 160). Revocations are short, so
 # plain-language rules look at no more than that; bounding the work keeps a hostile
 # megabyte-long POST from tying up the webhook (NFKC alone can grow text 18-fold).
@@ -39,8 +41,10 @@ _CLAUSE_BREAK = re.compile(
     "|\\s[-\u2010-\u2015\u2212]+\\s"
 )
 # Three or more of one letter are a stretch ("stoooop", "pleeease"): no English or Spanish
-# word has them, so they collapse to one before the rules read the clause.
+# word has them, so they collapse before the rules read the clause: to two letters when that
+# spells a word with a double (keywords_doubles: "borrrenme"), else to one ("stoooop").
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+_STRETCHED_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]*?([^\W\d_])\1{2,}[^\W\d_]*")
 _LETTER = re.compile(r"[^\W\d_]")
 # Quoted words are mentioned, not said ("Song lyric: 'stop, in the name of love'"); a
 # quotation opens after a space or the start and closes before a space, punctuation or the end.
@@ -118,6 +122,14 @@ def keyword_core(body: str) -> str | None:
     return fold_accents(strip_ignorable(core))
 
 
+def _unstretch(match: re.Match[str]) -> str:
+    """The stretched word `match` collapsed to its doubled spelling when that is a word,
+    else with every run of one letter made single."""
+    word = match.group()
+    doubled = _STRETCH.sub(r"\1\1", word)
+    return doubled if doubled in DOUBLED else _STRETCH.sub(r"\1", word)
+
+
 def _stretched(text: str) -> bool:
     """True when some letter occurs three times running: a cheap test (set and substring
     operations in C) that spares most texts the _STRETCH substitution."""
@@ -140,7 +152,7 @@ def clauses(body: str) -> list[str]:
     if "#" in text:
         text = _WRONG_HASH.sub("wrong number", text)
     if _stretched(text):
-        text = _STRETCH.sub(r"\1", text)
+        text = _STRETCHED_WORD.sub(_unstretch, text)
     text = _SPACES.sub(" ", text)
     found = []
     for part in _CLAUSE_BREAK.split(text):

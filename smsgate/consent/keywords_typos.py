@@ -5,10 +5,13 @@ sentence is also made of verbs and objects ("pls remov me", "stop sendin me stuf
 mnden mensajs", "kiten mi numero"), and one slip of the thumb there should not hide it. For
 each word of REQUEST_WORDS: a letter left out (not the first), a key that touches its
 neighbour on a QWERTY keyboard struck instead (not the first letter), the last letter doubled,
-and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped. Real words that land
-within reach are listed in NOT_TYPOS and never rewritten ("quien", "quite", "mande", "test").
-keywords.classify rewrites such a word before the rules read the clause; the model reads the
-text as written.
+and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped; for words of
+LONG_WORD letters or more also two neighbouring letters swapped and any letter doubled
+("remvoe", "reomve", "unsubsribe", "cancell"), as keywords_fuzzy allows one edit on long
+keywords. SHORTHAND maps SMS abbreviations ("mnsjs", "msgs") to the word they stand for.
+Real words that land within reach are listed in NOT_TYPOS and never rewritten ("quien",
+"quite", "mande", "test"). keywords.classify rewrites such a word before the rules read the
+clause; the model reads the text as written.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ REQUEST_WORDS = (
     "stop", "remove", "sending", "texting", "texts", "messages", "message", "delete",
     "number", "manden", "mensajes", "escriban", "envien", "quiten", "quitenme", "borren",
     "numero", "lista", "escribirme", "mandarme", "enviarme", "quiero",
+    "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
+    "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
 )
+# From this length a swap of two neighbouring letters or any doubled letter is tolerated too:
+# long words have few real neighbours within one such slip.
+LONG_WORD = 5
+# SMS shorthand for a request word, beyond one slip of it.
+SHORTHAND = {"mnsjs": "mensajes", "mnsj": "mensajes", "mensjs": "mensajes", "msjes": "mensajes",
+             "mensjes": "mensajes", "unsubscibe": "unsubscribe"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
@@ -31,6 +42,9 @@ NOT_TYPOS = frozenset("""
     quiten quitan borran boren borre borrem numeros lists lisa lita listo lusta lists
     delete delet dele deleted relete list escriba sensing messaged numbed borden enviare
     mandare escribire enviame mandame escribime quieto
+    mandra mandad mandas mandan manda mandara enviad envian enviara enviar escribia
+    escribid escribira escribo cancer cancels canceled cancele cancela cancelo camcel
+    reminder reminds notification quitame
 """.split())
 
 
@@ -42,6 +56,10 @@ def _variants(word: str) -> set[str]:
         for key in KEY_NEIGHBOURS.get(word[at], ()):
             if key.isalpha():
                 out.add(word[:at] + key + word[at + 1:])
+    if len(word) >= LONG_WORD:
+        for at in range(1, len(word) - 1):
+            out.add(word[:at] + word[at + 1] + word[at] + word[at + 2:])
+            out.add(word[:at] + word[at] + word[at:])
     if "qu" in word:
         out.add(word.replace("qu", "k"))
     for a, b in (("v", "b"), ("b", "v")):
@@ -57,8 +75,10 @@ def _table() -> dict[str, str]:
     for word in REQUEST_WORDS:
         for slip in _variants(word):
             found.setdefault(slip, set()).add(word)
-    return {slip: next(iter(words)) for slip, words in sorted(found.items())
-            if len(words) == 1 and slip not in NOT_TYPOS and slip not in REQUEST_WORDS}
+    table = {slip: next(iter(words)) for slip, words in sorted(found.items())
+             if len(words) == 1 and slip not in NOT_TYPOS and slip not in REQUEST_WORDS}
+    table.update(SHORTHAND)
+    return table
 
 
 TYPOS: dict[str, str] = _table()
