@@ -211,7 +211,7 @@ _NEGATED_PERSON = re.compile(
 
 def _without_negated_person(clause: str) -> str:
     """`clause` without a negated person ("not them anymore"), which reports nobody."""
-    return _NEGATED_PERSON.sub(" ", clause) if "no" in clause else clause
+    return _NEGATED_PERSON.sub(" ", clause)
 
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.

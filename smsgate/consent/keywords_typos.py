@@ -4,7 +4,9 @@ Pure data, computed at import. keywords_fuzzy tolerates misspelled *keywords*; a
 sentence is also made of verbs and objects ("pls remov me", "stop sendin me stuff", "ya no me
 mnden mensajs", "kiten mi numero"), and one slip of the thumb there should not hide it. For
 each word of REQUEST_WORDS: a letter left out (not the first), a key that touches its
-neighbour on a QWERTY keyboard struck instead (not the first letter), the last letter doubled,
+neighbour on a QWERTY keyboard struck instead (the first letter only on words of six letters
+or more: "rexting"), a neighbouring key struck as well on long words ("tesxting"), the last
+letter doubled,
 and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped; for words of
 LONG_WORD letters or more also two neighbouring letters swapped and any letter doubled
 ("remvoe", "reomve", "unsubsribe", "cancell"), as keywords_fuzzy allows one edit on long
@@ -47,7 +49,7 @@ NOT_TYPOS = frozenset("""
     mandare escribire enviame mandame escribime quieto
     mandra mandad mandas mandan manda mandara enviad envian enviara enviar escribia
     escribid escribira escribo cancer cancels canceled cancele cancela cancelo camcel
-    reminder reminds notification quitame
+    reminder reminds notification quitame wending humber
 """.split())
 
 
@@ -73,6 +75,11 @@ def _variants(word: str) -> set[str]:
             for key in KEY_NEIGHBOURS.get(word[at - 1], ()):
                 if key.isalpha():
                     out.add(word[:at] + key + word[at:])
+    if len(word) >= 6:
+        # On a long word even the first key may slip to its neighbour: "rexting", "nessages".
+        for key in KEY_NEIGHBOURS.get(word[0], ()):
+            if key.isalpha():
+                out.add(key + word[1:])
     if "qu" in word:
         out.add(word.replace("qu", "k"))
     for a, b in (("v", "b"), ("b", "v")):
