@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from smsgate.consent.keywords_model import OPT_IN_WORDS
+
 # Words of a request to stop: with one of these the text is not only a help or opt-in question.
 _STOP_WORD = re.compile(
     r"\b(?:stop|stopp|unsubscribe|unsub|remove|delete|quit|cancel|opt out|optout|off|block|"
@@ -24,7 +26,12 @@ _OPT_IN = re.compile(
     r"(?<!not )(?<!never )(?<!didn't )(?<!no )(?<!nunca )\b(?:add me|add me back|add my number|"
     r"put me back|sign me up|sign me back up|resubscribe|re subscribe|subscribe me|"
     r"agregame|agreguenme|agregenme|agregar mi numero|suscribeme|suscribanme|inscribeme|"
-    r"inscribanme|anotenme|anotame|reactivar|reactiven|vuelvan a mandarme|quiero recibir)\b")
+    r"inscribanme|anotenme|anotame|reactivar|reactiven|vuelvan a mandarme|quiero recibir|"
+    rf"{'|'.join(sorted(OPT_IN_WORDS))})\b"
+    # Asking for more at the start of a clause: "Keep texting me", "no please keep texting".
+    r"|^(?:no |please |pls |plz |oh )*(?:keep (?:texting|sending|them coming|me posted|me "
+    r"subscribed|getting)|sigan (?:mandando|enviando)|quiero seguir recibiendo)\b"
+    r"|\bwant to keep getting\b")
 # A question about the texts or a plea for information, not a request to end them.
 _HELP = re.compile(
     r"^(?:(?:hi|hello|hey|ok|um|so) )?(?:how often|how many|who do i (?:contact|talk to|call|ask|"
@@ -57,4 +64,4 @@ def left_alone(found: list[str]) -> bool:
         return True
     if _STOP_WORD.search(joined):
         return False
-    return bool(_OPT_IN.search(joined)) or any(_HELP.search(clause) for clause in found)
+    return any(_OPT_IN.search(clause) or _HELP.search(clause) for clause in found)
