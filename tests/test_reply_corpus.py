@@ -72,9 +72,9 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (745, 745, 745),
-    ("train", "es"): (509, 511, 511),
-    ("train", "mixed"): (80, 80, 80),
+    ("train", "en"): (899, 899, 900),
+    ("train", "es"): (621, 621, 621),
+    ("train", "mixed"): (96, 96, 96),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet.

@@ -64,7 +64,7 @@ from smsgate.consent.keywords_hedge import model_may_decide
 from smsgate.consent.keywords_pairs import paired_request
 from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported
-from smsgate.consent.keywords_short import respell
+from smsgate.consent.keywords_short import EXCLUDED, respell
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import MORE_SLIP, TYPOS
 from smsgate.consent.keywords_wanted import left_alone
@@ -198,7 +198,10 @@ def _polite_keyword(core: str | None) -> Classification | None:
 def _short_slip(core: str | None) -> Classification | None:
     """A short whole message that is an opt-out keyword or request once its slips are
     corrected ("STOP 2", "stopt", "Vastaaa", "Darme de vaja"; keywords_short), or None."""
-    fixed = respell(core) if core else None
+    if core in EXCLUDED:
+        # A real word one slip from a keyword ("quite", "top"): a word, not for the model.
+        return _NOTHING
+    fixed = respell(core) if core and len(core) <= MAX_RULE_CHARS else None
     if fixed is None:
         return None
     exact = _KEYWORDS.get(fixed)

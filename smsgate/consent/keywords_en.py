@@ -26,8 +26,8 @@ _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phon
        r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"
        r"\+?[0-9][0-9() -]{5,}[0-9])")
 _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
-_NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|reminders|"
-         r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
+_NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|"
+         r"reminders|alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
          r"reminders|updates|communications|communication|emails|calls|solicitations|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")

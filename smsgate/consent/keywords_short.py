@@ -37,7 +37,7 @@ EXCLUDED = frozenset({"quite", "quiet", "quits", "stomp", "stope", "altos", "par
                       "ends", "endo", "top", "shop", "step", "slop", "pasta", "hasta", "gasta"})
 # Politeness and fillers that do not count as words of the message.
 _POLITE = frozenset({"please", "pls", "plz", "porfa", "porfavor", "por", "favor", "thanks",
-                     "thx", "ty", "gracias", "ya", "now", "ok", "x", "fa", "xfa", "plis"})
+                     "thx", "ty", "gracias", "ya", "now", "ok", "xfa", "plis"})
 _TOKEN = re.compile(r"[^\W_]+")
 _MAX_WORDS = 3
 
@@ -86,5 +86,7 @@ def respell(core: str) -> str | None:
     if not counted or len(counted) > _MAX_WORDS:
         return None
     alone = len(counted) == 1
-    fixed = " ".join(w if w in _POLITE else _word(w, alone) for w in words)
-    return fixed if fixed != core else None
+    fixed = [w if w in _POLITE else _word(w, alone) for w in words]
+    if fixed == tokens:
+        return None  # no slip corrected, no digit dropped: the other layers have read it
+    return " ".join(fixed)
