@@ -50,8 +50,8 @@ _SENDING = (r"(?:texting|txting|texing|txtin|textin|messaging|msging|sending|con
 _STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
 # Compound nouns that begin with "stop": "stop leak stuff", "stop sign", "stop loss alerts"
 # name a product or a thing, not a request to stop the texts.
-STOP_COMPOUND = (r"(?!(?:leak|sign|signs|loss|bath|motion|light|lights|watch|gap|band|codon|"
-                 r"order|limit|valve|cock|n|and|&|go|word|words|sequence|bit|bits)\b)")
+STOP_COMPOUND = (r"(?!(?:stop )?(?:leak|sign|signs|loss|bath|motion|light|lights|watch|gap|"
+                 r"band|codon|order|limit|valve|cock|n|and|&|go|word|words|sequence|bit|bits)\b)")
 # Leading politeness allowed before a *weak* request, as in "ok please just stop".
 LEAD = (
     r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
@@ -110,6 +110,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # One word of its own may name the texts ("stop the refill reminders").
     ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {STOP_COMPOUND}{_DET}(?:[a-z]+ )?{_NOUN}",
      True),
+    # After "the"/"these"/"your", two words of their own: "stop the appointment reminder texts".
+    ("rule:stop-the-texts", "en",
+     rf"{_STOP_VERB} (?:the|these|those|your|ur|all the|all these|all your) "
+     rf"{STOP_COMPOUND}[a-z]+ [a-z]+ {_NOUN}(?= |$)", True),
     # What is sent may be named in a few words of its own when the verb of sending or "to this
     # number" says it is our texts: "stop sending prescription reminders to this number".
     ("rule:stop-texting", "en",
