@@ -12,8 +12,11 @@ Decisions worth knowing (the tests pin each of them):
   at a time, whose request may be taken back by what follows ("Stop? no way",
   keywords_retract) or act on something other than our texts ("remove me from the class
   roster", keywords_objects: then the model may only ask for review); a keyword followed by
-  politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); the statistical
-  model; otherwise Intent.NONE.
+  politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); a short whole
+  message with its slips corrected ("STOP 2", "stopt", "Vastaaa", keywords_short); a keyword
+  with its reason or "how do I cancel them" after a complaint (keywords_pairs); the
+  statistical model, unless the text wants texts, asks about them or asks to stop something
+  else (keywords_wanted); otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
   folded ("NO MÁS" is NO MAS), zero-width and emoji variation selectors removed, internal
   whitespace collapsed, and surrounding characters of Unicode categories P* (punctuation),
