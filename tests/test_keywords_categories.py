@@ -245,6 +245,8 @@ TABLE = [
     ('es_conversation', 'Sop de pollo hoy?', NONE),
     ('lookalike_other_meaning', 'STOP 5 on the route map is closed', NONE),
     ('es_lookalike_other_meaning', 'vasta selección de quesos', NONE),
+    ('es_lookalike_other_meaning', 'para 4 por favor', NONE),
+    ('es_lookalike_other_meaning', 'Baja 20', NONE),
     # Slips of message nouns and verbs inside a request.
     ('typo_stretched', 'stop tex pls', OUT),
     ('typo_stretched', 'no mire texts', OUT),
@@ -281,6 +283,8 @@ TABLE = [
     ('es_opt_in', 'Agrégame a la lista de promociones', NONE),
     ('opt_in', 'add me back please', NONE),
     ('es_lookalike_cancel_order', 'Dejen de cobrarme doble!! Arreglen el cobro', NONE),
+    ('es_question', '¿Cómo dejo de recibir sus promociones?', OUT),
+    ('es_lookalike_cancel_order', '¿Cómo dejo de recibir el periódico en papel?', NONE),
 ]
 
 

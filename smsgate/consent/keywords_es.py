@@ -184,7 +184,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde|hay (?:alguna )?forma de|puedo|se puede|que tengo que hacer para) "
      r"(?:me |hago para )?(?:doy de baja|darme de baja|dar de baja|cancelar|desuscribirme|"
-     r"desuscribir|salir de|dejar de recibir|detener|parar)", True),
+     r"desuscribir|salir de|dejar de recibir|dejo de recibir|detener|parar)", True),
     ("rule:es-dejame-en-paz", "es",
      r"(?:dejenme en paz|dejame en paz|deje(?:n)?me tranquil[oa]|no molesten|"
      r"no me molesten|no molestes|dejen de molestar|vayanse|largo)", True),

@@ -38,6 +38,9 @@ EXCLUDED = frozenset({"quite", "quiet", "quits", "stomp", "stope", "altos", "par
 # Politeness and fillers that do not count as words of the message.
 _POLITE = frozenset({"please", "pls", "plz", "porfa", "porfavor", "por", "favor", "thanks",
                      "thx", "ty", "gracias", "ya", "now", "ok", "xfa", "plis"})
+# Keywords that are also ordinary words before a number: "para 2" (for two), "baja 50" (falls by
+# 50); a digit beside them is no stray.
+_TAKE_NUMBERS = frozenset({"para", "baja", "end"})
 _TOKEN = re.compile(r"[^\W_]+")
 _MAX_WORDS = 3
 
@@ -86,6 +89,8 @@ def respell(core: str) -> str | None:
     if not counted or len(counted) > _MAX_WORDS:
         return None
     alone = len(counted) == 1
+    if len(words) < len(tokens) and counted[0] in _TAKE_NUMBERS:
+        return None  # "Para 2" is "for two", "baja 50" a price
     fixed = [w if w in _POLITE else _word(w, alone) for w in words]
     if fixed == tokens:
         return None  # no slip corrected, no digit dropped: the other layers have read it
