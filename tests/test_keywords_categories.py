@@ -227,6 +227,64 @@ TABLE = [
     ('formal', "No thank you. I'm all set and won't be needing these going forward.", OUT),
     ('formal', 'I no longer require these notifications. Please deactivate them.', OUT),
     ('lookalike_negation', "I won't be needing a ride Thursday, thanks", NONE),
+    # Fourth pass (heldout5 causes). Short whole-message slips (keywords_short): a stray
+    # digit, a trailing letter, "sop" alone, doubled vowels, Spanish b/v, s/z/c, ll/y, h.
+    ('keyword_noise', 'STOP 7', OUT),
+    ('keyword_noise', 'unsubscribe.3', OUT),
+    ('typo_stretched', 'stopk', OUT),
+    ('typo_stretched', 'Sop.', OUT),
+    ('es_typo', 'Paraaar ya', OUT),
+    ('es_typo', 'VASTA', OUT),
+    ('es_typo', 'ya vasta porfavor', OUT),
+    ('es_typo', 'darme de vaja x favor', OUT),
+    ('es_typo', 'Detén', OUT),
+    ('es_typo', 'halto', OUT),
+    ('lookalike_other_meaning', 'Top!!', NONE),
+    ('lookalike_other_meaning', 'quite', NONE),
+    ('lookalike_other_meaning', 'quite nice actually', NONE),
+    ('es_conversation', 'Sop de pollo hoy?', NONE),
+    ('lookalike_other_meaning', 'STOP 5 on the route map is closed', NONE),
+    ('es_lookalike_other_meaning', 'vasta selección de quesos', NONE),
+    ('es_lookalike_other_meaning', 'para 4 por favor', NONE),
+    ('es_lookalike_other_meaning', 'Baja 20', NONE),
+    # Slips of message nouns and verbs inside a request.
+    ('typo_stretched', 'stop tex pls', OUT),
+    ('typo_stretched', 'no mire texts', OUT),
+    ('typo_stretched', 'Stop tesxting this numbr', OUT),
+    ('typo_stretched', 'pls stop rexting me', OUT),
+    ('es_conversation', 'No mire, ya lo resolví', NONE),
+    # A keyword clause with a wrong-number or no-longer-here reason (keywords_pairs).
+    ('mixed_opt_out', 'Cancel, ya no vivo ahí', OUT),
+    ('wrong_number', 'Cancel. I moved', OUT),
+    ('es_question', 'Me siguen llegando. ¿Cómo los quito?', OUT),
+    ('es_lookalike_cancel_order', 'Me llegó el pedido, ¿cómo lo cancelo?', NONE),
+    # Threats over the next text.
+    ('angry_emphatic', "If you text me again I'll report you", OUT),
+    ('angry_emphatic', 'one more text and im calling the FCC', OUT),
+    ('es_angry', 'Si me vuelven a mandar un mensaje los voy a reportar', OUT),
+    ('conversation', "if you text me the code again I'll lose it lol", NONE),
+    ('es_conversation', 'Si me vuelven a mandar el cupón lo uso', NONE),
+    # A negated person is who left the number; "get off this text thing"; "ya basta with".
+    ('wrong_number', "Whoever signed up with this number, it's not them anymore. Remove it", OUT),
+    ('question', 'Who do I talk to to get off this text thing', OUT),
+    ('mixed_opt_out', 'Ya basta with the texts ok', OUT),
+    # False opt-outs fixed: compounds of "stop", other channels with a take-back, texts that
+    # stopped arriving, Spanish refusals of a keyword asked back.
+    ('lookalike_other_meaning', 'Do you have the stop leak stuff for radiators?', NONE),
+    ('lookalike_other_meaning', 'is that a stop sign or a yield sign', NONE),
+    ('lookalike_other_meaning', 'my stop loss alerts from the broker are broken', NONE),
+    ('lookalike_cancel_order', 'Unsubscribe me from emails but keep texts', NONE),
+    ('es_lookalike_negation', '¿Por qué ya no me llegan los mensajes? Yo no me di de baja', NONE),
+    ('es_lookalike_negation', 'Basta? Para nada, son las mejores ofertas que recibo', NONE),
+    ('es_lookalike_negation', '¿Alto? Ni loca', NONE),
+    # Help questions, opt-ins and other objects are never sent to review (keywords_wanted).
+    ('help', 'How often will I get these texts?', NONE),
+    ('help', 'Who do I contact about these messages? Need more info', NONE),
+    ('es_opt_in', 'Agrégame a la lista de promociones', NONE),
+    ('opt_in', 'add me back please', NONE),
+    ('es_lookalike_cancel_order', 'Dejen de cobrarme doble!! Arreglen el cobro', NONE),
+    ('es_question', '¿Cómo dejo de recibir sus promociones?', OUT),
+    ('es_lookalike_cancel_order', '¿Cómo dejo de recibir el periódico en papel?', NONE),
 ]
 
 

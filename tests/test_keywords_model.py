@@ -65,11 +65,18 @@ def test_the_model_score_decides_what_no_keyword_or_rule_decided(score, intent):
 
 
 @pytest.mark.parametrize("body", [
-    "zebra, don't", "no zebra", "never zebra", "zebra resubscribe", "she said zebra",
+    "zebra, don't", "no zebra", "never zebra", "she said zebra",
     "my husband wants zebra", "dile que zebra", "ya no zebra"])
-def test_negation_opt_in_words_and_reported_speech_send_a_sure_model_to_review(body):
+def test_negation_and_reported_speech_send_a_sure_model_to_review(body):
     result = classify(body, model=_model_scoring("zebra", 0.999))
     assert result.intent is Intent.POSSIBLE_OPT_OUT and result.keyword == "model:t1"
+
+
+@pytest.mark.parametrize("body", ["zebra resubscribe", "add me back zebra", "agregame zebra",
+                                  "how often zebra", "zebra. keep texting me"])
+def test_opt_in_words_and_help_questions_without_a_stop_word_keep_a_sure_model_at_nothing(body):
+    # Fourth pass: sent to review, these paused the very texts they asked for (keywords_wanted).
+    assert classify(body, model=_model_scoring("zebra", 0.999)).intent is Intent.NONE
 
 
 @pytest.mark.parametrize(("body", "may"), [

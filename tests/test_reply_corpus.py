@@ -67,27 +67,18 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     "train": set(),
-    "heldout5": {
-        "Do you have the stop leak stuff for radiators?",
-        "Unsubscribe me from emails but keep texts",
-        "¿Por qué ya no me llegan los mensajes? Yo no me di de baja",
-        "Basta? Para nada, son las mejores ofertas que recibo",
-    },
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (745, 745, 745),
-    ("train", "es"): (509, 511, 511),
-    ("train", "mixed"): (80, 80, 80),
-    ("heldout5", "en"): (115, 119, 124),
-    ("heldout5", "es"): (79, 80, 84),
-    ("heldout5", "mixed"): (10, 11, 12),
+    ("train", "en"): (899, 899, 900),
+    ("train", "es"): (621, 621, 621),
+    ("train", "mixed"): (96, 96, 96),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet.
-LOOKALIKES_IN_REVIEW = {"train": 0, "heldout5": 4}
+LOOKALIKES_IN_REVIEW = {"train": 0}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:
@@ -128,7 +119,7 @@ def test_no_more_lookalikes_go_to_review_than_were_reached(split):
 
 
 def test_help_and_opt_in_replies_are_never_opted_out_nor_sent_to_review_in_train():
-    # Unseen, a few go to review (heldout5: three); LOOKALIKES_IN_REVIEW bounds them there.
+    # Unseen, a few went to review (heldout5: four); LOOKALIKES_IN_REVIEW bounds them there.
     for row in ROWS:
         if row["label"] in ("help", "opt_in"):
             assert DECIDED[row["text"]] is not Intent.OPT_OUT, row

@@ -12,8 +12,11 @@ Decisions worth knowing (the tests pin each of them):
   at a time, whose request may be taken back by what follows ("Stop? no way",
   keywords_retract) or act on something other than our texts ("remove me from the class
   roster", keywords_objects: then the model may only ask for review); a keyword followed by
-  politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); the statistical
-  model; otherwise Intent.NONE.
+  politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); a short whole
+  message with its slips corrected ("STOP 2", "stopt", "Vastaaa", keywords_short); a keyword
+  with its reason or "how do I cancel them" after a complaint (keywords_pairs); the
+  statistical model, unless the text wants texts, asks about them or asks to stop something
+  else (keywords_wanted); otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
   folded ("NO MÁS" is NO MAS), zero-width and emoji variation selectors removed, internal
   whitespace collapsed, and surrounding characters of Unicode categories P* (punctuation),
@@ -61,10 +64,13 @@ from smsgate.consent import keywords_model
 from smsgate.consent.keywords_declines import declines, no_longer
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_hedge import model_may_decide
+from smsgate.consent.keywords_pairs import paired_request
 from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported
+from smsgate.consent.keywords_short import EXCLUDED, respell
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
-from smsgate.consent.keywords_typos import TYPOS
+from smsgate.consent.keywords_typos import MORE_SLIP, TYPOS
+from smsgate.consent.keywords_wanted import left_alone
 
 __all__ = ["MAX_RULE_CHARS", "Classification", "Intent", "classify", "deciding_layer"]
 
@@ -192,6 +198,28 @@ def _polite_keyword(core: str | None) -> Classification | None:
     return Classification(Intent.OPT_OUT, bare.upper(), bare in _ALL_BRANDS, exact[1])
 
 
+def _short_slip(core: str | None) -> Classification | None:
+    """A short whole message that is an opt-out keyword or request once its slips are
+    corrected ("STOP 2", "stopt", "Vastaaa", "Darme de vaja"; keywords_short), or None."""
+    if core in EXCLUDED:
+        # A real word one slip from a keyword ("quite", "top"): a word, not for the model.
+        return _NOTHING
+    fixed = respell(core) if core and len(core) <= MAX_RULE_CHARS else None
+    if fixed is None:
+        return None
+    exact = _KEYWORDS.get(fixed)
+    if exact is not None:
+        if exact[0] is not Intent.OPT_OUT:
+            return None
+        return Classification(Intent.OPT_OUT, f"fuzzy:{fixed.upper()}", fixed in _ALL_BRANDS,
+                              exact[1])
+    reading = read(clauses(fixed))
+    if reading.found is not None:
+        return Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1])
+    polite = _polite_keyword(fixed)
+    return polite
+
+
 def _correct(found: list[str]) -> list[str]:
     """The clauses `found` with each tolerated misspelling of an opt-out keyword, and of a
     word requests are made of (keywords_typos), spelled right.
@@ -200,6 +228,9 @@ def _correct(found: list[str]) -> list[str]:
     so an ordinary message costs two splits and no Python loop over its words.
     """
     joined = "\n".join(found)
+    if MORE_SLIP.search(joined):
+        found = [MORE_SLIP.sub("more", clause) for clause in found]
+        joined = "\n".join(found)
     words = set(joined.split())
     slips = not TYPOS.keys().isdisjoint(words)
     words.update(_DOUBLED.sub(r"\1", joined).split())
@@ -256,6 +287,12 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     polite = _polite_keyword(core) or (_repeated_keyword(core) if core else None)
     if polite is not None and not reading.cancelled:
         return polite, found, False
+    slipped = _short_slip(core) if not reading.cancelled and not reading.exhausted else None
+    if slipped is not None:
+        return slipped, found, False
+    paired = paired_request(found) if not reading.cancelled and not reading.exhausted else None
+    if paired is not None:
+        return Classification(Intent.OPT_OUT, paired[0], False, paired[1]), found, False
     if reading.cancelled or reading.exhausted:
         # The rules read a request and found it negated, reported or taken back ("don't
         # stop", "she said stop", "Stop? no way"), or refused a hostile text: a clear case,
@@ -281,6 +318,10 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
     keyword = f"model:{model.name}"
     language = keywords_model.language(found)
     sure = score >= keywords_model.SURE_AT
+    if left_alone(found):
+        # "add me back", "How often will I get these texts?", "ya no me llegan": the texts
+        # are wanted or asked about; a review would pause them.
+        return _NOTHING
     if retracted(found):
         # A take-back anywhere ("unsubscribe me from the catalog but keep texts", "jk") says
         # the texts are wanted; no rule read a request to take back, so there is nothing.

@@ -26,8 +26,8 @@ _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phon
        r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"
        r"\+?[0-9][0-9() -]{5,}[0-9])")
 _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
-_NOUN = (r"(?:messages|message|texts|text|text messages|txts|msgs|sms|sms messages|reminders|"
-         r"alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
+_NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|"
+         r"reminders|alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
          r"reminders|updates|communications|communication|emails|calls|solicitations|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
@@ -39,13 +39,19 @@ _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact li
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
          r"that|it|here|there|them|texting|texting list|lista|la lista|all)")
-_FROM_LIST = rf"(?: (?:from|of|off|out of|on) (?:[a-z0-9']+ ){{0,3}}?{_LIST})"
+# The free words before the list never run past "but"/"and": "from emails but keep texts".
+_FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
+              rf"{_LIST})")
 
 # Verbs of sending that "stop"/"quit"/"cease" can govern.
 _SENDING = (r"(?:texting|txting|texing|txtin|textin|messaging|msging|sending|contacting|"
             r"spamming|bothering|harassing|calling|emailing|blowing up|hitting up|pinging|"
             r"writing|reaching out to)")
 _STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
+# Compound nouns that begin with "stop": "stop leak stuff", "stop sign", "stop loss alerts"
+# name a product or a thing, not a request to stop the texts.
+STOP_COMPOUND = (r"(?!(?:stop )?(?:leak|sign|signs|loss|bath|motion|light|lights|watch|gap|"
+                 r"band|codon|order|limit|valve|cock|n|and|&|go|word|words|sequence|bit|bits)\b)")
 # Leading politeness allowed before a *weak* request, as in "ok please just stop".
 LEAD = (
     r"(?:(?:please|pls|plz|plez|kindly|just|ok|okay|k|hey|hi|hello|yo|so|and|now|then|"
@@ -102,7 +108,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:how-many-times", "en", r"what part of (?:stop|no|unsubscribe|opt out|leave me)",
      True),
     # One word of its own may name the texts ("stop the refill reminders").
-    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {_DET}(?:[a-z]+ )?{_NOUN}", True),
+    ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {STOP_COMPOUND}{_DET}(?:[a-z]+ )?{_NOUN}",
+     True),
+    # After "the"/"these"/"your", two words of their own: "stop the appointment reminder texts".
+    ("rule:stop-the-texts", "en",
+     rf"{_STOP_VERB} (?:the|these|those|your|ur|all the|all these|all your) "
+     rf"{STOP_COMPOUND}[a-z]+ [a-z]+ {_NOUN}(?= |$)", True),
     # What is sent may be named in a few words of its own when the verb of sending or "to this
     # number" says it is our texts: "stop sending prescription reminders to this number".
     ("rule:stop-texting", "en",
@@ -323,6 +334,27 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:i swear(?: to god)?|so help me(?: god)?|swear to god|i promise you) if (?:i|we) "
      r"(?:get|receive|see) (?:one|1|another|any|a single)(?: more)? (?:text|message|msg|txt|"
      r"of these|of your)", True),
+    # A threat over the next text: "if you text me again I'll report you", "one more text and
+    # I'm calling the FCC", "next one gets reported"; "if you text me the code again I'll lose
+    # it" names no complaint.
+    ("rule:threat-if-texted", "en",
+     r"if (?:you|u|y'all|yall|you guys|your company) (?:text|txt|message|msg|contact|spam|"
+     r"send)(?: me| us| this number| my number| my phone)?(?: (?:again|one more time|ever "
+     r"again|anymore|any more))(?: [a-z0-9']+){0,5}? (?:i'll|ill|i will|i'm|im|i am|we'll|we "
+     r"will)(?: [a-z']+){0,3}? (?:report|reporting|sue|suing|block|blocking|file|filing|"
+     r"calling the fcc|call the fcc|contact the fcc|complain|lawyer|attorney)", True),
+    ("rule:threat-if-texted", "en",
+     r"(?:one|1|another|any) more (?:text|txt|message|msg|of these)(?: from you)? (?:and|&|n) "
+     r"(?:i'll|ill|i will|i'm|im|i am|we'll|you'll|you will|you're|ur)(?: [a-z']+){0,3}? "
+     r"(?:report|reporting|reported|sue|suing|block|blocking|calling the fcc|call the fcc|"
+     r"fcc|ftc|complaint|lawyer|attorney)", True),
+    ("rule:threat-if-texted", "en",
+     r"next (?:one|text|message|msg) (?:gets|will get|is getting|will be|is gonna get|and it "
+     r"gets) (?:reported|blocked|sent to the fcc)", True),
+    # Leaving a thing made of texts: "get off this text thing", "get off your texting list".
+    ("rule:get-off-texts", "en",
+     r"(?:get|be|go) off (?:of )?(?:this|these|the|your|ur|that) (?:text|texting|txt|sms|"
+     r"message|messaging|msg)(?: thing| list| stuff| program| service)?(?= |$)", True),
     ("rule:dont-need-texts", "en",
      rf"(?:won't|will not|wont|don't|do not|dont) (?:be )?(?:needing|need|requiring|"
      rf"require) (?:{_TEXTS}|these|them|those)(?: (?:going forward|anymore|any more|"

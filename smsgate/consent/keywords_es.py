@@ -17,6 +17,19 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"desuscribirme|baja|de baja|no mas|ya no mas|ya basta|basta ya|para ya|ya para|alto ya|"
      r"parenle|parale|ya parenle|ya parale|alto ya no|ya alto|stop ya|ya stop|no mas mensajes|"
      r"para de una vez)", False),
+    # A threat over the next text: "Si me vuelven a mandar un mensaje los voy a reportar".
+    ("rule:es-amenaza", "es",
+     r"si (?:me |nos )?(?:vuelven|vuelve|vuelves|siguen|sigue|sigues) (?:a )?(?:mandar|enviar|"
+     r"escribir|mandando|enviando|escribiendo|llegar|llegando)(?: [a-z]+){0,4}? (?:los|las|lo|la|"
+     r"te|les)? ?(?:voy|vamos) a (?:reportar|denunciar|demandar|bloquear|acusar)", True),
+    ("rule:es-amenaza", "es",
+     r"(?:un|otro) (?:mensaje|texto|sms) mas y (?:los |las |lo |la |les )?(?:reporto|denuncio|"
+     r"demando|bloqueo|voy a (?:reportar|denunciar|demandar|bloquear))", True),
+    # "Ya basta with the texts": the Spanish keyword over English or Spanish texts.
+    ("rule:es-basta-con", "es",
+     r"(?:ya basta|basta ya|basta) (?:with|of|con|de) (?:the |these |your |all the |los |las |"
+     r"tantos |tantas |sus |estos |estas )?(?:texts|messages|msgs|text messages|mensajes|"
+     r"textos|sms|promos|mensajitos)", True),
     ("rule:es-repeated-keyword", "es",
      r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
     ("rule:es-paren-los-mensajes", "es",
@@ -171,7 +184,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-como-me-doy-de-baja", "es",
      r"(?:como|donde|hay (?:alguna )?forma de|puedo|se puede|que tengo que hacer para) "
      r"(?:me |hago para )?(?:doy de baja|darme de baja|dar de baja|cancelar|desuscribirme|"
-     r"desuscribir|salir de|dejar de recibir|detener|parar)", True),
+     r"desuscribir|salir de|dejar de recibir|dejo de recibir|detener|parar)", True),
     ("rule:es-dejame-en-paz", "es",
      r"(?:dejenme en paz|dejame en paz|deje(?:n)?me tranquil[oa]|no molesten|"
      r"no me molesten|no molestes|dejen de molestar|vayanse|largo)", True),

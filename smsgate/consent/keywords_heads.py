@@ -89,6 +89,14 @@ HEADS: dict[str, frozenset[str]] = {
         "withdrawing".split()),
     "rule:keyword-question": frozenset(
         "is would will do should can must what's whats what".split()),
+    "rule:threat-if-texted": frozenset(
+        "if one 1 another any next".split()),
+    "rule:get-off-texts": frozenset(
+        "get be go".split()),
+    "rule:es-amenaza": frozenset(
+        "si un otro".split()),
+    "rule:es-basta-con": frozenset(
+        "ya basta".split()),
     "rule:one-more-text": frozenset(
         "i so swear".split()),
     "rule:dont-need-texts": frozenset(

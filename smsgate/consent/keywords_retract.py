@@ -15,7 +15,10 @@ _WHOLE = re.compile(
     r"(?:no way|no way jose|jk|j k|just kidding|just joking|kidding|only kidding|not really|"
     r"nvm|never mind|nevermind|es broma|era broma|es una broma|era una broma|"
     r"es mentira|mentira|no es cierto|no es verdad|no es en serio|no en serio|"
-    r"nah jk|psych|sike|never|nunca|nope never)"
+    r"nah jk|psych|sike|never|nunca|nope never|"
+    # Spanish refusals of a keyword asked back: "Basta? Para nada", "¿Alto? Ni loco".
+    r"para nada|ni loco|ni loca|de ninguna manera|claro que no|por supuesto que no|"
+    r"ni de broma|ni de chiste|ni hablar|jamas|hell no never|absolutely not|of course not)"
     r"(?: (?:lol|lmao|haha|hahaha|jaja|jajaja|please|pls|send more|keep them coming))*"
 )
 # Words anywhere after the request that ask for the opposite ("but keep texts", "send more").
@@ -34,6 +37,9 @@ _ANYWHERE = re.compile(
     r"(?:but|pero|and|y|just|only) (?:keep|mantengan|dejen) (?:the |los |sus )?(?:texts|"
     r"mensajes|textos|sms))\b"
     # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".
+    # A refusal opening the next clause, then a reason: "Para nada, son las mejores ofertas".
+    r"|^ ?(?:para nada|ni loco|ni loca|de ninguna manera|claro que no|por supuesto que no|"
+    r"absolutely not|of course not),"
     r"|^ ?(?:please |pls |no )?(?:don't|do not|dont|no me|never) (?:unsubscribe|remove|"
     r"cancel|take me off|opt me out|den de baja|borren|quiten|saquen)\b"
     # An imperative asking for more opens its clause or follows "but": "Stop? Send more",

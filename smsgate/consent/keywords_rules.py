@@ -197,7 +197,21 @@ def reported(found: list[str]) -> bool:
     """True when any of the clauses `found` reports someone else's words or doings, or a
     condition ("she told me to stop", "dile que", "if you stop"): the model may weigh such a
     text, but only a person may decide it is a revocation."""
-    return any(pattern.search(clause) for clause in found for pattern in _REPORTED.values())
+    return any(pattern.search(clause) for clause in map(_without_negated_person, found)
+               for pattern in _REPORTED.values())
+
+
+# "it's not them anymore", "this isn't him": a person named after a negation says who is no
+# longer at this number (a wrong-number statement), not whose words are reported.
+_NEGATED_PERSON = re.compile(
+    r"\b(?:not|isn't|isnt|is not|no longer|ain't|no es|ya no es|ya no son|no son) "
+    r"(?:them|him|her|he|she|they|his|hers|theirs|their number|his number|her number|"
+    r"that person|the same person|el|ella|ellos|ellas)\b")
+
+
+def _without_negated_person(clause: str) -> str:
+    """`clause` without a negated person ("not them anymore"), which reports nobody."""
+    return _NEGATED_PERSON.sub(" ", clause)
 
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.

@@ -4,7 +4,9 @@ Pure data, computed at import. keywords_fuzzy tolerates misspelled *keywords*; a
 sentence is also made of verbs and objects ("pls remov me", "stop sendin me stuff", "ya no me
 mnden mensajs", "kiten mi numero"), and one slip of the thumb there should not hide it. For
 each word of REQUEST_WORDS: a letter left out (not the first), a key that touches its
-neighbour on a QWERTY keyboard struck instead (not the first letter), the last letter doubled,
+neighbour on a QWERTY keyboard struck instead (the first letter only on words of six letters
+or more: "rexting"), a neighbouring key struck as well on long words ("tesxting"), the last
+letter doubled,
 and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped; for words of
 LONG_WORD letters or more also two neighbouring letters swapped and any letter doubled
 ("remvoe", "reomve", "unsubsribe", "cancell"), as keywords_fuzzy allows one edit on long
@@ -15,6 +17,8 @@ clause; the model reads the text as written.
 """
 
 from __future__ import annotations
+
+import re
 
 from smsgate.consent.keywords_fuzzy import KEY_NEIGHBOURS
 
@@ -30,13 +34,14 @@ REQUEST_WORDS = (
 # long words have few real neighbours within one such slip.
 LONG_WORD = 5
 # SMS shorthand for a request word, beyond one slip of it.
-SHORTHAND = {"mnsjs": "mensajes", "mnsj": "mensajes", "mensjs": "mensajes", "msjes": "mensajes",
-             "mensjes": "mensajes", "unsubscibe": "unsubscribe"}
+SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mensajes",
+             "mensjs": "mensajes", "msjes": "mensajes", "mensjes": "mensajes",
+             "unsubscibe": "unsubscribe"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
     rove renove sening sewing sendig sendng sedning tenting testing tetting tesing textin
-    text tests test tets teats tex exts messes massages message messages messagee number
+    text tests test tets teats exts messes massages message messages messagee number
     numbers umber nuber lumber numer numbee mande manden mandes madden maden mamen menden
     mensaje mensajes escribas escribad escrian envie envies envien enven quien quite quiet
     quiten quitan borran boren borre borrem numeros lists lisa lita listo lusta lists
@@ -44,8 +49,13 @@ NOT_TYPOS = frozenset("""
     mandare escribire enviame mandame escribime quieto
     mandra mandad mandas mandan manda mandara enviad envian enviara enviar escribia
     escribid escribira escribo cancer cancels canceled cancele cancela cancelo camcel
-    reminder reminds notification quitame
+    reminder reminds notification quitame wending humber
 """.split())
+
+
+# "more" slipped before a message noun ("no mire texts", "no nore messages"); alone "mire" is
+# Spanish ("look") and stays as written.
+MORE_SLIP = re.compile(r"\b(?:mire|mroe|nore|moer|mote)(?= (?:texts|text|messages|msgs|txts)\b)")
 
 
 def _variants(word: str) -> set[str]:
@@ -60,6 +70,16 @@ def _variants(word: str) -> set[str]:
         for at in range(1, len(word) - 1):
             out.add(word[:at] + word[at + 1] + word[at] + word[at + 2:])
             out.add(word[:at] + word[at] + word[at:])
+        for at in range(1, len(word)):
+            # A neighbouring key struck as well as the right one: "tesxting", "remoive".
+            for key in KEY_NEIGHBOURS.get(word[at - 1], ()):
+                if key.isalpha():
+                    out.add(word[:at] + key + word[at:])
+    if len(word) >= 6:
+        # On a long word even the first key may slip to its neighbour: "rexting", "nessages".
+        for key in KEY_NEIGHBOURS.get(word[0], ()):
+            if key.isalpha():
+                out.add(key + word[1:])
     if "qu" in word:
         out.add(word.replace("qu", "k"))
     for a, b in (("v", "b"), ("b", "v")):

@@ -1,0 +1,67 @@
+"""Texts the model must leave alone: replies that want texts, ask about them, or ask to stop
+something else ("add me back", "How often will I get these texts?", "¿Por qué ya no me llegan
+los mensajes?", "Dejen de cobrarme doble").
+
+Pure functions over normalised clauses (keywords_text.clauses). A bag of words scores these
+high because they are full of "texts", "mensajes", "baja" and "dejen de"; sent to review, they
+pause the very texts the sender asked for. When no rule read a request, such a text is nothing:
+an opt-in or help question without a stop word, a complaint that texts stopped arriving, or a
+stop verb over charging or billing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smsgate.consent.keywords_model import OPT_IN_WORDS
+
+# Words of a request to stop: with one of these the text is not only a help or opt-in question.
+_STOP_WORD = re.compile(
+    r"\b(?:stop|stopp|unsubscribe|unsub|remove|delete|quit|cancel|opt out|optout|off|block|"
+    r"leave me alone|no more|enough|alto|basta|baja|para|paren|parar|pare|dejen|quiten|"
+    r"quitenme|quitarme|borren|borrenme|no mas|ya no|cancelar|cancelo|desuscribir|"
+    r"desuscribirme|detener|detengan)\b")
+# Asking to be added or to start again, not negated ("I never subscribed" is a complaint).
+_OPT_IN = re.compile(
+    r"(?<!not )(?<!never )(?<!didn't )(?<!no )(?<!nunca )\b(?:add me|add me back|add my number|"
+    r"put me back|sign me up|sign me back up|resubscribe|re subscribe|subscribe me|"
+    r"agregame|agreguenme|agregenme|agregar mi numero|suscribeme|suscribanme|inscribeme|"
+    r"inscribanme|anotenme|anotame|reactivar|reactiven|vuelvan a mandarme|quiero recibir|"
+    rf"{'|'.join(sorted(OPT_IN_WORDS))})\b"
+    # Asking for more at the start of a clause: "Keep texting me", "no please keep texting".
+    r"|^(?:no |please |pls |plz |oh )*(?:keep (?:texting|sending|them coming|me posted|me "
+    r"subscribed|getting)|sigan (?:mandando|enviando)|quiero seguir recibiendo)\b"
+    r"|\bwant to keep getting\b")
+# A question about the texts or a plea for information, not a request to end them.
+_HELP = re.compile(
+    r"^(?:(?:hi|hello|hey|ok|um|so) )?(?:how often|how many|who do i (?:contact|talk to|call|ask|"
+    r"reach)|who can i (?:contact|talk to|call)|who should i contact|what are these|what is "
+    r"this|what's this|need more info|more info|i need more info|can i get more info|where do "
+    r"i find|cada cuanto|cuantos mensajes|con quien (?:hablo|me comunico)|a quien (?:llamo|"
+    r"contacto)|necesito (?:mas )?informacion|mas informacion|quiero mas informacion)\b")
+# The texts stopped arriving and the sender wants them back, or says they did not leave.
+_STOPPED_ARRIVING = re.compile(
+    r"\b(?:ya no me llegan|no me llegan|no me han llegado|dejaron de llegar|deje de recibir|"
+    r"ya no recibo|no he recibido|stopped getting|stopped receiving|stopped coming|not getting "
+    r"(?:the |your |my |any )?(?:texts|messages|alerts|reminders)|haven't (?:been )?(?:getting|"
+    r"received|gotten)|no longer getting|no longer receiving|(?:yo )?no me di de baja|"
+    r"i (?:didn't|did not|never) (?:unsubscribe|opt out|unsubscribed|opted out)|"
+    r"nunca me di de baja|no cancele)\b")
+# A stop verb over charging or billing: a dispute about money, not the texts.
+_OTHER_ACTION = re.compile(
+    r"\b(?:dejen de|deje de|paren de|stop|quit) (?:cobrar|cobrarme|cobrarnos|cargar|cargarme|"
+    r"descontar|descontarme|charging|billing|overcharging|deducting|debiting)\b")
+_TEXTS = re.compile(r"\b(?:texts|text messages|messages|mensajes|sms|textos|alerts)\b")
+
+
+def left_alone(found: list[str]) -> bool:
+    """True when the clauses `found` want texts, ask about them or ask to stop something
+    else, and the model should not ask for review."""
+    joined = "\n".join(found)
+    if _STOPPED_ARRIVING.search(joined):
+        return True
+    if _OTHER_ACTION.search(joined) and not _TEXTS.search(joined):
+        return True
+    if _STOP_WORD.search(joined):
+        return False
+    return any(_OPT_IN.search(clause) or _HELP.search(clause) for clause in found)
