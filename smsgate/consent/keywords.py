@@ -216,8 +216,7 @@ def _short_slip(core: str | None) -> Classification | None:
     reading = read(clauses(fixed))
     if reading.found is not None:
         return Classification(Intent.OPT_OUT, reading.found[0], False, reading.found[1])
-    polite = _polite_keyword(fixed)
-    return polite
+    return _polite_keyword(fixed)
 
 
 def _correct(found: list[str]) -> list[str]:
