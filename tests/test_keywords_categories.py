@@ -285,6 +285,45 @@ TABLE = [
     ('es_lookalike_cancel_order', 'Dejen de cobrarme doble!! Arreglen el cobro', NONE),
     ('es_question', '¿Cómo dejo de recibir sus promociones?', OUT),
     ('es_lookalike_cancel_order', '¿Cómo dejo de recibir el periódico en papel?', NONE),
+    # Fifth pass. A bare keyword followed by an aside (laughter, the price, the writer's own
+    # state or plan) and nothing about the texts is an exclamation (keywords_aside) ...
+    ('lookalike_other_meaning', "Stop, you're making me thirsty lol", NONE),
+    ('lookalike_other_meaning', 'STOP it, $3 lattes?? so cheap haha', NONE),
+    ('lookalike_cancel_order', "Cancel. I'll reschedule next month", NONE),
+    ('es_lookalike_cancel_order', 'Cancelar, reagendo el lunes', NONE),
+    ('es_lookalike_other_meaning', 'Basta basta, ¿todo a $20? jajaja', NONE),
+    ('lookalike_other_meaning', "stop stop stop I'm crying 😂😂", NONE),
+    # ... while words about the texts, the sender, the number or a reason keep it a request.
+    ('angry_emphatic', "Stop. I never signed up for this", OUT),
+    ('angry_emphatic', "STOP!! you've texted me 4 times today lol", OUT),
+    ('wrong_number', 'Cancel. Wrong number', OUT),
+    ('angry_emphatic', 'Stop lol who is this', OUT),
+    ('keyword_noise', 'STOP. lol', OUT),
+    ('angry_emphatic', 'STOP. Seriously haha', OUT),
+    ('angry_emphatic', 'Stop. Too expensive for me lol', OUT),
+    ('es_angry', 'Para, ya son 3 mensajes hoy jaja', OUT),
+    # Spanish negated requests and "para" as "for" never opt out.
+    ('es_lookalike_negation', 'No borren mi número, me sirve para las citas', NONE),
+    ('es_lookalike_negation', 'no me quiten de la lista', NONE),
+    ('es_lookalike_negation', 'No me den de baja porfa', NONE),
+    ('es_conversation', 'Lo quiero para los recordatorios de mi mamá', NONE),
+    ('es_plain_request', 'Oigan, para los mensajes', OUT),
+    # Review cases made decisions, in general form.
+    ('angry_emphatic', 'How did you get my number? Delete it', OUT),
+    ('formal', 'Please opt me out of all future communications.', OUT),
+    ('plain_request', 'please stop with the constant reminders', OUT),
+    ('plain_request', 'cancel my subscription to your texts', OUT),
+    ('wrong_number', 'This is not Carla. New number.', OUT),
+    ('es_typo', 'quiero darme d baja', OUT),
+    ('es_angry', 'Cuántas veces tengo que decir BASTA', OUT),
+    ('es_formal', 'Ya no es necesario que me manden mensajes', OUT),
+    ('es_wrong_number', 'Creo que tienen mal el número', OUT),
+    ('mixed_opt_out', 'cancel las promociones porfa', OUT),
+    ('keyword_noise', 's t o p', OUT),
+    ('es_keyword_noise', 'B A S T A', OUT),
+    ('conversation', 'Hey, new number, save it!', NONE),
+    ('lookalike_other_meaning', 'Stop lying, 50% off everything?', NONE),
+    ('es_lookalike_cancel_order', 'No es baja, es que cambié de tarjeta', NONE),
 ]
 
 

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import re
 
+from smsgate.consent.keywords_en import TAIL_WORD
+
 # Signs that the words after a bare keyword react to something rather than explain a request.
 _ASIDE = re.compile(
     r"\b(?:"
     # laughter
     r"lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|(?:je){2,}|(?:ji){2,}|xd|"
     # the price
-    r"cheap|cheaper|expensive|pricey|price|prices|bargain|steal|percent off|"
-    r"barato|barata|baratisimo|caro|cara|precio|precios|regalado|regalados|todo a|"
+    # (cheapness delights; "too expensive" is a reason to leave, so it is no sign here)
+    r"cheap|cheaper|price|prices|bargain|steal|percent off|"
+    r"barato|barata|baratisimo|precio|precios|regalado|regalados|todo a|"
     # the writer's own state
     r"making me (?:hungry|thirsty|drool|cry|laugh|want)|(?:i'm|im|i am) (?:dying|crying|dead|"
     r"weak|screaming|drooling|starving|hungry|drooling)|(?:you're|youre|you are|ur) killing me|"
@@ -45,12 +48,16 @@ _ABOUT_US = re.compile(
     r"harass\w*|acos\w*|times|veces|again|daily|every day|todos los dias|leave me|go away|"
     r"not interested|no me interesa|never|nunca|don't|dont|do not|no longer|ya no|"
     r"unsubscribe|remove|delete|borr\w*|quit\w*|baja|enough|done|annoying|molest\w*|"
-    r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|cancel\w*)\b"
+    r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|cancel\w*|"
+    # insistence: "Stop. I'm begging you lol", "STOP. I mean it haha"
+    r"begging|beg|i mean it|serious|seriously|for real|en serio|te lo pido|se los pido|"
+    # a reason to leave: "Stop. Too expensive for me lol"
+    r"expensive|pricey|overpriced|too much|afford|caro|cara|carisimo|demasiado)\b"
 )
 # A keyword said again, emphasis before the words that matter: "stop stop i'm dying".
 _AGAIN = re.compile(r"^(?: ?(?:stop|para|alto|basta|cancel|cancelar|ya|it|please|pls|now))+\b")
-_LAUGHTER_ONLY = re.compile(r"(?: ?(?:lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|"
-                            r"(?:je){2,}|(?:ji){2,}|xd|omg))+ ?")
+_LAUGHTER_ONLY = re.compile(rf"(?: ?(?:lol+|lmao+|lmfao|rofl|(?:ha){{2,}}h?|(?:he){{2,}}|"
+                            rf"(?:ja){{2,}}|(?:je){{2,}}|(?:ji){{2,}}|xd|omg|{TAIL_WORD}))+ ?")
 _AFTER_CHARS = 120
 
 
@@ -64,6 +71,7 @@ def exclaimed(rest: list[str], before: str = "") -> bool:
     words = " ".join(part.strip() for part in rest if part.strip())[:_AFTER_CHARS]
     words = _AGAIN.sub("", words)
     if not words or _LAUGHTER_ONLY.fullmatch(words):
-        # "STOP. lol" is "STOP lol": laughter alone does not say what the keyword was about.
+        # "STOP. lol" is "STOP lol": laughter and politeness alone do not say what the
+        # keyword was about.
         return False
     return _ASIDE.search(words) is not None and _ABOUT_US.search(words) is None

@@ -8,7 +8,7 @@ stretched letters collapsed (keywords_text.clauses).
 from __future__ import annotations
 
 # Politeness, emphasis and insults that may close a weak request.
-_TAIL_WORD = (
+TAIL_WORD = (
     r"(?:please|pls|plz|plez|plse|pleas|now|right now|thanks|thank you|thanks so much|thx|ty|"
     r"tysm|immediately|asap|anymore|any more|again|ever again|already|for good|forever|"
     r"permanently|seriously|ok|okay|k|for real|fr|lol|lmao|omg|wtf|man|dude|bro|sir|"
@@ -20,7 +20,7 @@ _TAIL_WORD = (
     r"x fa|xfavor|x fis|xfis|porfis|porfi|porfas|plis|pliss|plisss|plox|pleasee|plss|"
     r"por favorcito|porfavorcito)"
 )
-TAIL = rf"(?: {_TAIL_WORD})*"
+TAIL = rf"(?: {TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
        r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
        r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"

@@ -57,6 +57,10 @@ _OTHER_ACTION = re.compile(
     # "Stop lying, 70% off?": a stop verb over someone's talk, not the texts.
     r"lying|lieing|joking|kidding|playing|teasing|trolling|capping|exaggerating|mentir|"
     r"mentirme|bromear|jugar)\b")
+# A new number given to be saved ("New number, save it"): the writer wants to stay in touch.
+_SAVE_ME = re.compile(r"\b(?:save|saved|store) (?:it|this|this one|this number|my number|"
+                      r"my new number|the new one)\b|\b(?:guarda|guarden|guardalo|guardenlo|"
+                      r"agenda|agendalo|agendenme) (?:este|mi|mi nuevo)? ?numero\b")
 _TEXTS = re.compile(r"\b(?:texts|text messages|messages|mensajes|sms|textos|alerts)\b")
 
 
@@ -65,6 +69,8 @@ def left_alone(found: list[str]) -> bool:
     else, and the model should not ask for review."""
     joined = "\n".join(found)
     if _STOPPED_ARRIVING.search(joined):
+        return True
+    if _SAVE_ME.search(joined):
         return True
     if _OTHER_ACTION.search(joined) and not _TEXTS.search(joined):
         return True
