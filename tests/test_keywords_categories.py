@@ -302,6 +302,10 @@ TABLE = [
     ('angry_emphatic', 'STOP. Seriously haha', OUT),
     ('angry_emphatic', 'Stop. Too expensive for me lol', OUT),
     ('es_angry', 'Para, ya son 3 mensajes hoy jaja', OUT),
+    ('angry_emphatic', "Stop. I'm dying lol this is the 3rd one today", OUT),
+    ('es_angry', 'Basta, voy a llamar a Profeco', OUT),
+    ('angry_emphatic', "Stop, I'll block this number lol", OUT),
+    ('es_lookalike_other_meaning', 'Para. Voy a pasar mañana por la tienda jaja', NONE),
     # Spanish negated requests and "para" as "for" never opt out.
     ('es_lookalike_negation', 'No borren mi número, me sirve para las citas', NONE),
     ('es_lookalike_negation', 'no me quiten de la lista', NONE),

@@ -51,8 +51,16 @@ _ABOUT_US = re.compile(
     r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|cancel\w*|"
     # insistence: "Stop. I'm begging you lol", "STOP. I mean it haha"
     r"begging|beg|i mean it|serious|seriously|for real|en serio|te lo pido|se los pido|"
-    # a reason to leave: "Stop. Too expensive for me lol"
-    r"expensive|pricey|overpriced|too much|afford|caro|cara|carisimo|demasiado)\b"
+    # a reason to leave: "Stop. Too expensive for me lol", "Cancel. I'll call if I need
+    # anything", "Cancel, I'll book somewhere else", "Basta, voy a llamar a Profeco"
+    r"expensive|pricey|overpriced|too much|too high|afford|not worth|not for me|no thanks|"
+    r"no thank you|no gracias|caro|cara|carisimo|demasiado|if i need|when i need|if i want|"
+    r"when i want|on my own|cuando (?:lo )?necesite|si (?:lo )?necesito|somewhere else|"
+    r"elsewhere|another (?:place|company|provider|store)|otro lado|otra parte|otra empresa|"
+    r"competencia|complaint|attorney|bbb|profeco|queja|denunci\w*|"
+    # one more text: "Stop. I'm dying lol this is the 3rd one today"
+    r"one today|another one|(?:2nd|3rd|\d+th|second|third|fourth|fifth) (?:one|time)|"
+    r"otro mas|otra vez|de nuevo)\b"
 )
 # A keyword said again, emphasis before the words that matter: "stop stop i'm dying".
 _AGAIN = re.compile(r"^(?: ?(?:stop|para|alto|basta|cancel|cancelar|ya|it|please|pls|now))+\b")
