@@ -10,7 +10,8 @@ Decisions worth knowing (the tests pin each of them):
   misspelling of an opt-out keyword as the whole message; a bare "no thanks" (review) or "ya
   no" (opt-out) as the whole message (keywords_declines); plain-language rules, one clause
   at a time, whose request may be taken back by what follows ("Stop? no way",
-  keywords_retract) or act on something other than our texts ("remove me from the class
+  keywords_retract), be an exclamation ("Stop, you're making me hungry lol", keywords_aside)
+  or act on something other than our texts ("remove me from the class
   roster", keywords_objects: then the model may only ask for review); a keyword followed by
   politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); a short whole
   message with its slips corrected ("STOP 2", "stopt", "Vastaaa", keywords_short); a keyword
