@@ -304,6 +304,8 @@ TABLE = [
     ('es_angry', 'Para, ya son 3 mensajes hoy jaja', OUT),
     ('angry_emphatic', "Stop. I'm dying lol this is the 3rd one today", OUT),
     ('es_angry', 'Basta, voy a llamar a Profeco', OUT),
+    ('es_angry', 'Para para, ¿por qué me siguen escribiendo? jaja', OUT),
+    ('angry_emphatic', 'stop stop, why do you keep sending these lol', OUT),
     ('angry_emphatic', "Stop, I'll block this number lol", OUT),
     ('es_lookalike_other_meaning', 'Para. Voy a pasar mañana por la tienda jaja', NONE),
     # Spanish negated requests and "para" as "for" never opt out.

@@ -43,6 +43,8 @@ _ASIDE = re.compile(
 # request whatever else the words hold.
 _ABOUT_US = re.compile(
     r"\b(?:text\w*|txt\w*|messag\w*|msg\w*|sms|mensaj\w*|textos?|number|numero|phone|cell|"
+    # sending: "Para para, ¿por qué me siguen escribiendo? jaja"
+    r"send\w*|sent|writ\w*|contact\w*|escrib\w*|mand\w*|envi\w*|llega\w*|"
     r"celular|cel|sign\w* up|signed|registr\w*|subscri\w*|suscri\w*|consent\w*|list|lista|"
     r"spam\w*|scam\w*|who|whoever|quien|wrong|equivocad\w*|report\w*|reporto|block\w*|bloque\w*|"
     r"harass\w*|acos\w*|times|veces|again|daily|every day|todos los dias|leave me|go away|"
