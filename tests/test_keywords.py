@@ -132,7 +132,7 @@ CASES = [
     ("not-cancel-the-meeting", "I will cancel the meeting", None, NONE, None, False),
     ("not-cancel-appointment", "Cancel my 3pm appointment", None, NONE, None, False),
     ("not-told-him-to-stop", "I told him to stop texting me", None, NONE, None, False),
-    ("not-spelled-out-stop", "S T O P", None, NONE, None, False),
+    ("spelled-out-stop", "S T O P", None, OUT, "fuzzy:STOP", False),
     ("not-endless", "endless", None, NONE, None, False),
     ("not-starting", "starting", None, NONE, None, False),
     ("not-yesterday", "Yesterday", None, NONE, None, False),

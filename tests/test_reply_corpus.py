@@ -67,28 +67,18 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     "train": set(),
-    "heldout6": {
-        "Stop, you're making me hungry lol",
-        "STOP it, that's way too cheap 😂",
-        "No borren mi número, lo necesito para los recordatorios",
-        "Para para para, ¿todo a $5? jaja",
-        "Cancelar. Reprogramo la próxima semana",
-    },
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (899, 899, 900),
-    ("train", "es"): (621, 621, 621),
-    ("train", "mixed"): (96, 96, 96),
-    ("heldout6", "en"): (109, 115, 116),
-    ("heldout6", "es"): (69, 73, 73),
-    ("heldout6", "mixed"): (9, 10, 10),
+    ("train", "en"): (1032, 1032, 1033),
+    ("train", "es"): (708, 708, 708),
+    ("train", "mixed"): (107, 107, 107),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet.
-LOOKALIKES_IN_REVIEW = {"train": 0, "heldout6": 2}
+LOOKALIKES_IN_REVIEW = {"train": 0}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

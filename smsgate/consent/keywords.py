@@ -10,7 +10,8 @@ Decisions worth knowing (the tests pin each of them):
   misspelling of an opt-out keyword as the whole message; a bare "no thanks" (review) or "ya
   no" (opt-out) as the whole message (keywords_declines); plain-language rules, one clause
   at a time, whose request may be taken back by what follows ("Stop? no way",
-  keywords_retract) or act on something other than our texts ("remove me from the class
+  keywords_retract), be an exclamation ("Stop, you're making me hungry lol", keywords_aside)
+  or act on something other than our texts ("remove me from the class
   roster", keywords_objects: then the model may only ask for review); a keyword followed by
   politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); a short whole
   message with its slips corrected ("STOP 2", "stopt", "Vastaaa", keywords_short); a keyword
@@ -25,7 +26,8 @@ Decisions worth knowing (the tests pin each of them):
   "info@example.com" is nothing. Surrounding characters are dropped *before* NFKC as well as
   after, so "STOP™" is STOP although NFKC spells ™ "tm".
 * "-" / "_" (and other dashes) between two letters count as a space, so "stop-all" and
-  "opt_out" are STOP ALL and OPT OUT; spelled-out "S T O P" is not a keyword.
+  "opt_out" are STOP ALL and OPT OUT; an opt-out keyword spelled out letter by letter as the
+  whole message ("S T O P") is that keyword ("fuzzy:STOP").
 * Spanish keywords (language "es"): ALTO and AYUDA are the carriers' (CTIA / Twilio); PARA,
   PARAR, BASTA, CANCELAR, DETENER, BAJA, NO MAS, DESUSCRIBIR are common Spanish ways to say
   stop; COMENZAR, INICIAR, ALTA and SI opt in (SI is the Spanish YES; both are express
@@ -153,8 +155,26 @@ _DOUBLED = re.compile(r"(.)\1+")
 _TOLERATED_WORDS = frozenset(VARIANTS)
 
 
+_SPACED = re.compile(r"(?:[a-z] ){2,}[a-z]")
+
+
+def _spaced(core: str) -> Classification | None:
+    """An opt-out keyword spelled letter by letter as the whole message ("s t o p"), or
+    None."""
+    if not _SPACED.fullmatch(core):
+        return None
+    word = core.replace(" ", "")
+    exact = _KEYWORDS.get(word)
+    if exact is None or exact[0] is not Intent.OPT_OUT:
+        return None
+    return Classification(Intent.OPT_OUT, f"fuzzy:{word.upper()}", word in _ALL_BRANDS, exact[1])
+
+
 def _fuzzy(core: str) -> Classification | None:
     """A tolerated misspelling of an opt-out keyword as the whole message, or None."""
+    spaced = _spaced(core)
+    if spaced is not None:
+        return spaced
     if core.count(" ") >= _MAX_FUZZY_WORDS or not core.replace(" ", "").isalnum():
         return None
     found = tolerated_keyword(core)

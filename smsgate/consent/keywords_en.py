@@ -8,7 +8,7 @@ stretched letters collapsed (keywords_text.clauses).
 from __future__ import annotations
 
 # Politeness, emphasis and insults that may close a weak request.
-_TAIL_WORD = (
+TAIL_WORD = (
     r"(?:please|pls|plz|plez|plse|pleas|now|right now|thanks|thank you|thanks so much|thx|ty|"
     r"tysm|immediately|asap|anymore|any more|again|ever again|already|for good|forever|"
     r"permanently|seriously|ok|okay|k|for real|fr|lol|lmao|omg|wtf|man|dude|bro|sir|"
@@ -20,7 +20,7 @@ _TAIL_WORD = (
     r"x fa|xfavor|x fis|xfis|porfis|porfi|porfas|plis|pliss|plisss|plox|pleasee|plss|"
     r"por favorcito|porfavorcito)"
 )
-TAIL = rf"(?: {_TAIL_WORD})*"
+TAIL = rf"(?: {TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
        r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
        r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"
@@ -46,7 +46,7 @@ _FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9
 # Verbs of sending that "stop"/"quit"/"cease" can govern.
 _SENDING = (r"(?:texting|txting|texing|txtin|textin|messaging|msging|sending|contacting|"
             r"spamming|bothering|harassing|calling|emailing|blowing up|hitting up|pinging|"
-            r"writing|reaching out to)")
+            r"writing|reaching out to|reaching out)")
 _STOP_VERB = r"(?:stop|quit|cease|discontinue|halt|end|stahp|stawp|pls stop)"
 # Compound nouns that begin with "stop": "stop leak stuff", "stop sign", "stop loss alerts"
 # name a product or a thing, not a request to stop the texts.
@@ -61,7 +61,7 @@ LEAD = (
     r"i already asked you to|i told you to|i've told you to|ive told you to|"
     r"i need you to|i want you to|i'd like you to|can you|could you|would you|will you|"
     r"can u|could u|would u|will u|por favor|porfa|ya|oye|hola|ok ya|pero|y|entonces|"
-    r"x fa|xfa|xfavor|x favor|porfis|porfi|plis|pliss|plox|por fa|porfavor|"
+    r"x fa|xfa|xfavor|x favor|porfis|porfi|plis|pliss|plox|por fa|porfavor|oigan|oiga|"
     r"asi que|en serio|ok pero|pero ya) )*"
 )
 
@@ -84,7 +84,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:discontinue", "en", r"(?:discontinue|terminate)", False),
     ("rule:no-more-texts", "en", r"no (?:texts|messages|sms|txts|text messages|msgs)", False),
     ("rule:stop-then", "en",
-     r"^(?:stop|unsubscribe|unsub|opt out|optout)(?= (?:stop|unsubscribe|who|whoever|this is|"
+     r"^(?:stop|unsubscribe|unsub|opt out|optout)"
+     r"(?= (?:(?:lol|lmao|haha|omg) )?(?:stop|unsubscribe|who|whoever|this is|"
      r"i never|i did not|"
      r"i didn't|i didnt|i don't|i dont|i do not|i'm not|im not|i am not|not interested|wrong|"
      r"you have|u have|wtf|what|why|how did|i have no|i no longer|no longer|i never signed|"
@@ -96,7 +97,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:stop-texting", "en",
      rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
     ("rule:stop-texting", "en",
-     rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough) with {_TEXTS}", True),
+     rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough|stop|quit) with {_TEXTS}",
+     True),
     # A bare "stop" closing a clause after "but"/"so"/"just": "idk who this is but stop".
     ("rule:then-stop", "en",
      r"(?:but|so|just|pero|now) (?:please |pls |plz |just )?(?:stop|stop it|stop already|"
@@ -267,6 +269,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:cancel|end|stop) (?:(?:my|the|this|these|your|all) )?"
      r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )+)"
      r"(?:subscription|subscriptions|alerts|notifications)", True),
+    # "cancel my subscription to these texts": the subscription named by its texts.
+    ("rule:terminate-subscription", "en",
+     rf"(?:cancel|end|stop|terminate) (?:my|the|this|your) (?:subscription|subscriptions) "
+     rf"(?:to|for|of) {_TEXTS}", True),
     ("rule:no-longer-receive", "en",
      r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
      r"prefer not to|would like to no longer|want to no longer) "

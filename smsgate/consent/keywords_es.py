@@ -35,7 +35,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-paren-los-mensajes", "es",
      r"(?:paren|para|pare|parenle|detengan|detenga|deten|detener|suspendan|suspenda|suspender|"
      r"desactiven|desactive|desactivar|desactiva|"
-     r"cancelen|cancele|cancelar|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
+     r"cancelen|cancele|cancelar|cancel|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
      r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
      r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
@@ -43,6 +43,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"ofertas|notificaciones|alertas|recordatorios|avisos|spam)", True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
+    # "Cuantas veces tengo que decir ALTO": the keyword said before, demanded again.
+    ("rule:es-que-parte", "es",
+     r"(?:cuantas|cuantes|k?uantas) veces (?:mas )?(?:tengo|tendre|hay|les tengo|te tengo|debo) "
+     r"(?:que |de )?(?:decir|decirles|pedir|pedirles|repetir|repetirles|escribir|mandar|poner)"
+     r"(?: que)? (?:alto|stop|basta|para|baja|que (?:paren|me den de baja|ya no))", True),
     ("rule:es-dejen-de", "es",
      r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) d(?:e)? "
      r"(?:estar (?:chingando|molestando|mandando|escribiendo|fregando|enviando|jodiendo)|"
@@ -52,6 +57,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-no-me-manden", "es",
      r"(?:ya )?no (?:me |m |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
      r"contactar|llamar|molestar|textear)(?:me|nos)?|"
+     # "Ya no es necesario que me escriban": the texts no longer needed, said politely; one
+     # branch of this rule, so the many "no"s of a text cost no extra rule (keywords_heads).
+     r"(?:es|hace) (?:necesario|falta) (?:que )?(?:me |nos )?(?:sigan (?:mandando|"
+     r"enviando|escribiendo)|escriban|manden|envien|contacten|avisen|texteen)|"
      r"enviaran|mandaran|escribieran|enviara|mandara|contactaran|llamaran|lleguen|llegue|"
      r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
      r"mnden|manen|mamden|escrivan|enbien|embien|avisen|incluyan|agreguen|"
@@ -153,7 +162,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"ya no es de (?:mi |la |el )?[a-z]+(?= *$| (?:actualicen|borren|quiten|favor|por))|"
      r"te equivocaste de numero|no soy (?:[a-z]+ ){0,2}(?:persona|quien)|"
      r"este (?:ya )?no es el numero de|ya no es (?:su|el) numero|"
-     r"aqui no vive|no conozco a)", True),
+     r"aqui no vive|no conozco a|"
+     # "Creo que tienen el número mal": our record of the number is wrong.
+     r"(?:tienen|tiene|tienes) (?:el|mi|este|ese|mal el|mal mi|mal este) (?:numero|telefono|"
+     r"celular|cel)(?: mal| equivocado| incorrecto)?(?= *$| (?:yo|no|nunca|porque|ya)\b)|"
+     r"(?:tienen|tiene) mal (?:el|mi|este) (?:numero|telefono|celular|cel))", True),
     # A rule of its own, so the many places a text says "no" do not try it (keywords_heads).
     ("rule:es-aqui-no-hay", "es",
      r"(?:aqui|en este numero|en este telefono) no (?:hay|vive|esta|existe) (?:ningun|ninguna|"

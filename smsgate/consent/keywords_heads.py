@@ -43,15 +43,16 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya".split()),
     "rule:es-numero-equivocado": frozenset(
-        "aqui ese este no numero se te ya persona nos me".split()),
+        "aqui ese este no numero se te ya persona nos me tienen tiene tienes".split()),
     "rule:es-aqui-no-hay": frozenset(
         "aqui en".split()),
     "rule:es-paren-los-mensajes": frozenset(
-        "alto basta cancelar cancele cancelen cese cesen corten cortenle deten detenga detengan "
+        "alto basta cancel cancelar cancele cancelen "
+        "cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
         "ya detener desactiven desactive desactivar desactiva".split()),
     "rule:es-que-parte": frozenset(
-        "k q que".split()),
+        "k q que cuantas cuantes uantas kuantas".split()),
     "rule:es-reportar": frozenset(
         "los las les voy".split()),
     "rule:es-revoco": frozenset(

@@ -31,6 +31,7 @@ ABOUT_TEXTS = frozenset("""
     thing things stuff cosa cosas aqui here distribution mailing
     spammed texted messaged contacted bothered called emailed contactado contactada
     cupones coupons codigos codes descuentos discounts
+    communications communication correspondence comunicaciones comunicacion
 """.split())
 # Other channels: "unsubscribe me from the emails", "dénme de baja de los correos", "stop
 # sending me the paper statements" act on mail or calls, not on our texts.

@@ -1,5 +1,6 @@
 """Requests that take two clauses to read: a bare keyword with its reason ("Cancel, ya no vivo
-ahí", "Cancel. wrong number") and "how do I cancel them" after a complaint that they keep
+ahí", "Cancel. wrong number", "This is not Tiffany. New number."), "Delete it" after "who gave
+you my number?", and "how do I cancel them" after a complaint that they keep
 coming ("Por qué me siguen llegando? Como los cancelo").
 
 Pure functions over normalised clauses (keywords_text.clauses). "Cancel" alone in a sentence is
@@ -30,6 +31,16 @@ _HOW_TO_END = re.compile(
     r"^(?:y |and |so )?(?:como|que hago para|como hago para|how do i|how can i|how to) "
     r"(?:los |las |lo |la )?(?:cancelo|paro|quito|detengo|desactivo|bloqueo|cancelar|parar|"
     r"quitar|detener|stop|cancel|turn off|end)(?: them| it| these)?$")
+# "This is not Tiffany": a first clause denying the person we wrote to, before a _GONE one.
+_NOT_THEM = re.compile(r"(?:this is not|this isn't|this isnt|this aint|this ain't|it's not|"
+                       r"its not|it is not|not|este no es|no soy) [a-z]+(?: [a-z]+)?")
+# "Who gave you my number?": a first clause about our having the number ...
+_MY_NUMBER = re.compile(r"\b(?:my|this) (?:number|phone number|cell|info|information)\b|"
+                        r"\bmi (?:numero|telefono|cel|celular)\b")
+# ... then "Delete it" as the whole next clause: delete the number.
+_DELETE_IT = re.compile(r"(?:please |pls |just |so |now )?(?:delete|erase|lose|remove|forget|"
+                        r"borrenlo|borralo|eliminenlo|eliminalo) ?(?:it|that|this|lo)?"
+                        r"(?: please| pls| now| asap| por favor| porfa)?")
 _SPANISH = re.compile(r"\b(?:ya|no|vivo|vive|es|mi|los|las|como|siguen|me|soy|uso)\b")
 
 
@@ -38,6 +49,10 @@ def paired_request(found: list[str]) -> tuple[str, str] | None:
     for first, second in zip(found, found[1:], strict=False):
         if _KEYWORD.fullmatch(first.strip()) and _GONE.search(second):
             return "rule:keyword-and-reason", "es" if _SPANISH.search(second) else "en"
+        if _NOT_THEM.fullmatch(first.strip()) and _GONE.search(second):
+            return "rule:wrong-number", "es" if _SPANISH.search(second) else "en"
+        if _MY_NUMBER.search(first) and _DELETE_IT.fullmatch(second.strip()):
+            return "rule:delete-my-number", "es" if _SPANISH.search(first) else "en"
         if _KEEP_COMING.search(first) and _HOW_TO_END.match(second.strip()):
             return "rule:how-to-end-them", "es" if _SPANISH.search(first) else "en"
     return None

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from smsgate.consent.keywords_aside import exclaimed
 from smsgate.consent.keywords_en import ENGLISH_RULES, LEAD, TAIL
 from smsgate.consent.keywords_es import SPANISH_RULES
 from smsgate.consent.keywords_heads import HEADS
@@ -76,7 +77,8 @@ _BY_FIRST_WORD = _index_by_first_word()
 _TOKEN = re.compile(r"[\w']+")
 # Strong rules are tried at no more than this many words per message. A natural 1,600-character
 # message has at most about 220 words that can begin a strong rule; "no no no ..." has 600.
-MAX_RULE_ATTEMPTS = 280
+# 260 (280 until the fifth pass) keeps hostile "no no no ..." under 1 ms with some room.
+MAX_RULE_ATTEMPTS = 260
 
 
 def _trie(words: list[str]) -> str:
@@ -239,7 +241,10 @@ class Reading:
     off_topic: bool = False
 
 
-_LIVE, _CANCELLED, _OFF_TOPIC = "live", "cancelled", "off-topic"
+_LIVE, _CANCELLED, _OFF_TOPIC, _PASS = "live", "cancelled", "off-topic", "pass"
+# "para" (stop / for) opening a strong Spanish core, and what may precede it as a request.
+_PREPOSITION = re.compile(r"para (?!de )")
+_LEADS = re.compile(LEAD)
 # What follows a request is read only this far for its object or a taking back ("jk"), so a
 # long text costs no more per match than a short one.
 _AFTER_CHARS = 120
@@ -253,18 +258,36 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     clause = clauses[at]
     if apologetic and name in _WRONG_NUMBER:
         return _CANCELLED
+    if _PREPOSITION.match(match.group()) and not _LEADS.fullmatch(clause[: match.start()]):
+        # "lo necesito para los recordatorios": after a word of the writer's own, "para" is
+        # "for", not "stop"; only at the clause's start (politeness aside) is it a request.
+        return _PASS
     if not _live(clause[: match.start()], lang, name, match.group()):
         return _CANCELLED
     rest = clause[match.end():match.end() + _AFTER_CHARS]
     # A take-back first: "unsubscribe me from the catalog but keep texts" is then settled,
     # not left to the model.
-    if retracted([rest, *clauses[at + 1:at + 1 + _AFTER_CLAUSES]]):
+    if _taken_back(name, [rest, *clauses[at + 1:at + 1 + _AFTER_CLAUSES]],
+                   clause[: match.start()] + (clauses[at - 1] if at else "")):
         return _CANCELLED
     if name in OBJECT_RULES and off_topic(match.group(), rest):
         return _OFF_TOPIC
     if other_channel(match.group(), rest):
         return _OFF_TOPIC
     return _LIVE
+
+
+# Rules that are a bare keyword, which laughter or a comment after it can show was an
+# exclamation ("Stop, you're making me hungry lol"; keywords_aside).
+_BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please-stop",
+                   "rule:stop-it", "rule:repeated-keyword", "rule:es-repeated-keyword",
+                   "rule:stop-then"})
+
+
+def _taken_back(name: str, following: list[str], before: str = "") -> bool:
+    """True when the clauses `following` a whole-clause rule `name` take it back ("Stop? no
+    way") or show a bare keyword was an exclamation ("Stop, you're making me hungry lol")."""
+    return retracted(following) or (name in _BARE and exclaimed(following, before))
 
 
 def _whole_clause(clauses: list[str], at: int) -> tuple[str, str] | None:
@@ -292,7 +315,8 @@ def read(clauses: list[str]) -> Reading:
     for at, clause in enumerate(clauses):
         whole = _whole_clause(clauses, at)
         if whole is not None:
-            if not retracted(clauses[at + 1:at + 1 + _AFTER_CLAUSES]):
+            if not _taken_back(whole[0], clauses[at + 1:at + 1 + _AFTER_CLAUSES],
+                               clauses[at - 1] if at else ""):
                 return Reading(whole)
             cancelled += 1
             if cancelled >= MAX_CANCELLED:
@@ -312,6 +336,8 @@ def read(clauses: list[str]) -> Reading:
                 return Reading((name, lang))
             if verdict == _OFF_TOPIC:
                 aside = True
+                continue
+            if verdict == _PASS:
                 continue
             cancelled += 1
             if cancelled >= MAX_CANCELLED:
@@ -334,7 +360,8 @@ def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
     for at, clause in enumerate(clauses):
         whole = _whole_clause(clauses, at)
         if whole is not None:
-            if not retracted(clauses[at + 1:at + 1 + _AFTER_CLAUSES]):
+            if not _taken_back(whole[0], clauses[at + 1:at + 1 + _AFTER_CLAUSES],
+                               clauses[at - 1] if at else ""):
                 return whole
             cancelled += 1
             if cancelled >= MAX_CANCELLED:

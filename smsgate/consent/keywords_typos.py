@@ -36,7 +36,7 @@ LONG_WORD = 5
 # SMS shorthand for a request word, beyond one slip of it.
 SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mensajes",
              "mensjs": "mensajes", "msjes": "mensajes", "mensjes": "mensajes",
-             "unsubscibe": "unsubscribe"}
+             "unsubscibe": "unsubscribe", "d": "de"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move

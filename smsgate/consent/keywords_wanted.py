@@ -46,11 +46,21 @@ _STOPPED_ARRIVING = re.compile(
     r"(?:the |your |my |any )?(?:texts|messages|alerts|reminders)|haven't (?:been )?(?:getting|"
     r"received|gotten)|no longer getting|no longer receiving|(?:yo )?no me di de baja|"
     r"i (?:didn't|did not|never) (?:unsubscribe|opt out|unsubscribed|opted out)|"
-    r"nunca me di de baja|no cancele)\b")
+    r"nunca me di de baja|no cancele|"
+    # "No es baja, es que cambié de número": a denial that this is a cancellation.
+    r"no es (?:una |para )?(?:baja|darme de baja|cancelacion)|(?:it's|its|this is) not "
+    r"(?:a |an )?(?:cancellation|opt out|unsubscribe))\b")
 # A stop verb over charging or billing: a dispute about money, not the texts.
 _OTHER_ACTION = re.compile(
     r"\b(?:dejen de|deje de|paren de|stop|quit) (?:cobrar|cobrarme|cobrarnos|cargar|cargarme|"
-    r"descontar|descontarme|charging|billing|overcharging|deducting|debiting)\b")
+    r"descontar|descontarme|charging|billing|overcharging|deducting|debiting|"
+    # "Stop lying, 70% off?": a stop verb over someone's talk, not the texts.
+    r"lying|lieing|joking|kidding|playing|teasing|trolling|capping|exaggerating|mentir|"
+    r"mentirme|bromear|jugar)\b")
+# A new number given to be saved ("New number, save it"): the writer wants to stay in touch.
+_SAVE_ME = re.compile(r"\b(?:save|saved|store) (?:it|this|this one|this number|my number|"
+                      r"my new number|the new one)\b|\b(?:guarda|guarden|guardalo|guardenlo|"
+                      r"agenda|agendalo|agendenme) (?:este|mi|mi nuevo)? ?numero\b")
 _TEXTS = re.compile(r"\b(?:texts|text messages|messages|mensajes|sms|textos|alerts)\b")
 
 
@@ -59,6 +69,8 @@ def left_alone(found: list[str]) -> bool:
     else, and the model should not ask for review."""
     joined = "\n".join(found)
     if _STOPPED_ARRIVING.search(joined):
+        return True
+    if _SAVE_ME.search(joined):
         return True
     if _OTHER_ACTION.search(joined) and not _TEXTS.search(joined):
         return True
