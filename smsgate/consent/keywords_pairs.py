@@ -46,13 +46,15 @@ _SPANISH = re.compile(r"\b(?:ya|no|vivo|vive|es|mi|los|las|como|siguen|me|soy|us
 
 def paired_request(found: list[str]) -> tuple[str, str] | None:
     """(rule name, language) of a two-clause request in the clauses `found`, or None."""
+    # Each test tries the anchored pattern (which fails at once on ordinary prose) before the
+    # search through a whole clause: one scan fewer per clause of a long text.
     for first, second in zip(found, found[1:], strict=False):
         if _KEYWORD.fullmatch(first.strip()) and _GONE.search(second):
             return "rule:keyword-and-reason", "es" if _SPANISH.search(second) else "en"
         if _NOT_THEM.fullmatch(first.strip()) and _GONE.search(second):
             return "rule:wrong-number", "es" if _SPANISH.search(second) else "en"
-        if _MY_NUMBER.search(first) and _DELETE_IT.fullmatch(second.strip()):
+        if _DELETE_IT.fullmatch(second.strip()) and _MY_NUMBER.search(first):
             return "rule:delete-my-number", "es" if _SPANISH.search(first) else "en"
-        if _KEEP_COMING.search(first) and _HOW_TO_END.match(second.strip()):
+        if _HOW_TO_END.match(second.strip()) and _KEEP_COMING.search(first):
             return "rule:how-to-end-them", "es" if _SPANISH.search(first) else "en"
     return None
