@@ -157,14 +157,12 @@ _REPORTED_SPEECH = {
 
 # A clause the writer opens with a conjunction of their own ("so please stop", "pero ya
 # paren"): what was reported before it is not what is asked now.
-_OWN_TURN = re.compile(r"(?:so|but|pero|and so|asi que|entonces) (?:please |pls |plz |just |"
-                       r"por favor |ya )?(?:stop|quit|remove|unsubscribe|take|paren|para|dejen|"
-                       r"borren|quiten|no me manden)\b")
-_TURN = re.compile(r"\b(?:so|but|pero|and so|asi que|entonces)(?: please| pls| plz| just|"
-                   r" por favor| ya)? $")
-_IMPERATIVE = re.compile(r"(?:please |pls |plz |just |por favor |ya )?(?:stop|quit|remove|"
-                         r"unsubscribe|take|paren|para|dejen|borren|quiten|no me manden)\b")
-_NOTHING_REPORTED = re.compile(r"(?!)")
+_CONJUNCTION = r"(?:so|but|pero|and so|asi que|entonces)"
+_POLITE_WORD = r"(?:please|pls|plz|just|por favor|ya)"
+_ORDER = r"(?:stop|quit|remove|unsubscribe|take|paren|para|dejen|borren|quiten|no me manden)\b"
+_OWN_TURN = re.compile(rf"{_CONJUNCTION} (?:{_POLITE_WORD} )?{_ORDER}")
+_TURN = re.compile(rf"\b{_CONJUNCTION}(?: {_POLITE_WORD})? $")
+_IMPERATIVE = re.compile(rf"(?:{_POLITE_WORD} )?{_ORDER}")
 
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
@@ -184,15 +182,15 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
         # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
         prefix = prefix[:-3]
     reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
-    if _OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core)):
-        # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero"
-        # the writer speaks for themself; only a negation can cancel that.
-        reporting = _NOTHING_REPORTED
+    # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero" the
+    # writer speaks for themself; only a negation can cancel that.
+    own_turn = bool(_OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
     tail = prefix if len(words) <= _NEGATION_WORDS else " " + " ".join(words[1:])
-    return _NEGATED[lang].search(tail) is None and reporting.search(prefix) is None
+    return _NEGATED[lang].search(tail) is None and (own_turn
+                                                    or reporting.search(prefix) is None)
 
 
 def reported(found: list[str]) -> bool:
