@@ -66,9 +66,10 @@ from smsgate.consent import keywords_model
 from smsgate.consent.keywords_declines import declines, no_longer
 from smsgate.consent.keywords_fuzzy import VARIANTS, tolerated_keyword
 from smsgate.consent.keywords_hedge import model_may_decide
+from smsgate.consent.keywords_identity import not_the_person
 from smsgate.consent.keywords_pairs import paired_request
 from smsgate.consent.keywords_retract import retracted
-from smsgate.consent.keywords_rules import read, reported
+from smsgate.consent.keywords_rules import read, reported, reports_speech
 from smsgate.consent.keywords_short import EXCLUDED, respell
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import MORE_SLIP, TYPOS
@@ -312,6 +313,11 @@ def _without_model(text: str, core: str | None, exact: tuple[Intent, str] | None
     paired = paired_request(found) if not reading.cancelled and not reading.exhausted else None
     if paired is not None:
         return Classification(Intent.OPT_OUT, paired[0], False, paired[1]), found, False
+    disowned = (not_the_person(found) if not reading.cancelled and not reading.exhausted
+                else None)
+    if disowned is not None and not reports_speech(found) and not left_alone(found) \
+            and not retracted(found):
+        return Classification(Intent.OPT_OUT, disowned[0], False, disowned[1]), found, False
     if reading.cancelled or reading.exhausted:
         # The rules read a request and found it negated, reported or taken back ("don't
         # stop", "she said stop", "Stop? no way"), or refused a hostile text: a clear case,
@@ -345,7 +351,9 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
         # A take-back anywhere ("unsubscribe me from the catalog but keep texts", "jk") says
         # the texts are wanted; no rule read a request to take back, so there is nothing.
         return _NOTHING
-    certain = not aside and model_may_decide(found, sure) and not reported(found)
+    # A sure score is held back only by reported words, not by every person named.
+    reporting = reports_speech(found) if sure else reported(found)
+    certain = not aside and model_may_decide(found, sure) and not reporting
     if score >= keywords_model.OPT_OUT_AT and certain:
         return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
     return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))

@@ -6,7 +6,9 @@ word, or a negating word that governs a stop, removal, unsubscribe or keep word 
 "no pares", "no me borres", "never unsubscribe", "no quiero dejar de recibir") or anything else
 we cannot vouch for ("ya no hay", "no más de dos"). A negator over a verb of sending, receiving,
 writing or wanting ("ya no me manden", "no quiero", "don't text me", "no longer need these") is
-the revocation itself, and so is a bare "ya no" at the end of a clause.
+the revocation itself, and so is a bare "ya no" at the end of a clause, and so is a negator over
+who the writer is or what they have to do with the sender ("I'm not Linda", "not your
+customer", "never been to your dealership", "no soy su cliente"): the wrong-number statement.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 
 from smsgate.consent.keywords_model import NEGATORS, OPT_IN_WORDS
+from smsgate.consent.keywords_names import FIRST_NAMES
 
 # How many words after a negator it governs ("don't ever stop", "ya no me manden").
 SPAN = 3
@@ -40,6 +43,16 @@ REQUEST_WORDS = frozenset("""
     autorizo mensajes mensaje msjs mjs textos promociones publicidad sigan sigas vuelvan
     contactarme escribirme mandarme enviarme llamarme molestarme textearme contactar llamar
     vuelvas esten estes
+""".split())
+# Words whose negation denies who the writer is or any dealing with the sender: a negator over
+# one of these (or over a first name) says the text reached the wrong person.
+DISCLAIM_WORDS = frozenset("""
+    customer customers client clients patient patients member members student subscriber
+    resident tenant household person guy lady account associated relevant
+    been ordered bought signed visited shopped registered enrolled applied heard
+    live lives own owns
+    soy somos cliente clientes paciente pacientes ido vivido vivo vive rento rentamos
+    comprado pedido conozco pertenece registrado registre inscrito inscribi firmado
 """.split())
 # A negator that may close a clause and still be a request: "Ya no", "por favor ya no".
 _CLOSING = frozenset({"no"})
@@ -90,6 +103,8 @@ def model_may_decide(found: list[str], sure: bool = False) -> bool:
             if not KEEP_WORDS.isdisjoint(governed):
                 return False
             closing = not governed and negation.group(1) in _CLOSING
-            if REQUEST_WORDS.isdisjoint(governed) and not closing and not sure:
+            disclaims = not (DISCLAIM_WORDS.isdisjoint(governed)
+                             and FIRST_NAMES.isdisjoint(governed))
+            if REQUEST_WORDS.isdisjoint(governed) and not closing and not disclaims and not sure:
                 return False
     return True

@@ -32,9 +32,12 @@ _ES_STOP_WORDS = {"deten": "detener", "detengan": "detener", "detenganse": "dete
 # Real words a slip would reach, never rewritten: English adverbs and verbs one letter from
 # QUIT or STOP ("quite", "quiet", "stomp"), Spanish "altos" (tall) and "paras"/"pares"
 # (pairs), "ends"; "vasta" (vast) alone as the whole reply has no other sense, so it is BASTA,
-# while "vasta seleccion" is more than a keyword and stays nothing.
+# while "vasta seleccion" is more than a keyword and stays nothing. Words built on a keyword
+# ("unstoppable", "nonstop", "weekend") are words too, as a whole reply.
 EXCLUDED = frozenset({"quite", "quiet", "quits", "stomp", "stope", "altos", "paras", "pares",
-                      "ends", "endo", "top", "shop", "step", "slop", "pasta", "hasta", "gasta"})
+                      "ends", "endo", "top", "shop", "step", "slop", "pasta", "hasta", "gasta",
+                      "unstoppable", "nonstop", "stopwatch", "stopover", "shortstop", "backstop",
+                      "doorstop", "endless", "weekend"})
 # Politeness and fillers that do not count as words of the message.
 _POLITE = frozenset({"please", "pls", "plz", "porfa", "porfavor", "por", "favor", "thanks",
                      "thx", "ty", "gracias", "ya", "now", "ok", "xfa", "plis"})

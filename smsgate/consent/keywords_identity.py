@@ -1,0 +1,93 @@
+"""Replies that say the text reached the wrong person: "I'm not Linda", "nope not Ashley", "No
+Samantha here", "Wrong Jennifer", "I have no idea who Jerome is", "not your customer", "Never
+been to your dealership", "no soy María", "yo no soy su cliente", "nunca he ido a esa clínica".
+
+Pure functions over normalised clauses (keywords_text.clauses). Under the FCC's "any reasonable
+means" standard a wrong-number reply revokes consent for that number, and the train split labels
+every such reply an opt-out. A person is recognised by name only when the name is a common first
+name (keywords_names), so "not sure" or "no problem here" stays ordinary speech; a name followed
+by "'s" ("not Linda's mom") is somebody else's relation, not a denial.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smsgate.consent.keywords_names import FIRST_NAMES
+
+# A title before a surname ("Mr. Delgado", "la señora García") stands for a name.
+_TITLE = r"(?:mr|mrs|ms|miss|dr|senor|senora|sr|sra|srta|don|dona)\.? [a-z]+"
+# A denial followed by the word that must be a first name (checked against FIRST_NAMES).
+_NOT_NAME = {
+    "en": re.compile(
+        r"\b(?:not|isn't|isnt|is not|ain't|aint|wrong|no|nobody named|no one named|"
+        r"nobody by the name|no one by the name|there is no|there's no|theres no|"
+        r"not the right|not this|no idea who|idk who|don't know who|dont know who|"
+        r"don't know any|dont know any|never heard of|who is|who's|whos) "
+        r"(?:(?:a|an|any|the|one) )?([a-z]+)(?!'s|'|[a-z])"),
+    "es": re.compile(
+        r"\b(?:no soy|ya no es|este no es|no es|no hay (?:ningun|ninguna)|no conozco a(?: ningun|"
+        r" ninguna)?|no vive (?:ningun|ninguna)?|quien es) (?:(?:el|la|la senora|el senor) )?"
+        r"([a-z]+)(?![a-z])"),
+}
+# What makes the name clause a denial rather than a question or a greeting.
+_DENIAL_CONTEXT = {
+    "en": re.compile(r"\b(?:not|isn't|isnt|ain't|aint|wrong|nobody|no one|no idea|idk|"
+                     r"don't know|dont know|never heard|no [a-z]+ here|there(?:'s| is|s) no)\b"),
+    "es": re.compile(r"\b(?:no soy|no es|no hay|no conozco|no vive)\b"),
+}
+# A denial of any dealing with the sender, with no name needed.
+_NO_DEALINGS = {
+    "en": re.compile(
+        r"\b(?:(?:i'm|im|i am|i'm def|i'm definitely|def|definitely|pretty sure i'm|we're|"
+        r"we are) not|never been|not) (?:a |your |ur |one of your )(?:customer|client|patient|"
+        r"member|student|tenant|resident|subscriber)s?\b"
+        r"|\bnever (?:been|shopped|ordered|bought|signed up|registered|enrolled) "
+        r"(?:to|at|from|in|with|for|anything)\b"
+        r"|\bthis is not the [a-z]+ (?:household|residence|family)\b"),
+    "es": re.compile(
+        r"\b(?:yo )?no soy (?:su |tu |un |una )?(?:cliente|paciente|miembro|estudiante|"
+        r"inquilino|inquilina)s?\b"
+        r"|\bnunca (?:he |e |hemos )?(?:ido|vivido|comprado|pedido|estado|rentado) "
+        r"(?:a|en|con|nada|algo|de)\b"
+        r"|\bno (?:he|e|hemos) (?:pedido|comprado|rentado) nada\b"
+        r"|\bese no es mi nombre\b"),
+}
+# The writer answers for the person ("this is his husband", "le paso el mensaje"): the texts
+# reach the household they were meant for, so denying the name is no wrong-number reply.
+_ON_BEHALF = re.compile(
+    r"\b(?:this is (?:his|her|their) [a-z]+|i'm (?:his|her|their) [a-z]+|"
+    r"(?:i'll|ill|i will|i can|i'll go ahead and) (?:tell|let|pass|give|remind|show)|"
+    r"pass (?:it|this|the message) (?:on|along)|let (?:him|her|them) know|"
+    r"(?:he'll|she'll|he will|she will|they'll) (?:be there|come|call|text)|"
+    r"le (?:paso|doy|digo|aviso|mando)|yo le (?:paso|doy|digo|aviso)|"
+    r"soy (?:su|la|el) (?:esposa|esposo|hija|hijo|mama|papa|madre|padre|hermana|hermano|"
+    r"companero|companera|pareja|novia|novio|nieta|nieto|abuela|abuelo)|"
+    r"es mi (?:companero|companera|esposo|esposa|hijo|hija|mama|papa|hermano|hermana|pareja))"
+    r"\b")
+# A name after one of these is a question about someone, not a denial ("is Linda there?").
+_ASKING = re.compile(r"\b(?:is|está|esta) [a-z]+ (?:there|ahi|alli)\b")
+
+
+def _named(clause: str, lang: str) -> bool:
+    """True when `clause` denies being a person named by a common first name or a title."""
+    if not _DENIAL_CONTEXT[lang].search(clause):
+        return False
+    for found in _NOT_NAME[lang].finditer(clause):
+        if found.group(1) in FIRST_NAMES:
+            return True
+    return re.search(rf"\b(?:not|no|soy|es|no hay) {_TITLE}", clause) is not None
+
+
+def not_the_person(found: list[str]) -> tuple[str, str] | None:
+    """("rule:not-the-person", language) when a clause of `found` says the writer is not the
+    person written to, or has no dealings with the sender; else None."""
+    if any(_ON_BEHALF.search(clause) for clause in found):
+        return None
+    for clause in found:
+        if _ASKING.search(clause):
+            continue
+        for lang in ("en", "es"):
+            if _NO_DEALINGS[lang].search(clause) or _named(clause, lang):
+                return "rule:not-the-person", lang
+    return None
