@@ -164,6 +164,18 @@ _OWN_TURN = re.compile(rf"{_CONJUNCTION} (?:{_POLITE_WORD} )?{_ORDER}")
 _TURN = re.compile(rf"\b{_CONJUNCTION}(?: {_POLITE_WORD})? $")
 _IMPERATIVE = re.compile(rf"(?:{_POLITE_WORD} )?{_ORDER}")
 
+# The writer asks us to pass the request on ("tell Maria to stop texting this number",
+# "dígale al vendedor que ya no me mande mensajes"): a relay opening the clause is the writer's
+# own request, so the person it names is the messenger, not someone whose words are reported.
+_RELAY = {
+    "en": re.compile(
+        r"^(?:(?:please|pls|plz|can you|could you|kindly|just|so) )*(?:tell|ask|let|inform|"
+        r"remind|have) (?!me\b)(?:[\w']+ ){1,5}?(?:to|know to|know that|that)(?: you)? $"),
+    "es": re.compile(
+        r"^(?:(?:por favor|porfa|favor de|me hace el favor de) )?(?:dile|diles|digale|diganle|"
+        r"le dice|le dicen|avisele|avisale|avisenle|avisen|comuniquele|comuniquenle|informele|"
+        r"informenle|recuerdele) (?:(?:a|al|a la|a los|a las) )?(?:[\w']+ ){0,4}?que $"),
+}
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
 
@@ -184,7 +196,8 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
     # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero" the
     # writer speaks for themself; only a negation can cancel that.
-    own_turn = bool(_OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core)))
+    own_turn = bool(_OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core))
+                    or _RELAY[lang].match(prefix))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
