@@ -134,14 +134,16 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
     # "take me off" with whatever follows: an object rule, so "take me off hold" steps aside.
-    ("rule:take-me-off", "en", r"take (?:me|us|my number|my name|this number) off", True),
+    ("rule:take-me-off", "en", r"(?:take|taking) (?:me|us|my number|my name|this number) off",
+     True),
     ("rule:remove-me", "en",
      rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
      rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
      rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
     ("rule:remove-me", "en",
-     rf"(?:remove|delete|erase|unenroll|un enroll) (?:{_ME}|my name|my info|my data|"
+     rf"(?:remove|removing|delete|deleting|erase|erasing|unenroll|un enroll) (?:{_ME}|my name|"
+     rf"my info|my data|"
      rf"(?:his|her|their|that) (?:number|phone number|cell|cell number))", True),
     ("rule:remove-me", "en",
      rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"

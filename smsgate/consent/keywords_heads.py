@@ -84,7 +84,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:remove-me": frozenset(
         "ask asking be being cancel cross delete deleted drop dropped end erase exclude excluded "
         "get getting opted purge remove removed request requesting scrub strike take taken "
-        "terminate un unenroll unenrolled unsubscribed".split()),
+        "terminate un unenroll unenrolled unsubscribed removing deleting erasing".split()),
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing".split()),
@@ -115,7 +115,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:stop-then": frozenset(
         "opt optout stop unsub unsubscribe".split()),
     "rule:take-me-off": frozenset(
-        "get take".split()),
+        "get take taking".split()),
     "rule:terminate-subscription": frozenset(
         "terminate deactivate discontinue end cancel stop".split()),
     "rule:then-stop": frozenset(

@@ -128,14 +128,15 @@ _NEGATED = {
     "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no)\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
-# "told you" / "asked you" repeat a request made to us and stay live.
+# "told you" / "asked you" repeat a request made to us and stay live, and "if so" answers
+# the writer's own question ("Is this an automated list? If so can you take me off it?").
 _REPORTED = {
     "en": re.compile(
         r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
         r"yelled|wants)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|he|she|they|him|her|"
         r"them|his|their|someone|somebody|anyone|everyone|people|mom|dad|mother|father|wife|"
         r"husband|boss|friend|kid|kids|son|daughter|sister|brother|if(?! (?:you|u) (?:could|"
-        r"can|would|'d|please|kindly))|whether|when i|until|unless|why did|did you|did u|"
+        r"can|would|'d|please|kindly)| so\b)|whether|when i|until|unless|why did|did you|did u|"
         r"you stopped|when you|what if|in case|why would|why should)\b"),
     "es": re.compile(
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
@@ -150,7 +151,7 @@ _REPORTED_SPEECH = {
     "en": re.compile(
         r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
         r"yelled|wants|wanted)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|if(?! (?:you|u) "
-        r"(?:could|can|would|'d|please|kindly))|whether|when i|until|unless|what if|in case)\b"),
+        r"(?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|unless|what if|in case)\b"),
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
                      r"fueran|fuera|me hacen|ya no quiero|no quiero)))\b"),
 }
@@ -167,14 +168,17 @@ _IMPERATIVE = re.compile(rf"(?:{_POLITE_WORD} )?{_ORDER}")
 # The writer asks us to pass the request on ("tell Maria to stop texting this number",
 # "dígale al vendedor que ya no me mande mensajes"): a relay opening the clause is the writer's
 # own request, so the person it names is the messenger, not someone whose words are reported.
+# A bare pronoun ("dile que deje de escribirme", "tell her to stop") names nobody at the sender
+# and stays reported.
 _RELAY = {
     "en": re.compile(
         r"^(?:(?:please|pls|plz|can you|could you|kindly|just|so) )*(?:tell|ask|let|inform|"
-        r"remind|have) (?!me\b)(?:[\w']+ ){1,5}?(?:to|know to|know that|that)(?: you)? $"),
+        r"remind|have) (?!(?:me|him|her|them|us) )(?:[\w']+ ){1,5}?(?:to|know to|know that|"
+        r"that)(?: you)? $"),
     "es": re.compile(
         r"^(?:(?:por favor|porfa|favor de|me hace el favor de) )?(?:dile|diles|digale|diganle|"
         r"le dice|le dicen|avisele|avisale|avisenle|avisen|comuniquele|comuniquenle|informele|"
-        r"informenle|recuerdele) (?:(?:a|al|a la|a los|a las) )?(?:[\w']+ ){0,4}?que $"),
+        r"informenle|recuerdele) (?:a|al|a la|a los|a las) (?:[\w']+ ){1,4}?que $"),
 }
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
