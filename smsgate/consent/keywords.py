@@ -71,6 +71,7 @@ from smsgate.consent.keywords_pairs import paired_request
 from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported, reports_speech
 from smsgate.consent.keywords_short import EXCLUDED, respell
+from smsgate.consent.keywords_signoff import signed_keyword
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import MORE_SLIP, TYPOS
 from smsgate.consent.keywords_wanted import left_alone
@@ -149,6 +150,8 @@ _KEYWORDS: dict[str, tuple[Intent, str]] = {
     "informacion": (Intent.HELP, "es"),
 }
 _ALL_BRANDS = frozenset({"stopall", "stop all"})
+_OPT_OUT_WORDS = frozenset(word for word, (intent, _lang) in _KEYWORDS.items()
+                           if intent is Intent.OPT_OUT and " " not in word)
 _OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}
 # A whole message of more words than this is never a (misspelled) keyword.
 _MAX_FUZZY_WORDS = 2
@@ -208,11 +211,14 @@ def _repeated_keyword(core: str) -> Classification | None:
 
 
 def _polite_keyword(core: str | None) -> Classification | None:
-    """An opt-out keyword followed only by politeness, as the whole message, or None. Tried
-    only after the rules, which read most such replies already ("stop please")."""
+    """An opt-out keyword followed only by politeness or a sign-off ("STOP thanks bye",
+    "ALTO -Marcus"; keywords_signoff), as the whole message, or None. Tried only after the
+    rules, which read most such replies already ("stop please")."""
     if core is None:
         return None
     bare = _POLITE_TAIL.sub("", core)
+    if bare == core:
+        bare = signed_keyword(core, _OPT_OUT_WORDS) or core
     exact = _KEYWORDS.get(bare) if bare != core else None
     if exact is None or exact[0] is not Intent.OPT_OUT:
         return None

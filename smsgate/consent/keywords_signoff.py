@@ -1,0 +1,48 @@
+"""An opt-out keyword with only a sign-off after it, as the whole message: "STOP -Marcus",
+"STOP thanks bye", "ALTO gracias saludos", "Stop sent from Yahoo Mail on Android", "STOP means
+STOP", "Stop2end", "alto para cancelar".
+
+Pure functions over a message's keyword core (keywords_text.keyword_core). A person who signs,
+thanks or glosses a keyword has still sent it. Only short whole messages are read, and every
+word after the keyword must be a farewell, a politeness, a first name or an app's signature,
+so "stop by, thanks bye" (more than a sign-off) stays out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smsgate.consent.keywords_names import FIRST_NAMES
+
+# Longer messages are more than a keyword and its sign-off.
+_MAX_CHARS = 60
+_FAREWELLS = frozenset("""
+    bye goodbye later ttyl cheers regards best saludos bendiciones adios chao chau ciao
+    thanks thank you u thx ty gracias please pls plz por favor porfa now ya ok okay
+""".split())
+# A mail or phone signature glued on by the sender's app, to the end of the message.
+_SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
+_WORD = re.compile(r"[a-z]+|[^\sa-z.,!-]")
+# "STOP means STOP", "STOP2END", "stop to quit", "alto para cancelar": a keyword glossed by a
+# keyword, as reply instructions write them.
+_GLOSSED = re.compile(r"([a-z]+) ?(means|2|to|para|=|is|es) ?([a-z]+)")
+# "END to END" is a phrase; only "means" and "=" may repeat the keyword.
+_REPEATING = frozenset({"means", "="})
+
+
+def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
+    """The opt-out keyword among `keywords` that `core` is once a sign-off after it is
+    dropped, or that another keyword glosses; else None."""
+    if len(core) > _MAX_CHARS:
+        return None
+    glossed = _GLOSSED.fullmatch(core)
+    if (glossed is not None and glossed[1] in keywords and glossed[3] in keywords
+            and (glossed[1] != glossed[3] or glossed[2] in _REPEATING)):
+        return glossed[1]
+    first, _, rest = core.partition(" ")
+    if first not in keywords or not rest:
+        return None
+    words = _WORD.findall(_SIGNATURE.sub("", rest))
+    if all(word in _FAREWELLS or word in FIRST_NAMES for word in words):
+        return first
+    return None
