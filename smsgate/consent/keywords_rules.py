@@ -151,7 +151,8 @@ _REPORTED_SPEECH = {
     "en": re.compile(
         r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
         r"yelled|wants|wanted)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|if(?! (?:you|u) "
-        r"(?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|unless|what if|in case)\b"),
+        r"(?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|unless|what if|"
+        r"in case)\b"),
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
                      r"fueran|fuera|me hacen|ya no quiero|no quiero)))\b"),
 }
