@@ -129,18 +129,24 @@ _NEGATED = {
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
 # "told you" / "asked you" repeat a request made to us and stay live, and "if so" answers
-# the writer's own question ("Is this an automated list? If so can you take me off it?").
+# the writer's own question ("Is this an automated list? If so can you take me off it?"); the
+# writer's own earlier words ("after I said stop", "les he dicho", "si ya dije alto") are the
+# request repeated, not someone else's.
 _REPORTED = {
     "en": re.compile(
-        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
-        r"yelled|wants)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|he|she|they|him|her|"
-        r"them|his|their|someone|somebody|anyone|everyone|people|mom|dad|mother|father|wife|"
-        r"husband|boss|friend|kid|kids|son|daughter|sister|brother|if(?! (?:you|u) (?:could|"
-        r"can|would|'d|please|kindly)| so\b)|whether|when i|until|unless|why did|did you|did u|"
-        r"you stopped|when you|what if|in case|why would|why should)\b"),
+        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|"
+        r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants)"
+        r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
+        r"he(?! (?:dicho|pedido|escrito|mandado|puesto|enviado|contestado|respondido)\b)|"
+        r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|people|mom|dad|"
+        r"mother|father|wife|husband|boss|friend|kid|kids|son|daughter|sister|brother|"
+        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|"
+        r"unless|why did|did you|did u|you stopped|when you|what if|in case|why would|"
+        r"why should)\b"),
     "es": re.compile(
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
-        r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero))|"
+        r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero|"
+        r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)))|"
         r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo)|"
         r"por que (?:querria|iba a|habria de|quisiera)|para que (?:querria|iba a))\b"),
 }
@@ -149,12 +155,14 @@ _REPORTED = {
 # "my dad no longer uses this number" reports the number changing hands, which is the point.
 _REPORTED_SPEECH = {
     "en": re.compile(
-        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|(?<!that )said|says|saying|"
-        r"yelled|wants|wanted)(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|if(?! (?:you|u) "
-        r"(?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|unless|what if|"
-        r"in case)\b"),
+        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|"
+        r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants|wanted)"
+        r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
+        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|"
+        r"unless|what if|in case)\b"),
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
-                     r"fueran|fuera|me hacen|ya no quiero|no quiero)))\b"),
+                     r"fueran|fuera|me hacen|ya no quiero|no quiero|"
+                     r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi))))\b"),
 }
 
 # A clause the writer opens with a conjunction of their own ("so please stop", "pero ya
