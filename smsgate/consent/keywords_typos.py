@@ -7,7 +7,8 @@ each word of REQUEST_WORDS: a letter left out (not the first), a key that touche
 neighbour on a QWERTY keyboard struck instead (the first letter only on words of six letters
 or more: "rexting"), a neighbouring key struck as well on long words ("tesxting"), the last
 letter doubled,
-and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped; for words of
+and the Spanish sound-alike spellings "k" for "qu" and "v"/"b" swapped (on the Spanish
+request words, any two of SOUNDS); for words of
 LONG_WORD letters or more also two neighbouring letters swapped and any letter doubled
 ("remvoe", "reomve", "unsubsribe", "cancell"), as keywords_fuzzy allows one edit on long
 keywords. SHORTHAND maps SMS abbreviations ("mnsjs", "msgs") to the word they stand for.
@@ -29,7 +30,20 @@ REQUEST_WORDS = (
     "numero", "lista", "escribirme", "mandarme", "enviarme", "quiero",
     "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
     "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
+    "recibir", "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
+    "subscription", "receiving",
 )
+# Spanish request words, which are also written as they sound ("resivir", "sucrisión",
+# "desuscrivanme", "ynteresa"): up to two of SOUNDS applied at once.
+SPANISH_WORDS = frozenset({
+    "manden", "mensajes", "escriban", "envien", "quiten", "quitenme", "borren", "numero",
+    "lista", "escribirme", "mandarme", "enviarme", "quiero", "mandar", "enviar", "escribir",
+    "borrenme", "quitarme", "mensajitos", "equivocado", "equivocada", "recibir",
+    "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
+})
+# Letters that sound alike in Latin American Spanish, as regex -> replacement.
+SOUNDS = ((r"c(?=[ei])", "s"), (r"s(?=[ei])", "c"), (r"z", "s"), (r"s", "z"), (r"b", "v"),
+          (r"v", "b"), (r"qu", "k"), (r"^h", ""), (r"^i", "y"), (r"ll", "y"), (r"y", "ll"))
 # From this length a swap of two neighbouring letters or any doubled letter is tolerated too:
 # long words have few real neighbours within one such slip.
 LONG_WORD = 5
@@ -47,6 +61,7 @@ NOT_TYPOS = frozenset("""
     quiten quitan borran boren borre borrem numeros lists lisa lita listo lusta lists
     delete delet dele deleted relete list escriba sensing messaged numbed borden enviare
     mandare escribire enviame mandame escribime quieto
+    recibi recibe recibo interes hable moleste cancele subscriptions
     mandra mandad mandas mandan manda mandara enviad envian enviara enviar escribia
     escribid escribira escribo cancer cancels canceled cancele cancela cancelo camcel
     reminder reminds notification quitame wending humber
@@ -85,7 +100,19 @@ def _variants(word: str) -> set[str]:
     for a, b in (("v", "b"), ("b", "v")):
         if a in word:
             out.add(word.replace(a, b))
+    if word in SPANISH_WORDS:
+        out.update(_sounded(word))
     return out
+
+
+def _sounded(word: str) -> set[str]:
+    """`word` respelt by one or two of SOUNDS, and each of those with one letter left out
+    ("sucrision": suscripcion respelt and a letter dropped)."""
+    once = {re.sub(pattern, repl, word) for pattern, repl in SOUNDS}
+    twice = {re.sub(pattern, repl, spelt) for spelt in once for pattern, repl in SOUNDS}
+    spelt = (once | twice) - {word}
+    return spelt | {variant[:at] + variant[at + 1:] for variant in spelt
+                    for at in range(1, len(variant)) if len(variant) >= 8}
 
 
 def _table() -> dict[str, str]:
