@@ -18,9 +18,20 @@ import re
 
 from smsgate.consent.keywords_en import TAIL_WORD
 
+# An order or booking of the writer's, which a bare keyword before cancelling it only halts.
+_BOOKING = (r"(?:la|el|mi|my|the|this|that|esa|ese|esta|este) (?:orden|order|pedido|compra|"
+            r"purchase|reserva|reservation|booking|cita|appointment)")
 # Signs that the words after a bare keyword react to something rather than explain a request.
 _ASIDE = re.compile(
     r"\b(?:"
+    # a compliment to the sender or the offer: "Stop it, you're too kind", "deals r great"
+    r"too kind|so kind|so sweet|too sweet|(?:you're|youre|ur|you are) the best|"
+    r"(?:are|r|is|look|looks|son|estan) (?:great|amazing|awesome|incredible|buenisim[oa]s?|"
+    r"increibles)|"
+    # the writer's own question answered no: "stop? nah"
+    r"nah+|naw|"
+    # a halt before changing an order: "Alto, cancelen la orden que hice"
+    rf"(?:cancel\w*|change|cambi\w*) {_BOOKING}|"
     # laughter
     r"lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|(?:je){2,}|(?:ji){2,}|xd|"
     # the price
@@ -50,7 +61,9 @@ _ABOUT_US = re.compile(
     r"harass\w*|acos\w*|times|veces|again|daily|every day|todos los dias|leave me|go away|"
     r"not interested|no me interesa|never|nunca|don't|dont|do not|no longer|ya no|"
     r"unsubscribe|remove|delete|borr\w*|quit\w*|baja|enough|done|annoying|molest\w*|"
-    r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|cancel\w*|"
+    r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|"
+    # cancelling an order is no reason to leave: "Alto, cancelen la orden"
+    rf"cancel\w*(?! {_BOOKING})|"
     # insistence: "Stop. I'm begging you lol", "STOP. I mean it haha"
     r"begging|beg|i mean it|serious|seriously|for real|en serio|te lo pido|se los pido|"
     # a reason to leave: "Stop. Too expensive for me lol", "Cancel. I'll call if I need
