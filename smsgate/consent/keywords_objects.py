@@ -38,8 +38,21 @@ ABOUT_TEXTS = frozenset("""
 OTHER_CHANNELS = frozenset("""
     email emails mail mails mailings e correo correos calls call llamadas llamada catalog
     catalogs catalogue catalogo catalogos paper papel statements newsletter newsletters
-    letters cartas postcards flyers folletos revista magazine
+    letters cartas postcards flyers folletos revista magazine buzon voicemail voicemails
+    contestadora
 """.split())
+# Words of ABOUT_TEXTS that name a list, service or line of any kind; with a word of
+# _OTHER_KINDS near them ("lista de espera", "servicio de internet", "la línea ... del plan
+# familiar") they are that other thing, not our texts.
+_GENERIC = frozenset("list lists lista listas service servicio servicios line linea".split())
+_OTHER_KINDS = frozenset("""
+    espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
+    streaming gimnasio gym seguro insurance credito credit
+""".split())
+# How many words after the core are read for such a kind.
+_KIND_WINDOW = 12
+# A word after one of these is how, not what: "hacerla por teléfono", "by phone".
+_MANNER = frozenset("por by via".split())
 # The sender, when named right after the action ("unsubscribe from you guys"); further on,
 # "you" belongs to another phrase ("stop the leak under the sink you installed").
 _SENDER = frozenset("you u ya ustedes usted y'all yall".split())
@@ -85,24 +98,47 @@ def off_topic(matched: str, rest: str) -> bool:
     """True when the core `matched` acts on something other than our texts, judging by the
     words `rest` that follow it in its clause."""
     core_words = _WORD.findall(matched)
-    if not ABOUT_TEXTS.isdisjoint(core_words) or not _SENDER.isdisjoint(core_words):
+    if not _SENDER.isdisjoint(core_words):
         return False
+    about = ABOUT_TEXTS.intersection(core_words)
+    if about:
+        # "remove me from the waiting list", "sáquenme de la lista de espera": a list of
+        # another kind, named in the core or right after it.
+        return about <= _GENERIC and (not _OTHER_KINDS.isdisjoint(core_words)
+                                      or _of_another_kind(rest))
     following = _WORD.findall(rest)[:WINDOW]
     if not following or (core_words[-1] not in _INTRODUCERS | _TRANSITIVE
                          and following[0] not in _INTRODUCERS):
         return False
     obj = []
-    for word in following:
+    to_the_end = True
+    for before, word in zip(["", *following], following, strict=False):
         if word in _BREAKS:
+            to_the_end = False
             break
-        obj.append(word)
-    if not ABOUT_TEXTS.isdisjoint(obj) or not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
+        if before not in _MANNER:
+            obj.append(word)
+    about = ABOUT_TEXTS.intersection(obj)
+    if about and (not about <= _GENERIC or not _of_another_kind(rest)):
+        return False
+    if not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
         return False
     if any(word in _FROM and after in _SENDER for word, after in zip(obj, obj[1:], strict=False)):
         return False  # "anything else from you"
-    if _names_the_sender(obj, len(obj) == len(following)):
+    if _names_the_sender(obj, to_the_end):
         return False
     return any(word not in _EMPTY for word in obj)
+
+
+def _of_another_kind(rest: str) -> bool:
+    """True when the words `rest` name a kind of list or service that is not our texts
+    ("de la lista de espera", "el servicio de internet") before the next part of the sentence."""
+    for word in _WORD.findall(rest)[:_KIND_WINDOW]:
+        if word in _BREAKS:
+            return False
+        if word in _OTHER_KINDS:
+            return True
+    return False
 
 
 def other_channel(matched: str, rest: str) -> bool:
