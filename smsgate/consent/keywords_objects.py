@@ -141,6 +141,39 @@ def _of_another_kind(rest: str) -> bool:
     return False
 
 
+# A wrong person or name "on the appointment" / "en la cita" is a mistake in one of the
+# sender's records, not a text to the wrong number; unless the record is the text itself.
+_IN_A_RECORD = re.compile(
+    r" (?:on|in|for|en|de|para) (?:the|my|this|that|your|ur|la|el|mi|su|esta|este) "
+    r"(?:appointment|order|account|booking|reservation|file|form|invoice|bill|prescription|"
+    r"delivery|package|ticket|cita|pedido|orden|cuenta|reserva|reservacion|factura|receta|"
+    r"entrega|paquete)(?! (?:reminder|reminders|text|texts|message|messages|msg|"
+    r"confirmation|recordatorio|mensaje|mensajes))\b")
+
+
+def in_a_record(matched: str, rest: str) -> bool:
+    """True when the words `rest` after a wrong-number report `matched` that names no number
+    put the mistake in a record of the sender's ("wrong person on the appointment", never
+    "not the right number for this account")."""
+    return (_IN_A_RECORD.match(rest) is not None
+            and ABOUT_TEXTS.isdisjoint(_WORD.findall(matched)))
+
+
+# Threats to report or sue, which a reason about money and not about texts makes a billing
+# complaint: "los voy a reportar ... porque me cobraron doble en la factura".
+COMPLAINT_RULES = frozenset({"rule:es-reportar", "rule:spam-report"})
+_BILLING = re.compile(
+    r"\b(?:because|cause|cuz|since|for|over|porque|por) (?:[\w']+ ){0,4}?"
+    r"(?:cobr\w*|charg\w*|overcharg\w*|bill|billing|billed|factura\w*|refund\w*|reembols\w*|"
+    r"cargo|cargos|dinero|money)\b")
+
+
+def billing_complaint(rest: str) -> bool:
+    """True when the words `rest` after a threat give a reason about money and name nothing of
+    our texts ("porque me cobraron doble", "for double charging me")."""
+    return _BILLING.search(rest) is not None and ABOUT_TEXTS.isdisjoint(_WORD.findall(rest))
+
+
 def other_channel(matched: str, rest: str) -> bool:
     """True when the request `matched`, or its object in `rest`, names another channel (mail,
     e-mail, calls, a paper catalogue) and nothing of our texts: "stop the emails", "unsubscribe
