@@ -28,8 +28,6 @@ _ASIDE = re.compile(
     r"too kind|so kind|so sweet|too sweet|(?:you're|youre|ur|you are) the best|"
     r"(?:are|r|is|look|looks|son|estan) (?:great|amazing|awesome|incredible|buenisim[oa]s?|"
     r"increibles)|"
-    # the writer's own question answered no: "stop? nah"
-    r"nah+|naw|"
     # a halt before changing an order: "Alto, cancelen la orden que hice"
     rf"(?:cancel\w*|change|cambi\w*) {_BOOKING}|"
     # laughter
@@ -82,6 +80,8 @@ _AGAIN = re.compile(r"^(?: ?(?:stop|para|alto|basta|cancel|cancelar|ya|it|please
 _LAUGHTER_ONLY = re.compile(rf"(?: ?(?:lol+|lmao+|lmfao|rofl|(?:ha){{2,}}h?|(?:he){{2,}}|"
                             rf"(?:ja){{2,}}|(?:je){{2,}}|(?:ji){{2,}}|xd|omg|{TAIL_WORD}))+ ?")
 _AFTER_CHARS = 120
+# The writer's own question answered no, and nothing more: "stop? nah", "Para? nah jaja".
+_NAH = re.compile(r"(?:nah+|naw)(?: (?:lol+|lmao+|(?:ha){2,}h?|(?:ja){2,}))*")
 
 
 def exclaimed(rest: list[str], before: str = "") -> bool:
@@ -93,6 +93,8 @@ def exclaimed(rest: list[str], before: str = "") -> bool:
         return False
     words = " ".join(part.strip() for part in rest if part.strip())[:_AFTER_CHARS]
     words = _AGAIN.sub("", words)
+    if _NAH.fullmatch(words):
+        return True
     if not words or _LAUGHTER_ONLY.fullmatch(words):
         # "STOP. lol" is "STOP lol": laughter and politeness alone do not say what the
         # keyword was about.
