@@ -30,7 +30,7 @@ _ANYWHERE = re.compile(
     r"keep me (?:subscribed|signed up|on the list|enrolled)|"
     # The texts kept while something else goes: "but the texts are fine", "pero los mensajes
     # sí los quiero".
-    r"(?:texts|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
+    r"(?:texts|text|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
     r"good|welcome|bien)|(?:mensajes|textos|sms) si (?:los |las )?(?:quiero|me sirven)|"
     r"(?:mensajes|textos) (?:estan bien|me sirven)|(?:i )?only want (?:the )?texts|"
     r"por (?:mensaje|texto|sms) (?:esta bien|si)|"
