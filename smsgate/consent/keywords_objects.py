@@ -5,7 +5,10 @@ from the class roster", "unsubscribe from the auto-ship", "how do I turn off the
 "dar de baja mi membresía", "¿me pueden quitar el recargo?", "¿puedo cancelar solo un
 artículo?". Such a rule is a revocation only when its object is about messages, the list,
 this number or the sender, or when it has no object at all; with another object the rules
-step aside and the model decides, at most for review (keywords.classify).
+step aside and the model decides, at most for review (keywords.classify). A list, service or
+line of another kind ("la lista de espera", "el servicio de internet") is another object;
+so is a wrong person in one of the sender's records ("wrong person on the appointment") and a
+threat to report over a charge ("los voy a reportar porque me cobraron doble").
 """
 
 from __future__ import annotations
