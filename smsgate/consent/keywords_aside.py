@@ -4,11 +4,11 @@
 próxima semana", "Para para para, ¿todo a $5? jaja": a bare "stop" / "cancelar" / "para" (a
 keyword clause, "stop it", a repeated keyword) followed by laughter, a comment on the price or
 on the writer's own state, a compliment ("Stop it, you're too kind"), a plan of the writer's
-own or a change to an order ("Alto, cancelen la orden") reacts to the offer or the
-appointment; a bare "nah" after it ("stop? nah") answers the writer's own question. What decides is what the following words are about: the texts, the sender, the
-number or a reason to leave ("Stop. I never signed up", "STOP!! you've texted 5 times today",
-"Cancel. Wrong number") keep the keyword a request; anything else, with one of those signs of
-an aside, makes it none.
+own or a change to an order ("Alto, cancelen la orden") reacts to the offer or the appointment;
+a bare "nah" after it ("stop? nah") answers the writer's own question. What decides is what the
+following words are about: the texts, the sender, the number or a reason to leave ("Stop. I
+never signed up", "STOP!! you've texted 5 times today", "Cancel. Wrong number") keep the
+keyword a request; anything else, with one of those signs of an aside, makes it none.
 
 Pure functions over normalised clauses (keywords_text.clauses).
 """
