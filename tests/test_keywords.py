@@ -550,3 +550,15 @@ def test_fold_accents_removes_exactly_the_combining_marks_of_every_code_point():
         decomposed = unicodedata.normalize("NFD", chunk)
         expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
         assert fold_accents(chunk) == expected, start
+
+
+@pytest.mark.parametrize("body", [
+    "take me off the waiting list please",  # a list of another kind, named in the core
+    "Dejen de mandarme al buzón de voz",  # voicemail: calls, not texts
+    "¿Se puede cancelar la reserva y hacerla por teléfono?",  # "por teléfono": how, not what
+    "You have the wrong person on the order, it should be Ana",  # a mistake in a record
+    "Los voy a reportar porque me cobraron doble",  # a report over a charge
+])
+def test_a_request_about_something_else_steps_aside_for_the_model(body):
+    reading = keywords_rules.read(clauses(body))
+    assert reading.found is None and reading.off_topic, reading

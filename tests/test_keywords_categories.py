@@ -330,6 +330,35 @@ TABLE = [
     ('conversation', 'Hey, new number, save it!', NONE),
     ('lookalike_other_meaning', 'Stop lying, 50% off everything?', NONE),
     ('es_lookalike_cancel_order', 'No es baja, es que cambié de tarjeta', NONE),
+    # The sixth pass's false opt-outs, by class: a compliment, a "nah" or a halt before
+    # cancelling an order after a bare keyword; calls refused with texts asked for instead;
+    # a list or service of another kind; "por teléfono" as how; "no es" / "as in" before an
+    # English core; "yo no envié"; a wrong person in a record; a report over a charge.
+    ('lookalike_other_meaning', 'Stop it, you are too kind, thanks for the coupon', NONE),
+    ('lookalike_negation', 'stop?? nah', NONE),
+    ('es_lookalike_cancel_order', 'Alto, cancelen mi pedido, lo pedí doble', NONE),
+    ('lookalike_other_meaning', 'please stop calling me, text me instead', NONE),
+    ('es_lookalike_negation', 'No me llamen en horario de trabajo, mejor por mensaje', NONE),
+    ('es_lookalike_negation', 'ya no me llamen, mejor escríbanme por whatsapp', NONE),
+    ('es_lookalike_cancel_order', 'Sáquenme de la lista de espera del doctor, ya tengo cita',
+     NONE),
+    ('es_lookalike_cancel_order', 'Quiero dar de baja el servicio de cable', NONE),
+    ('es_lookalike_cancel_order', '¿Puedo cancelar la reserva y hacerla por teléfono?', NONE),
+    ('mixed_conversation', 'No es wrong number, soy la nueva asistente de Carlos', NONE),
+    ('lookalike_negation', "Didn't mean cancel as in cancel the texts, I meant the order", NONE),
+    ('es_lookalike_negation', 'Yo no envié ningún STOP, ¿por qué ya no me llegan?', NONE),
+    ('lookalike_other_meaning', 'Wrong person on the booking, it is under my wife', NONE),
+    ('es_conversation', 'Voy a reportarlos a Profeco porque me cobraron de más', NONE),
+    ('complaint_not_stop', 'I am going to report you because you overcharged my card', NONE),
+    # ... and their neighbours, still requests.
+    ('angry_emphatic', 'Stop. Nah, I really mean it', OUT),
+    ('angry_emphatic', 'Stop. nah seriously', OUT),
+    ('es_plain_request', 'No me llamen ni me manden mensajes', OUT),
+    ('es_plain_request', 'Quítenme de la lista de mensajes', OUT),
+    ('wrong_number', 'Wrong person, stop texting me', OUT),
+    ('es_angry', 'Voy a reportarlos porque me mandan mensajes diario', OUT),
+    ('es_plain_request', 'Yo ya no quiero que me manden mensajes', OUT),
+    ('angry_emphatic', 'I will report you for texting me after I paid the bill', OUT),
 ]
 
 

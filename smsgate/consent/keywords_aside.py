@@ -3,11 +3,12 @@
 "Stop, you're making me hungry lol", "STOP it, that's way too cheap", "Cancelar. Reprogramo la
 próxima semana", "Para para para, ¿todo a $5? jaja": a bare "stop" / "cancelar" / "para" (a
 keyword clause, "stop it", a repeated keyword) followed by laughter, a comment on the price or
-on the writer's own state, or a plan of the writer's own reacts to the offer or the
-appointment. What decides is what the following words are about: the texts, the sender, the
-number or a reason to leave ("Stop. I never signed up", "STOP!! you've texted 5 times today",
-"Cancel. Wrong number") keep the keyword a request; anything else, with one of those signs of
-an aside, makes it none.
+on the writer's own state, a compliment ("Stop it, you're too kind"), a plan of the writer's
+own or a change to an order ("Alto, cancelen la orden") reacts to the offer or the appointment;
+a bare "nah" after it ("stop? nah") answers the writer's own question. What decides is what the
+following words are about: the texts, the sender, the number or a reason to leave ("Stop. I
+never signed up", "STOP!! you've texted 5 times today", "Cancel. Wrong number") keep the
+keyword a request; anything else, with one of those signs of an aside, makes it none.
 
 Pure functions over normalised clauses (keywords_text.clauses).
 """
@@ -18,9 +19,18 @@ import re
 
 from smsgate.consent.keywords_en import TAIL_WORD
 
+# An order or booking of the writer's, which a bare keyword before cancelling it only halts.
+_BOOKING = (r"(?:la|el|mi|my|the|this|that|esa|ese|esta|este) (?:orden|order|pedido|compra|"
+            r"purchase|reserva|reservation|booking|cita|appointment)")
 # Signs that the words after a bare keyword react to something rather than explain a request.
 _ASIDE = re.compile(
     r"\b(?:"
+    # a compliment to the sender or the offer: "Stop it, you're too kind", "deals r great"
+    r"too kind|so kind|so sweet|too sweet|(?:you're|youre|ur|you are) the best|"
+    r"(?:are|r|is|look|looks|son|estan) (?:great|amazing|awesome|incredible|buenisim[oa]s?|"
+    r"increibles)|"
+    # a halt before changing an order: "Alto, cancelen la orden que hice"
+    rf"(?:cancel\w*|change|cambi\w*) {_BOOKING}|"
     # laughter
     r"lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|(?:je){2,}|(?:ji){2,}|xd|"
     # the price
@@ -50,7 +60,9 @@ _ABOUT_US = re.compile(
     r"harass\w*|acos\w*|times|veces|again|daily|every day|todos los dias|leave me|go away|"
     r"not interested|no me interesa|never|nunca|don't|dont|do not|no longer|ya no|"
     r"unsubscribe|remove|delete|borr\w*|quit\w*|baja|enough|done|annoying|molest\w*|"
-    r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|cancel\w*|"
+    r"lawyer|sue|abogado|demand\w*|police|policia|fcc|stop|alto|basta|"
+    # cancelling an order is no reason to leave: "Alto, cancelen la orden"
+    rf"cancel\w*(?! {_BOOKING})|"
     # insistence: "Stop. I'm begging you lol", "STOP. I mean it haha"
     r"begging|beg|i mean it|serious|seriously|for real|en serio|te lo pido|se los pido|"
     # a reason to leave: "Stop. Too expensive for me lol", "Cancel. I'll call if I need
@@ -69,6 +81,8 @@ _AGAIN = re.compile(r"^(?: ?(?:stop|para|alto|basta|cancel|cancelar|ya|it|please
 _LAUGHTER_ONLY = re.compile(rf"(?: ?(?:lol+|lmao+|lmfao|rofl|(?:ha){{2,}}h?|(?:he){{2,}}|"
                             rf"(?:ja){{2,}}|(?:je){{2,}}|(?:ji){{2,}}|xd|omg|{TAIL_WORD}))+ ?")
 _AFTER_CHARS = 120
+# The writer's own question answered no, and nothing more: "stop? nah", "Para? nah jaja".
+_NAH = re.compile(r"(?:nah+|naw)(?: (?:lol+|lmao+|(?:ha){2,}h?|(?:ja){2,}))*")
 
 
 def exclaimed(rest: list[str], before: str = "") -> bool:
@@ -80,6 +94,8 @@ def exclaimed(rest: list[str], before: str = "") -> bool:
         return False
     words = " ".join(part.strip() for part in rest if part.strip())[:_AFTER_CHARS]
     words = _AGAIN.sub("", words)
+    if _NAH.fullmatch(words):
+        return True
     if not words or _LAUGHTER_ONLY.fullmatch(words):
         # "STOP. lol" is "STOP lol": laughter and politeness alone do not say what the
         # keyword was about.

@@ -5,7 +5,10 @@ from the class roster", "unsubscribe from the auto-ship", "how do I turn off the
 "dar de baja mi membresía", "¿me pueden quitar el recargo?", "¿puedo cancelar solo un
 artículo?". Such a rule is a revocation only when its object is about messages, the list,
 this number or the sender, or when it has no object at all; with another object the rules
-step aside and the model decides, at most for review (keywords.classify).
+step aside and the model decides, at most for review (keywords.classify). A list, service or
+line of another kind ("la lista de espera", "el servicio de internet") is another object;
+so is a wrong person in one of the sender's records ("wrong person on the appointment") and a
+threat to report over a charge ("los voy a reportar porque me cobraron doble").
 """
 
 from __future__ import annotations
@@ -38,8 +41,21 @@ ABOUT_TEXTS = frozenset("""
 OTHER_CHANNELS = frozenset("""
     email emails mail mails mailings e correo correos calls call llamadas llamada catalog
     catalogs catalogue catalogo catalogos paper papel statements newsletter newsletters
-    letters cartas postcards flyers folletos revista magazine
+    letters cartas postcards flyers folletos revista magazine buzon voicemail voicemails
+    contestadora
 """.split())
+# Words of ABOUT_TEXTS that name a list, service or line of any kind; with a word of
+# _OTHER_KINDS near them ("lista de espera", "servicio de internet", "la línea ... del plan
+# familiar") they are that other thing, not our texts.
+_GENERIC = frozenset("list lists lista listas service servicio servicios line linea".split())
+_OTHER_KINDS = frozenset("""
+    espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
+    streaming gimnasio gym seguro insurance credito credit
+""".split())
+# How many words after the core are read for such a kind.
+_KIND_WINDOW = 12
+# A word after one of these is how, not what: "hacerla por teléfono", "by phone".
+_MANNER = frozenset("por by via".split())
 # The sender, when named right after the action ("unsubscribe from you guys"); further on,
 # "you" belongs to another phrase ("stop the leak under the sink you installed").
 _SENDER = frozenset("you u ya ustedes usted y'all yall".split())
@@ -85,24 +101,80 @@ def off_topic(matched: str, rest: str) -> bool:
     """True when the core `matched` acts on something other than our texts, judging by the
     words `rest` that follow it in its clause."""
     core_words = _WORD.findall(matched)
-    if not ABOUT_TEXTS.isdisjoint(core_words) or not _SENDER.isdisjoint(core_words):
+    if not _SENDER.isdisjoint(core_words):
         return False
+    about = ABOUT_TEXTS.intersection(core_words)
+    if about:
+        # "remove me from the waiting list", "sáquenme de la lista de espera": a list of
+        # another kind, named in the core or right after it.
+        return about <= _GENERIC and (not _OTHER_KINDS.isdisjoint(core_words)
+                                      or _of_another_kind(rest))
     following = _WORD.findall(rest)[:WINDOW]
     if not following or (core_words[-1] not in _INTRODUCERS | _TRANSITIVE
                          and following[0] not in _INTRODUCERS):
         return False
     obj = []
-    for word in following:
+    to_the_end = True
+    for before, word in zip(["", *following], following, strict=False):
         if word in _BREAKS:
+            to_the_end = False
             break
-        obj.append(word)
-    if not ABOUT_TEXTS.isdisjoint(obj) or not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
+        if before not in _MANNER:
+            obj.append(word)
+    about = ABOUT_TEXTS.intersection(obj)
+    if about and (not about <= _GENERIC or not _of_another_kind(rest)):
+        return False
+    if not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):
         return False
     if any(word in _FROM and after in _SENDER for word, after in zip(obj, obj[1:], strict=False)):
         return False  # "anything else from you"
-    if _names_the_sender(obj, len(obj) == len(following)):
+    if _names_the_sender(obj, to_the_end):
         return False
     return any(word not in _EMPTY for word in obj)
+
+
+def _of_another_kind(rest: str) -> bool:
+    """True when the words `rest` name a kind of list or service that is not our texts
+    ("de la lista de espera", "el servicio de internet") before the next part of the sentence."""
+    for word in _WORD.findall(rest)[:_KIND_WINDOW]:
+        if word in _BREAKS:
+            return False
+        if word in _OTHER_KINDS:
+            return True
+    return False
+
+
+# A wrong person or name "on the appointment" / "en la cita" is a mistake in one of the
+# sender's records, not a text to the wrong number; unless the record is the text itself.
+_IN_A_RECORD = re.compile(
+    r" (?:on|in|for|en|de|para) (?:the|my|this|that|your|ur|la|el|mi|su|esta|este) "
+    r"(?:appointment|order|account|booking|reservation|file|form|invoice|bill|prescription|"
+    r"delivery|package|ticket|cita|pedido|orden|cuenta|reserva|reservacion|factura|receta|"
+    r"entrega|paquete)(?! (?:reminder|reminders|text|texts|message|messages|msg|"
+    r"confirmation|recordatorio|mensaje|mensajes))\b")
+
+
+def in_a_record(matched: str, rest: str) -> bool:
+    """True when the words `rest` after a wrong-number report `matched` that names no number
+    put the mistake in a record of the sender's ("wrong person on the appointment", never
+    "not the right number for this account")."""
+    return (_IN_A_RECORD.match(rest) is not None
+            and ABOUT_TEXTS.isdisjoint(_WORD.findall(matched)))
+
+
+# Threats to report or sue, which a reason about money and not about texts makes a billing
+# complaint: "los voy a reportar ... porque me cobraron doble en la factura".
+COMPLAINT_RULES = frozenset({"rule:es-reportar", "rule:spam-report"})
+_BILLING = re.compile(
+    r"\b(?:because|cause|cuz|since|for|over|porque|por) (?:[\w']+ ){0,4}?"
+    r"(?:cobr\w*|charg\w*|overcharg\w*|bill|billing|billed|factura\w*|refund\w*|reembols\w*|"
+    r"cargo|cargos|dinero|money)\b")
+
+
+def billing_complaint(rest: str) -> bool:
+    """True when the words `rest` after a threat give a reason about money and name nothing of
+    our texts ("porque me cobraron doble", "for double charging me")."""
+    return _BILLING.search(rest) is not None and ABOUT_TEXTS.isdisjoint(_WORD.findall(rest))
 
 
 def other_channel(matched: str, rest: str) -> bool:

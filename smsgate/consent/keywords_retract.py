@@ -30,10 +30,14 @@ _ANYWHERE = re.compile(
     r"keep me (?:subscribed|signed up|on the list|enrolled)|"
     # The texts kept while something else goes: "but the texts are fine", "pero los mensajes
     # sí los quiero".
-    r"(?:texts|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
+    r"(?:texts|text|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
     r"good|welcome|bien)|(?:mensajes|textos|sms) si (?:los |las )?(?:quiero|me sirven)|"
     r"(?:mensajes|textos) (?:estan bien|me sirven)|(?:i )?only want (?:the )?texts|"
     r"por (?:mensaje|texto|sms) (?:esta bien|si)|"
+    # Calls, not texts: "no me llamen, mejor mándenme mensaje", "stop calling, text me instead".
+    r"mejor (?:por (?:mensaje|texto|sms|whatsapp)|(?:mandenme|mandame|envienme|enviame|"
+    r"escribanme|escribeme)(?: un| por)? (?:mensaje|texto|sms|whatsapp))|"
+    r"(?:text|message|txt) me instead|texts? (?:are|is) better|better by text|"
     r"(?:but|pero|and|y|just|only) (?:keep|mantengan|dejen) (?:the |los |sus )?(?:texts|"
     r"mensajes|textos|sms))\b"
     # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".

@@ -38,7 +38,14 @@ from smsgate.consent.keywords_aside import exclaimed
 from smsgate.consent.keywords_en import ENGLISH_RULES, LEAD, TAIL
 from smsgate.consent.keywords_es import SPANISH_RULES
 from smsgate.consent.keywords_heads import HEADS
-from smsgate.consent.keywords_objects import OBJECT_RULES, off_topic, other_channel
+from smsgate.consent.keywords_objects import (
+    COMPLAINT_RULES,
+    OBJECT_RULES,
+    billing_complaint,
+    in_a_record,
+    off_topic,
+    other_channel,
+)
 from smsgate.consent.keywords_retract import retracted
 
 _RULES = ENGLISH_RULES + SPANISH_RULES
@@ -124,7 +131,9 @@ _NEGATORS = (r"don't|dont|do not|never|not|no need to|no reason to|won't|wont|wi
              r"can't|cant|cannot|couldn't|wouldn't|shouldn't|didn't|doesn't|isn't|wasn't|"
              r"aren't|without")
 _NEGATED = {
-    "en": re.compile(rf"\b(?:{_NEGATORS})\b(?: [\w']+){{0,3}} $"),
+    # Also a Spanish "no es" before an English core ("No es wrong number, es mi nuevo cel") and
+    # a gloss that defines a word rather than uses it ("didn't mean 'end' as in end the texts").
+    "en": re.compile(rf"(?:\b(?:{_NEGATORS}|no es|no era)\b(?: [\w']+){{0,3}}|\bas in) $"),
     "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no)\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
@@ -191,6 +200,9 @@ _RELAY = {
 }
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
+# After "yo", "no mandé" / "no envié" is the writer's own past sending ("Yo no mandé ningún
+# ALTO"), not the "no mande" that asks us not to send.
+_OWN_SENDING = re.compile(r"(?:ya )?no (?:mande|envie)\b")
 
 # A negator and the words after it span at most this many words ("no need to" + 3 words).
 _NEGATION_WORDS = 8
@@ -206,6 +218,8 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     if lang == "es" and prefix.endswith("si ") and _OWN_CONDITION.match(core):
         # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
         prefix = prefix[:-3]
+    if lang == "es" and (prefix == "yo " or prefix.endswith(" yo ")) and _OWN_SENDING.match(core):
+        return False
     reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
     # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero" the
     # writer speaks for themself; only a negation can cancel that.
@@ -306,6 +320,10 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     if name in OBJECT_RULES and off_topic(match.group(), rest):
         return _OFF_TOPIC
     if other_channel(match.group(), rest):
+        return _OFF_TOPIC
+    if name in _WRONG_NUMBER and in_a_record(match.group(), rest):
+        return _OFF_TOPIC
+    if name in COMPLAINT_RULES and billing_complaint(rest):
         return _OFF_TOPIC
     return _LIVE
 
