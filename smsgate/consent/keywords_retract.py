@@ -38,6 +38,8 @@ _ANYWHERE = re.compile(
     r"mejor (?:por (?:mensaje|texto|sms|whatsapp)|(?:mandenme|mandame|envienme|enviame|"
     r"escribanme|escribeme)(?: un| por)? (?:mensaje|texto|sms|whatsapp))|"
     r"(?:text|message|txt) me instead|texts? (?:are|is) better|better by text|"
+    # Texts named as the only channel wanted, closing the clause: "..., solo mensajes".
+    r"(?:solo|only|just) (?:por |by )?(?:mensajes|textos|texto|texts|text|sms)$|"
     r"(?:but|pero|and|y|just|only) (?:keep|mantengan|dejen) (?:the |los |sus )?(?:texts|"
     r"mensajes|textos|sms))\b"
     # A next clause that opens by refusing the request: "Stop! Don't unsubscribe me".

@@ -61,13 +61,6 @@ _OTHER_ACTION = re.compile(
 _SAVE_ME = re.compile(r"\b(?:save|saved|store) (?:it|this|this one|this number|my number|"
                       r"my new number|the new one)\b|\b(?:guarda|guarden|guardalo|guardenlo|"
                       r"agenda|agendalo|agendenme) (?:este|mi|mi nuevo)? ?numero\b")
-# Texts named as the channel the writer prefers ("stop calling, text is fine", "no me llamen,
-# mejor por mensaje", "no quiero correos, nomás mensajes de texto"): the texts are wanted.
-_TEXT_INSTEAD = re.compile(
-    r"\b(?:(?:text|texts|texting|a text|messages) (?:is|are) (?:fine|ok|okay|better|good)|"
-    r"text me instead|(?:only|just) (?:by )?(?:text|texts|texting)$|"
-    r"mejor (?:por |un |me mandan |manden |mandenme |envienme )?(?:texto|mensaje|mensajes)|"
-    r"(?:solo|nomas|nada mas) (?:por )?(?:mensajes|mensaje|texto|textos)(?: de texto)?$)")
 _TEXTS = re.compile(r"\b(?:texts|text messages|messages|mensajes|sms|textos|alerts)\b")
 
 
@@ -77,7 +70,7 @@ def left_alone(found: list[str]) -> bool:
     joined = "\n".join(found)
     if _STOPPED_ARRIVING.search(joined):
         return True
-    if _SAVE_ME.search(joined) or any(_TEXT_INSTEAD.search(clause) for clause in found):
+    if _SAVE_ME.search(joined):
         return True
     if _OTHER_ACTION.search(joined) and not _TEXTS.search(joined):
         return True
