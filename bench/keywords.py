@@ -68,6 +68,9 @@ TIMED = {
     "request at the end of prose": ("I have been meaning to write for a while about how "
                                     "the service has been going lately " * 27)[:1575]
                                    + ". please stop texting me",
+    "complaint prose (the model and its hedges)": (
+        "I keep getting these messages every single day and honestly it is getting to be a "
+        "bit much for me. " * 17),
     "Spanish prose, no punctuation": "ya no quiero que me sigan mandando mensajes de "
                                      "promociones porque me molestan mucho y " * 20,
     "`don't stop texting me` repeated (guards)": "don't stop texting me " * 80,

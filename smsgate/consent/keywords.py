@@ -73,7 +73,7 @@ from smsgate.consent.keywords_rules import read, reported, reports_speech
 from smsgate.consent.keywords_short import EXCLUDED, respell
 from smsgate.consent.keywords_signoff import signed_keyword
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
-from smsgate.consent.keywords_typos import MORE_SLIP, TYPOS
+from smsgate.consent.keywords_typos import MORE_SLIP, MORE_SLIPS, TYPOS
 from smsgate.consent.keywords_wanted import left_alone
 
 __all__ = ["MAX_RULE_CHARS", "Classification", "Intent", "classify", "deciding_layer"]
@@ -254,10 +254,11 @@ def _correct(found: list[str]) -> list[str]:
     so an ordinary message costs two splits and no Python loop over its words.
     """
     joined = "\n".join(found)
-    if MORE_SLIP.search(joined):
+    words = set(joined.split())
+    if not MORE_SLIPS.isdisjoint(words) and MORE_SLIP.search(joined):
         found = [MORE_SLIP.sub("more", clause) for clause in found]
         joined = "\n".join(found)
-    words = set(joined.split())
+        words = set(joined.split())
     slips = not TYPOS.keys().isdisjoint(words)
     words.update(_DOUBLED.sub(r"\1", joined).split())
     if not slips and _TOLERATED_WORDS.isdisjoint(words.difference(_KEYWORDS)):
@@ -343,6 +344,7 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
     "remove me from the roster"): then a person reviews.
     At or above REVIEW_AT a possible opt-out for review; below, nothing.
     """
+    found = keywords_model.window(found)
     score = model.score_clauses(found)
     if score < keywords_model.REVIEW_AT:
         return _NOTHING
@@ -357,10 +359,10 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
         # A take-back anywhere ("unsubscribe me from the catalog but keep texts", "jk") says
         # the texts are wanted; no rule read a request to take back, so there is nothing.
         return _NOTHING
+    # Below OPT_OUT_AT the answer is review whatever the hedges say, so they are not read.
     # A sure score is held back only by reported words, not by every person named.
-    reporting = reports_speech(found) if sure else reported(found)
-    certain = not aside and model_may_decide(found, sure) and not reporting
-    if score >= keywords_model.OPT_OUT_AT and certain:
+    if (score >= keywords_model.OPT_OUT_AT and not aside and model_may_decide(found, sure)
+            and not (reports_speech(found) if sure else reported(found))):
         return Classification(Intent.OPT_OUT, keyword, False, language, round(score, 4))
     return Classification(Intent.POSSIBLE_OPT_OUT, keyword, False, language, round(score, 4))
 

@@ -75,6 +75,9 @@ def _request_outside_negations(found: list[str]) -> bool:
     """True when some clause of `found` holds a stop, removal or unsubscribe word that no
     negator governs: the request stands apart from whatever else is negated."""
     for clause in found:
+        if KEEP_WORDS.isdisjoint(_TOKEN.findall(clause)):
+            # No stop word at all: nothing to find outside the negations (a set test in C).
+            continue
         governed: set[int] = set()
         tokens = list(_TOKEN.finditer(clause))
         for negation in _NEGATION.finditer(clause):
@@ -96,8 +99,12 @@ def model_may_decide(found: list[str], sure: bool = False) -> bool:
     if sure and not _request_outside_negations(found):
         sure = False
     for clause in found:
-        if _OPT_IN.search(clause):
+        # The regexes run only on clauses whose words (a set, built in C) call for them.
+        words = set(_TOKEN.findall(clause))
+        if not OPT_IN_WORDS.isdisjoint(words) and _OPT_IN.search(clause):
             return False
+        if NEGATORS.isdisjoint(words):
+            continue
         for negation in _NEGATION.finditer(clause):
             governed = _TOKEN.findall(negation.group(2))
             if not KEEP_WORDS.isdisjoint(governed):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from smsgate.consent.keywords_names import FIRST_NAMES
+from smsgate.consent.keywords_text import words
 
 # A title before a surname ("Mr. Delgado", "la señora García") stands for a name.
 _TITLE = r"(?:mr|mrs|ms|miss|dr|senor|senora|sr|sra|srta|don|dona)\.? [a-z]+"
@@ -76,18 +77,30 @@ def _named(clause: str, lang: str) -> bool:
     for found in _NOT_NAME[lang].finditer(clause):
         if found.group(1) in FIRST_NAMES:
             return True
-    return re.search(rf"\b(?:not|no|soy|es|no hay) {_TITLE}", clause) is not None
+    return _TITLED.search(clause) is not None
+
+
+# Every denial above holds one of these \w+ words (tests/test_keywords_triggers.py keeps the
+# list whole): a text without any is not read further.
+_TRIGGERS = frozenset("""
+    not never soy nunca nada nombre isn isnt ain aint wrong nobody one idea idk know heard
+    here there es hay conozco vive
+""".split())
+_TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
 
 
 def not_the_person(found: list[str]) -> tuple[str, str] | None:
     """("rule:not-the-person", language) when a clause of `found` says the writer is not the
-    person written to, or has no dealings with the sender; else None."""
-    if any(_ON_BEHALF.search(clause) for clause in found):
+    person written to, or has no dealings with the sender, and no clause answers for that
+    person; else None."""
+    if _TRIGGERS.isdisjoint(words("\n".join(found))):
         return None
     for clause in found:
         if _ASKING.search(clause):
             continue
         for lang in ("en", "es"):
             if _NO_DEALINGS[lang].search(clause) or _named(clause, lang):
+                if any(_ON_BEHALF.search(other) for other in found):
+                    return None
                 return "rule:not-the-person", lang
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -60,9 +61,42 @@ _CHAR_N = 4
 _MIN_CHAR_WORD = 4
 
 
+# The model reads a long message's opening and closing, where replies put their request: its
+# first HEAD_CHARS and last TAIL_CHARS of clause text (two SMS segments and one). The rules
+# read all of it; this keeps the model and its hedges (keywords.classify) to a bounded cost,
+# and every corpus reply is shorter, so training sees whole replies.
+HEAD_CHARS = 320
+TAIL_CHARS = 160
+
+
+def window(found: list[str]) -> list[str]:
+    """The clauses `found`, or for a long text the part of them the model reads: clauses from
+    the start up to HEAD_CHARS and from the end up to TAIL_CHARS, a clause that crosses
+    either limit cut at a word."""
+    if sum(map(len, found)) <= HEAD_CHARS + TAIL_CHARS:
+        return found
+    head: list[str] = []
+    room = HEAD_CHARS
+    for clause in found:
+        if room <= 0:
+            break
+        head.append(clause if len(clause) <= room else clause[:room].rpartition(" ")[0]
+                    or clause[:room])
+        room -= len(clause)
+    tail: list[str] = []
+    room = TAIL_CHARS
+    for clause in reversed(found[len(head):]):
+        if room <= 0:
+            break
+        tail.append(clause if len(clause) <= room else clause[-room:].partition(" ")[2]
+                    or clause[-room:])
+        room -= len(clause)
+    return head + tail[::-1]
+
+
 def features(text: str, known: Container[str] = frozenset()) -> set[str]:
-    """The model's features of `text` (see clause_features)."""
-    return clause_features(clauses(text), known)
+    """The model's features of `text` (see clause_features), over its window()."""
+    return clause_features(window(clauses(text)), known)
 
 
 def clause_features(found: list[str], known: Container[str] = frozenset()) -> set[str]:
@@ -108,9 +142,9 @@ def _words(found: list[str]) -> list[str]:
 def language(found: list[str]) -> str:
     """ "es" when the clauses `found` hold more Spanish than English function words, else
     "en"."""
-    words = _words(found)
-    spanish = sum(word in _SPANISH for word in words)
-    english = sum(word in _ENGLISH for word in words)
+    counts = Counter(_words(found))
+    spanish = sum(counts[word] for word in _SPANISH.intersection(counts))
+    english = sum(counts[word] for word in _ENGLISH.intersection(counts))
     return "es" if spanish > english else "en"
 
 
@@ -133,7 +167,7 @@ class Model:
 
     def score(self, text: str) -> float:
         """The probability, between 0 and 1, that `text` asks us to stop texting."""
-        return self.score_clauses(clauses(text))
+        return self.score_clauses(window(clauses(text)))
 
     def score_clauses(self, found: list[str]) -> float:
         """score() of the text whose normalised clauses are `found`."""

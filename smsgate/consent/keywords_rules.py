@@ -47,6 +47,7 @@ from smsgate.consent.keywords_objects import (
     other_channel,
 )
 from smsgate.consent.keywords_retract import retracted
+from smsgate.consent.keywords_text import words
 
 _RULES = ENGLISH_RULES + SPANISH_RULES
 # All weak cores in one anchored alternation and all strong cores in one searched alternation,
@@ -237,8 +238,7 @@ def reported(found: list[str]) -> bool:
     """True when any of the clauses `found` reports someone else's words or doings, or a
     condition ("she told me to stop", "dile que", "if you stop"): the model may weigh such a
     text, but only a person may decide it is a revocation."""
-    return any(pattern.search(clause) for clause in map(_without_negated_person, found)
-               for pattern in _REPORTED.values())
+    return _reports(found, _REPORTED, _REPORTING_WORDS)
 
 
 def reports_speech(found: list[str]) -> bool:
@@ -246,8 +246,31 @@ def reports_speech(found: list[str]) -> bool:
     told me to stop", "if you stop"): the narrower test of `reported`, which a sure model
     score is held to, because "my mom passed away, take her number off" names a person
     without reporting her words."""
+    return _reports(found, _REPORTED_SPEECH, _SPEECH_WORDS)
+
+
+# Every match of _REPORTED (_REPORTED_SPEECH) holds one of these words, so a text without any
+# is not searched (tests/test_keywords_triggers.py keeps the lists whole).
+_SPEECH_WORDS = frozenset("""
+    told tell telling asked asks ask asking begged said says saying yelled wants wanted if
+    whether when until unless case dile diles dijo dice cuando si
+""".split())
+_REPORTING_WORDS = _SPEECH_WORDS | frozenset("""
+    he she they him her them his their someone somebody anyone everyone people mom dad mother
+    father wife husband boss friend kid kids son daughter sister brother why did stopped
+    ella ellos ellas hermana hermano mama papa esposa esposo hija hijo querria iba habria
+    quisiera
+""".split())
+
+
+def _reports(found: list[str], patterns: dict[str, re.Pattern[str]],
+             triggers: frozenset[str]) -> bool:
+    """True when a pattern of `patterns` matches a clause of `found`, negated persons left
+    out; a text holding none of `triggers` is not searched."""
+    if triggers.isdisjoint(words("\n".join(found))):
+        return False
     return any(pattern.search(clause) for clause in map(_without_negated_person, found)
-               for pattern in _REPORTED_SPEECH.values())
+               for pattern in patterns.values())
 
 
 # "it's not them anymore", "this isn't him": a person named after a negation says who is no

@@ -70,7 +70,9 @@ NOT_TYPOS = frozenset("""
 
 # "more" slipped before a message noun ("no mire texts", "no nore messages"); alone "mire" is
 # Spanish ("look") and stays as written.
-MORE_SLIP = re.compile(r"\b(?:mire|mroe|nore|moer|mote)(?= (?:texts|text|messages|msgs|txts)\b)")
+MORE_SLIPS = frozenset({"mire", "mroe", "nore", "moer", "mote"})
+MORE_SLIP = re.compile(rf"\b(?:{'|'.join(sorted(MORE_SLIPS))})"
+                       r"(?= (?:texts|text|messages|msgs|txts)\b)")
 
 
 def _variants(word: str) -> set[str]:

@@ -14,15 +14,19 @@ from __future__ import annotations
 import re
 
 from smsgate.consent.keywords_model import OPT_IN_WORDS
+from smsgate.consent.keywords_text import Gated, words
 
 # Words of a request to stop: with one of these the text is not only a help or opt-in question.
-_STOP_WORD = re.compile(
+_STOP_WORD = Gated(re.compile(
     r"\b(?:stop|stopp|unsubscribe|unsub|remove|delete|quit|cancel|opt out|optout|off|block|"
     r"leave me alone|no more|enough|alto|basta|baja|para|paren|parar|pare|dejen|quiten|"
     r"quitenme|quitarme|borren|borrenme|no mas|ya no|cancelar|cancelo|desuscribir|"
-    r"desuscribirme|detener|detengan)\b")
+    r"desuscribirme|detener|detengan)\b"), """
+    stop stopp unsubscribe unsub remove delete quit cancel opt optout off block leave more
+    enough alto basta baja para paren parar pare dejen quiten quitenme quitarme borren
+    borrenme mas ya cancelar cancelo desuscribir desuscribirme detener detengan""")
 # Asking to be added or to start again, not negated ("I never subscribed" is a complaint).
-_OPT_IN = re.compile(
+_OPT_IN = Gated(re.compile(
     r"(?<!not )(?<!never )(?<!didn't )(?<!no )(?<!nunca )\b(?:add me|add me back|add my number|"
     r"put me back|sign me up|sign me back up|resubscribe|re subscribe|subscribe me|"
     r"agregame|agreguenme|agregenme|agregar mi numero|suscribeme|suscribanme|inscribeme|"
@@ -31,7 +35,10 @@ _OPT_IN = re.compile(
     # Asking for more at the start of a clause: "Keep texting me", "no please keep texting".
     r"|^(?:no |please |pls |plz |oh )*(?:keep (?:texting|sending|them coming|me posted|me "
     r"subscribed|getting)|sigan (?:mandando|enviando)|quiero seguir recibiendo)\b"
-    r"|\bwant to keep getting\b")
+    r"|\bwant to keep getting\b"), """
+    add put sign resubscribe re subscribe agregame agreguenme agregenme agregar suscribeme
+    suscribanme inscribeme inscribanme anotenme anotame reactivar reactiven vuelvan quiero
+    keep sigan want """ + " ".join(sorted(OPT_IN_WORDS)))
 # A question about the texts or a plea for information, not a request to end them.
 _HELP = re.compile(
     r"^(?:(?:hi|hello|hey|ok|um|so) )?(?:how often|how many|who do i (?:contact|talk to|call|ask|"
@@ -40,7 +47,7 @@ _HELP = re.compile(
     r"i find|cada cuanto|cuantos mensajes|con quien (?:hablo|me comunico)|a quien (?:llamo|"
     r"contacto)|necesito (?:mas )?informacion|mas informacion|quiero mas informacion)\b")
 # The texts stopped arriving and the sender wants them back, or says they did not leave.
-_STOPPED_ARRIVING = re.compile(
+_STOPPED_ARRIVING = Gated(re.compile(
     r"\b(?:ya no me llegan|no me llegan|no me han llegado|dejaron de llegar|deje de recibir|"
     r"ya no recibo|no he recibido|stopped getting|stopped receiving|stopped coming|not getting "
     r"(?:the |your |my |any )?(?:texts|messages|alerts|reminders)|haven't (?:been )?(?:getting|"
@@ -49,18 +56,25 @@ _STOPPED_ARRIVING = re.compile(
     r"nunca me di de baja|no cancele|"
     # "No es baja, es que cambié de número": a denial that this is a cancellation.
     r"no es (?:una |para )?(?:baja|darme de baja|cancelacion)|(?:it's|its|this is) not "
-    r"(?:a |an )?(?:cancellation|opt out|unsubscribe))\b")
+    r"(?:a |an )?(?:cancellation|opt out|unsubscribe))\b"), """
+    llegan llegado llegar recibir recibo recibido stopped getting haven received gotten
+    receiving baja unsubscribe opt unsubscribed opted cancele cancelacion cancellation""")
 # A stop verb over charging or billing: a dispute about money, not the texts.
-_OTHER_ACTION = re.compile(
+_OTHER_ACTION = Gated(re.compile(
     r"\b(?:dejen de|deje de|paren de|stop|quit) (?:cobrar|cobrarme|cobrarnos|cargar|cargarme|"
     r"descontar|descontarme|charging|billing|overcharging|deducting|debiting|"
     # "Stop lying, 70% off?": a stop verb over someone's talk, not the texts.
     r"lying|lieing|joking|kidding|playing|teasing|trolling|capping|exaggerating|mentir|"
-    r"mentirme|bromear|jugar)\b")
+    r"mentirme|bromear|jugar)\b"), """
+    cobrar cobrarme cobrarnos cargar cargarme descontar descontarme charging billing
+    overcharging deducting debiting lying lieing joking kidding playing teasing trolling
+    capping exaggerating mentir mentirme bromear jugar""")
 # A new number given to be saved ("New number, save it"): the writer wants to stay in touch.
-_SAVE_ME = re.compile(r"\b(?:save|saved|store) (?:it|this|this one|this number|my number|"
-                      r"my new number|the new one)\b|\b(?:guarda|guarden|guardalo|guardenlo|"
-                      r"agenda|agendalo|agendenme) (?:este|mi|mi nuevo)? ?numero\b")
+_SAVE_ME = Gated(re.compile(
+    r"\b(?:save|saved|store) (?:it|this|this one|this number|my number|my new number|"
+    r"the new one)\b|\b(?:guarda|guarden|guardalo|guardenlo|agenda|agendalo|agendenme) "
+    r"(?:este|mi|mi nuevo)? ?numero\b"), """
+    save saved store guarda guarden guardalo guardenlo agenda agendalo agendenme""")
 _TEXTS = re.compile(r"\b(?:texts|text messages|messages|mensajes|sms|textos|alerts)\b")
 
 
@@ -68,12 +82,15 @@ def left_alone(found: list[str]) -> bool:
     """True when the clauses `found` want texts, ask about them or ask to stop something
     else, and the model should not ask for review."""
     joined = "\n".join(found)
-    if _STOPPED_ARRIVING.search(joined):
+    found_words = words(joined)
+    if _STOPPED_ARRIVING.search(joined, found_words):
         return True
-    if _SAVE_ME.search(joined):
+    if _SAVE_ME.search(joined, found_words):
         return True
-    if _OTHER_ACTION.search(joined) and not _TEXTS.search(joined):
+    if _OTHER_ACTION.search(joined, found_words) and not _TEXTS.search(joined):
         return True
-    if _STOP_WORD.search(joined):
+    if _STOP_WORD.search(joined, found_words):
         return False
-    return any(_OPT_IN.search(clause) or _HELP.search(clause) for clause in found)
+    opt_in = not _OPT_IN.triggers.isdisjoint(found_words)
+    return any((opt_in and _OPT_IN.pattern.search(clause)) or _HELP.search(clause)
+               for clause in found)
