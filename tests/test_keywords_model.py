@@ -186,3 +186,17 @@ def _timed(body: str) -> float:
     start = time.perf_counter()
     classify(body)
     return time.perf_counter() - start
+
+
+def test_the_model_reads_a_long_message_by_its_opening_and_closing():
+    short = clauses("Hi. I moved, so please stop the texts. Thanks")
+    assert keywords_model.window(short) == short
+    filler = "I have been meaning to write about the service for a while now. " * 20
+    window = keywords_model.window(clauses("Opening words here. " + filler
+                                           + "Closing words here."))
+    assert window[0] == "opening words here" and window[-1] == "closing words here"
+    assert sum(map(len, window)) <= keywords_model.HEAD_CHARS + keywords_model.TAIL_CHARS
+    # A clause that crosses a limit is cut at a word, never inside one.
+    one_clause = clauses("palabra " * 200)
+    assert all(word == "palabra" for part in keywords_model.window(one_clause)
+               for word in part.split())
