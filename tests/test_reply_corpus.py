@@ -72,16 +72,14 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (1032, 1032, 1033),
-    ("train", "es"): (708, 708, 708),
-    ("train", "mixed"): (107, 107, 107),
-    ("heldout7", "en"): (98, 105, 112),
-    ("heldout7", "es"): (66, 70, 74),
-    ("heldout7", "mixed"): (13, 13, 13),
+    ("train", "en"): (1476, 1519, 1529),
+    ("train", "es"): (1089, 1112, 1122),
+    ("train", "mixed"): (165, 165, 165),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
-# texts to the number pause meanwhile). A split not listed here has no bound yet.
-LOOKALIKES_IN_REVIEW = {"train": 0, "heldout7": 1}
+# texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
+# train are the bare "no thanks" and "no gracias", which go to review by design.
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:
