@@ -359,6 +359,41 @@ TABLE = [
     ('es_angry', 'Voy a reportarlos porque me mandan mensajes diario', OUT),
     ('es_plain_request', 'Yo ya no quiero que me manden mensajes', OUT),
     ('angry_emphatic', 'I will report you for texting me after I paid the bill', OUT),
+    # Sixth and seventh passes: the wrong person by name, a person gone from the number, ...
+    ('wrong_number', "Nope, this isn't Tamika", OUT),
+    ('wrong_number', "who's Marcus?? not me", OUT),
+    ('wrong_number', "I'm not a client of yours", OUT),
+    ('wrong_number', 'My wife passed away in May, please update your list', OUT),
+    ('wrong_number', "Line was reassigned to me last month", OUT),
+    ('es_wrong_number', 'no soy Yolanda, se equivocan', OUT),
+    ('es_wrong_number', 'Este número era de mi tía, ya no lo usa', OUT),
+    ('es_wrong_number', 'Mi abuelo falleció en enero', OUT),
+    # ... and their look-alikes: the household carries on, or a name is asked after.
+    ('conversation', 'my dad passed away, what do I need to bring to close his account?', NONE),
+    ('es_conversation', 'Mi mamá falleció, ¿con quién hablo para lo de su cuenta?', NONE),
+    ('conversation', "Not Kevin, this is his wife, he'll be there at 4", NONE),
+    ('es_conversation', 'No soy Juan pero yo le paso el mensaje', NONE),
+    ('conversation', 'is Marcus there?', NONE),
+    ('conversation', 'my phone died, sorry I missed the call', NONE),
+    # A relay to a named messenger is the writer's request; a bare pronoun stays reported.
+    ('plain_request', "Tell Dr. Patel's office to stop texting this number", OUT),
+    ('es_plain_request', 'Dígale a la recepcionista que ya no me manden mensajes', OUT),
+    ('lookalike_reported_speech', 'my son said tell them to stop texting', NONE),
+    # A keyword with a sign-off or glossed by another keyword; more than a sign-off is not.
+    ('keyword_noise', 'STOP. -Gloria', OUT),
+    ('es_keyword_noise', 'Alto gracias bendiciones', OUT),
+    ('keyword_noise', 'STOP2QUIT', OUT),
+    ('keyword_noise', 'FIN', OUT),
+    ('lookalike_other_meaning', 'stop by thanks bye', NONE),
+    ('es_lookalike_other_meaning', 'fin de mes?', NONE),
+    ('lookalike_other_meaning', 'END 2 END', NONE),
+    # Spanish request words spelt as they sound.
+    ('es_typo', 'ya no me escrivan porfavor', OUT),
+    ('es_typo', 'desuscrivanme de la lista', OUT),
+    # A question about what a reply does, a place to stop at, a denied STOP: no request.
+    ('lookalike_other_meaning', 'does replying STOP also stop the bill reminders?', NONE),
+    ('es_lookalike_other_meaning', '¿El camión se puede parar en la entrada de atrás?', NONE),
+    ('lookalike_reported_speech', "Was that STOP from my number? I don't recall sending it", NONE),
 ]
 
 

@@ -37,6 +37,9 @@ GATED = [
       for lang, pattern in keywords_identity._NO_DEALINGS.items()],
     *[(f"identity-denial-{lang}", pattern, keywords_identity._TRIGGERS)
       for lang, pattern in keywords_identity._DENIAL_CONTEXT.items()],
+    *[(f"identity-gone-{lang}", pattern, keywords_identity._TRIGGERS)
+      for lang, pattern in keywords_identity._GONE.items()],
+    ("identity-not-me", keywords_identity._NOT_ME, keywords_identity._TRIGGERS),
 ]
 IDS = [name for name, _pattern, _triggers in GATED]
 

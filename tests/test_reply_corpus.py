@@ -67,27 +67,19 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     "train": set(),
-    # heldout8, run once on the sixth pass (docs/keywords.md lists both with their rules).
-    "heldout8": {
-        "The text said reply STOP to opt out, does that stop the appt reminders too?",
-        "¿El chofer se puede parar en la puerta de atrás?",
-    },
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (1476, 1519, 1529),
-    ("train", "es"): (1089, 1112, 1122),
-    ("train", "mixed"): (165, 165, 165),
-    ("heldout8", "en"): (103, 109, 111),
-    ("heldout8", "es"): (67, 73, 77),
-    ("heldout8", "mixed"): (18, 18, 18),
+    ("train", "en"): (1592, 1630, 1640),
+    ("train", "es"): (1165, 1190, 1199),
+    ("train", "mixed"): (183, 183, 183),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout8": 8}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

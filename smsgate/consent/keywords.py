@@ -29,7 +29,7 @@ Decisions worth knowing (the tests pin each of them):
   "opt_out" are STOP ALL and OPT OUT; an opt-out keyword spelled out letter by letter as the
   whole message ("S T O P") is that keyword ("fuzzy:STOP").
 * Spanish keywords (language "es"): ALTO and AYUDA are the carriers' (CTIA / Twilio); PARA,
-  PARAR, BASTA, CANCELAR, DETENER, BAJA, NO MAS, DESUSCRIBIR are common Spanish ways to say
+  PARAR, BASTA, CANCELAR, DETENER, BAJA, NO MAS, DESUSCRIBIR, FIN are common Spanish ways to say
   stop; COMENZAR, INICIAR, ALTA and SI opt in (SI is the Spanish YES; both are express
   replies); AYUDA and INFORMACION ask for help.
 * Tolerance (keywords_fuzzy): only opt-out keywords, only a whole message ("fuzzy:STOP") or
@@ -142,6 +142,7 @@ _KEYWORDS: dict[str, tuple[Intent, str]] = {
     "baja": (Intent.OPT_OUT, "es"),
     "no mas": (Intent.OPT_OUT, "es"),
     "desuscribir": (Intent.OPT_OUT, "es"),
+    "fin": (Intent.OPT_OUT, "es"),
     "comenzar": (Intent.OPT_IN, "es"),
     "iniciar": (Intent.OPT_IN, "es"),
     "alta": (Intent.OPT_IN, "es"),

@@ -85,7 +85,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-reportar", "es",
      r"(?:los|las|les) (?:voy a|vamos a) (?:reportar|denunciar|demandar)|"
      r"voy a (?:reportarlos|denunciarlos|demandarlos|reportar este numero|reportar esto)|"
-     r"(?:los|las) (?:reporto|denuncio|demando)", True),
+     r"(?:los|las) (?:reporto|denuncio|demando)|"
+     # "Voy a poner una queja si me siguen mandando esta basura".
+     r"(?:voy|vamos) a (?:poner|levantar|meter|hacer) (?:una )?(?:queja|denuncia|demanda|"
+     r"reporte)", True),
     ("rule:es-revoco", "es",
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),

@@ -54,7 +54,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-que-parte": frozenset(
         "k q que cuantas cuantes uantas kuantas".split()),
     "rule:es-reportar": frozenset(
-        "los las les voy".split()),
+        "los las les voy vamos".split()),
     "rule:es-revoco": frozenset(
         "cancelo retiramos retirar retiro revocar revoco".split()),
     "rule:formal-cease": frozenset(

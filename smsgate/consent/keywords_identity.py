@@ -80,21 +80,80 @@ def _named(clause: str, lang: str) -> bool:
     return _TITLED.search(clause) is not None
 
 
+# The person written to is gone from this number: dead, left the workplace, or the number has
+# changed hands. A relative may write it ("Soy su hija"), so no answer on their behalf undoes it.
+_RELATIVE = (r"(?:husband|wife|mom|mother|dad|father|son|daughter|brother|sister|grandma|"
+             r"grandmother|grandpa|grandfather|aunt|uncle|partner|spouse|boyfriend|girlfriend)")
+_PARIENTE = (r"(?:esposo|esposa|mama|papa|madre|padre|hijo|hija|hermano|hermana|abuela|abuelo|"
+             r"abuelita|abuelito|tio|tia|pareja|suegra|suegro)")
+_GONE = {
+    "en": re.compile(
+        rf"\b(?:my|our) {_RELATIVE} (?:[a-z']+ ){{0,3}}?(?:died|passed away|passed on|"
+        rf"has passed|is deceased|passed)\b"
+        r"|\b(?:he|she|patient|the patient|mr [a-z]+|mrs [a-z]+|ms [a-z]+) (?:[a-z']+ )?"
+        r"(?:passed away|is deceased|has passed|died)\b"
+        r"|\b(?:doesn't|does not|doesnt|no longer) works? (?:here|at this number)\b"
+        r"|\b(?:number|phone|line|cell) (?:got|was|has been|been|is|was just) "
+        r"(?:reassigned|recycled|given to someone else)\b"
+        r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
+        r"(?:my |a |an |the )?[a-z]+'s\b"),
+    "es": re.compile(
+        rf"\b(?:mi|nuestro|nuestra) {_PARIENTE} (?:[a-z]+ ){{0,3}}?(?:fallecio|murio)\b"
+        r"|\b(?:fallecio|ya fallecio|q\.?e\.?p\.?d|descanse en paz)\b"
+        r"|\b(?:este|ese) (?:numero|telefono|celular|cel) (?:era|fue) de\b"
+        r"|\bya es de (?:otra persona|alguien mas|otro|otra)\b"
+        r"|\bya no es (?:el|mi|su) (?:numero|telefono|celular|cel) de\b"
+        r"|\bya no trabaja (?:aqui|en este numero)\b"),
+}
+# The household carries on with the sender ("can we reschedule her appointment for my mom?"):
+# the texts are still wanted, by someone else.
+_CARRIED_ON = re.compile(
+    r"\b(?:reschedule|rebook|transfer|switch (?:it|the appointment)|put (?:it|the account) "
+    r"(?:under|in)|keep (?:the|my|our) (?:appointment|account|texts|reminders)|"
+    r"cambiar la cita|pasar la cita|reprogramar|poner(?:la|lo)? a nombre|"
+    # The writer settles the person's affairs with the sender: "I need to pick up his
+    # records", "¿a quién le hablo para lo de su cuenta?".
+    r"(?:his|her|their) (?:records|account|file|prescriptions)|pick up|what do i need|"
+    r"(?:su|sus) (?:cuenta|expediente|recetas)|lo de su|a quien le hablo|con quien hablo|"
+    r"que necesito)\b")
+# "not me" as a clause of its own, said of a person named in another ("who is Kevin? not me").
+_NOT_ME = re.compile(r"(?:(?:nope|no|lol|def|definitely|sorry|prob|probably),? )*"
+                     r"(?:not me|not her|not him|no soy yo|no es aqui|not this guy|"
+                     r"not this girl)(?: (?:lol|lmao|haha|jaja|sorry|tho|though))*")
+_NAMED_ELSEWHERE = re.compile(r"\b(?:who is|who's|whos|quien es) ([a-z]+)\b")
+
 # Every denial above holds one of these \w+ words (tests/test_keywords_triggers.py keeps the
 # list whole): a text without any is not read further.
 _TRIGGERS = frozenset("""
     not never soy nunca nada nombre isn isnt ain aint wrong nobody one idea idk know heard
-    here there es hay conozco vive
+    here there es hay conozco vive died passed deceased works work reassigned recycled given
+    used was fallecio murio qepd q e p d descanse era fue otra otro alguien trabaja
 """.split())
 _TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
+
+
+def _not_me(found: list[str]) -> bool:
+    """True when a whole clause says "not me" of a first name asked about in another."""
+    if not any(_NOT_ME.fullmatch(clause) for clause in found):
+        return False
+    return any(match.group(1) in FIRST_NAMES for clause in found
+               for match in _NAMED_ELSEWHERE.finditer(clause))
 
 
 def not_the_person(found: list[str]) -> tuple[str, str] | None:
     """("rule:not-the-person", language) when a clause of `found` says the writer is not the
     person written to, or has no dealings with the sender, and no clause answers for that
-    person; else None."""
+    person; ("rule:person-gone", language) when the person has died, left, or the number has
+    changed hands; else None."""
     if _TRIGGERS.isdisjoint(words("\n".join(found))):
         return None
+    for clause in found:
+        for lang in ("en", "es"):
+            if _GONE[lang].search(clause) and not any(_CARRIED_ON.search(other)
+                                                      for other in found):
+                return "rule:person-gone", lang
+    if _not_me(found) and not any(_ON_BEHALF.search(other) for other in found):
+        return "rule:not-the-person", "en"
     for clause in found:
         if _ASKING.search(clause):
             continue

@@ -42,4 +42,15 @@ FIRST_NAMES = frozenset("""
     tammy tanya tara tasha teresa terry thomas tiffany timothy tina todd tom tommy tony
     tracy travis trevor tyler valeria valerie vanessa veronica vicente victor victoria
     vincent virginia walter wayne wendy william xavier yesenia yolanda zachary zoe
+    aisha alondra ana amari andrea angelo anthony antoine ashanti ayesha bianca brandi
+    brittney carlton cassandra cedric chantal chiquita clarence cornelius dante
+    darnell dashawn deandre demetrius deshawn desiree devon dominique eduardo
+    efrain elvira ernesto estela eva fatima felicia francisca gilberto giselle graciela
+    hilda humberto imani isaiah ismael jalen jamal jamila janelle jermaine jessenia jocelyn
+    joaquin jovan kareem keisha kendall keshia kiara lakisha lamar laquan latasha latisha
+    latoya leticia lourdes lupita maribel marisela maurice mayra migdalia mirna nadia
+    nayeli nestor noemi octavio orlando quentin ramona reggie reginald renee
+    reynaldo rigoberto rocio rolando rosalinda shanice shaniqua shanna shawna sheena
+    shonda silvia socorro tamara tamika tanisha tatiana terrell tomas tyrone tyrese ulises
+    wanda yadira yvette yvonne zulema
 """.split())

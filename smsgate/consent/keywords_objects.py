@@ -73,7 +73,7 @@ _EMPTY = frozenset("""
 _TRANSITIVE = frozenset("receive get receiving getting recibir".split())
 # Words after which what follows is the action's object ("remove me from ...", "stop the ...").
 _INTRODUCERS = frozenset("""
-    from of off out on in for to with the my a an our de del al mi mis el la los las un una su
+    from of off out on in en at for to with the my a an our de del al mi mis el la los las un una su
     sus tu tus solo y and this these that those it esto estos estas esta este eso nada just
     only solamente
 """.split())

@@ -30,6 +30,8 @@ _ANYWHERE = Gated(re.compile(
     r"the messages|messages|the deals|the offers|me posted|me updated)|"
     r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
     r"keep me (?:subscribed|signed up|on the list|enrolled)|"
+    r"(?:want to|wanna|would like to|we'd like to|i'd like to) (?:stay|remain) (?:subscribed|"
+    r"signed up|on the list|enrolled)|"
     # The texts kept while something else goes: "but the texts are fine", "pero los mensajes
     # sí los quiero".
     r"(?:texts|text|text messages|sms|mensajes|textos) (?:are|r|is|si son|son) (?:fine|ok|okay|"
@@ -57,7 +59,7 @@ _ANYWHERE = Gated(re.compile(
 ), """kidding jk broma keep fine ok okay good welcome bien quiero sirven estan want esta si
     mejor instead better solo only just mantengan dejen nada loco loca ninguna claro supuesto
     absolutely course unsubscribe remove cancel take opt den borren quiten saquen send sigan
-    manden envien""")
+    manden envien stay remain""")
 
 
 def retracted(rest: list[str]) -> bool:

@@ -199,6 +199,11 @@ _RELAY = {
         r"le dice|le dicen|avisele|avisale|avisenle|avisen|comuniquele|comuniquenle|informele|"
         r"informenle|recuerdele) (?:a|al|a la|a los|a las) (?:[\w']+ ){1,4}?que $"),
 }
+# Asking what something does to the texts, just before the request: "does that stop ...",
+# "will replying STOP end ..."; "will this ever stop" is a complaint, not a question.
+_EFFECT_QUESTION = re.compile(r"\b(?:does|will|would|did|do) (?:that|this|it|"
+                              r"replying|responding|texting|sending|saying|typing|writing)"
+                              r"(?: (?!ever\b)[\w']+){0,2} $")
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
 # After "yo", "no mandé" / "no envié" is the writer's own past sending ("Yo no mandé ningún
@@ -230,6 +235,9 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
     tail = prefix if len(words) <= _NEGATION_WORDS else " " + " ".join(words[1:])
+    if _EFFECT_QUESTION.search(tail):
+        # "does that stop the appt reminders too?": a question about what a reply does.
+        return False
     return _NEGATED[lang].search(tail) is None and (own_turn
                                                     or reporting.search(prefix) is None)
 

@@ -35,10 +35,13 @@ _OPT_IN = Gated(re.compile(
     # Asking for more at the start of a clause: "Keep texting me", "no please keep texting".
     r"|^(?:no |please |pls |plz |oh )*(?:keep (?:texting|sending|them coming|me posted|me "
     r"subscribed|getting)|sigan (?:mandando|enviando)|quiero seguir recibiendo)\b"
-    r"|\bwant to keep getting\b"), """
+    r"|\bwant to keep getting\b"
+    # "We want to stay subscribed", "it's my phone and I want them".
+    r"|\b(?:stay|remain) (?:subscribed|signed up|on the list)\b"
+    r"|\bi (?:still )?want (?:them|these|the texts|the messages|the reminders)$"), """
     add put sign resubscribe re subscribe agregame agreguenme agregenme agregar suscribeme
     suscribanme inscribeme inscribanme anotenme anotame reactivar reactiven vuelvan quiero
-    keep sigan want """ + " ".join(sorted(OPT_IN_WORDS)))
+    keep sigan want stay remain """ + " ".join(sorted(OPT_IN_WORDS)))
 # A question about the texts or a plea for information, not a request to end them.
 _HELP = re.compile(
     r"^(?:(?:hi|hello|hey|ok|um|so) )?(?:how often|how many|who do i (?:contact|talk to|call|ask|"
@@ -56,9 +59,14 @@ _STOPPED_ARRIVING = Gated(re.compile(
     r"nunca me di de baja|no cancele|"
     # "No es baja, es que cambié de número": a denial that this is a cancellation.
     r"no es (?:una |para )?(?:baja|darme de baja|cancelacion)|(?:it's|its|this is) not "
-    r"(?:a |an )?(?:cancellation|opt out|unsubscribe))\b"), """
-    llegan llegado llegar recibir recibo recibido stopped getting haven received gotten
-    receiving baja unsubscribe opt unsubscribed opted cancele cancelacion cancellation""")
+    r"(?:a |an )?(?:cancellation|opt out|unsubscribe)|"
+    # "Was that STOP from my number? I don't remember sending it."
+    r"(?:don't|do not|dont|didn't|did not|no) (?:even )?(?:remember|recall|recuerdo) "
+    r"(?:sending|texting|replying|writing|saying|mandar|haber)|no me acuerdo de (?:mandar|"
+    r"haber))\b"), """
+    remember recall recuerdo acuerdo llegan llegado llegar recibir recibo recibido stopped
+    getting haven received gotten receiving baja unsubscribe opt unsubscribed opted cancele
+    cancelacion cancellation""")
 # A stop verb over charging or billing: a dispute about money, not the texts.
 _OTHER_ACTION = Gated(re.compile(
     r"\b(?:dejen de|deje de|paren de|stop|quit) (?:cobrar|cobrarme|cobrarnos|cargar|cargarme|"
