@@ -394,6 +394,18 @@ TABLE = [
     ('lookalike_other_meaning', 'does replying STOP also stop the bill reminders?', NONE),
     ('es_lookalike_other_meaning', '¿El camión se puede parar en la entrada de atrás?', NONE),
     ('lookalike_reported_speech', "Was that STOP from my number? I don't recall sending it", NONE),
+    # Eighth pass: new shapes of a request, ...
+    ('angry_emphatic', "Honestly it's time you stopped texting me", OUT),
+    ('es_keyword_noise', 'Salir', OUT),
+    ('es_typo', 'desinscribanme porfabor', OUT),
+    ('typo_stretched', 'pls dont tezt me', OUT),
+    ('angry_emphatic', 'Leave us the f@#$ alone', OUT),
+    ('angry_emphatic', "If you text me again I'm reporting you to the FCC", OUT),
+    ('es_embedded', 'Ya nos cambiamos de casa, quítennos de la lista por favor', OUT),
+    ('es_wrong_number', 'Ese ya no es su celular, se fue a Texas', OUT),
+    # ... and what only looks like one: a negation, a price.
+    ('es_lookalike_negation', 'Para nada quiero que me borren, me encantan las ofertas', NONE),
+    ('es_lookalike_other_meaning', 'Baja 15?', NONE),
 ]
 
 

@@ -67,28 +67,19 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     "train": set(),
-    # heldout9, run once on the seventh pass (docs/keywords.md lists both with their rules).
-    "heldout9": {
-        "I read that you can revoke consent by any reasonable means now. Interesting. Anyway "
-        "is my car ready?",
-        "Para nada quiero que me quiten, nomás quería decir gracias",
-    },
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (1592, 1630, 1640),
-    ("train", "es"): (1165, 1190, 1199),
-    ("train", "mixed"): (183, 183, 183),
-    ("heldout9", "en"): (95, 100, 101),
-    ("heldout9", "es"): (68, 70, 72),
-    ("heldout9", "mixed"): (15, 15, 15),
+    ("train", "en"): (1694, 1731, 1741),
+    ("train", "es"): (1237, 1262, 1271),
+    ("train", "mixed"): (198, 198, 198),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout9": 7}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

@@ -29,8 +29,8 @@ Decisions worth knowing (the tests pin each of them):
   "opt_out" are STOP ALL and OPT OUT; an opt-out keyword spelled out letter by letter as the
   whole message ("S T O P") is that keyword ("fuzzy:STOP").
 * Spanish keywords (language "es"): ALTO and AYUDA are the carriers' (CTIA / Twilio); PARA,
-  PARAR, BASTA, CANCELAR, DETENER, BAJA, NO MAS, DESUSCRIBIR, FIN are common Spanish ways to say
-  stop; COMENZAR, INICIAR, ALTA and SI opt in (SI is the Spanish YES; both are express
+  PARAR, BASTA, CANCELAR, DETENER, BAJA, NO MAS, DESUSCRIBIR, FIN, SALIR are common Spanish
+  ways to say stop; COMENZAR, INICIAR, ALTA and SI opt in (SI is the Spanish YES; both are express
   replies); AYUDA and INFORMACION ask for help.
 * Tolerance (keywords_fuzzy): only opt-out keywords, only a whole message ("fuzzy:STOP") or
   one word inside a clause the rules then read. Doubled letters collapse; 7+ letter keywords
@@ -70,7 +70,7 @@ from smsgate.consent.keywords_identity import not_the_person
 from smsgate.consent.keywords_pairs import paired_request
 from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported, reports_speech
-from smsgate.consent.keywords_short import EXCLUDED, respell
+from smsgate.consent.keywords_short import EXCLUDED, a_quantity, respell
 from smsgate.consent.keywords_signoff import signed_keyword
 from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
 from smsgate.consent.keywords_typos import MORE_SLIP, MORE_SLIPS, TYPOS
@@ -143,6 +143,7 @@ _KEYWORDS: dict[str, tuple[Intent, str]] = {
     "no mas": (Intent.OPT_OUT, "es"),
     "desuscribir": (Intent.OPT_OUT, "es"),
     "fin": (Intent.OPT_OUT, "es"),
+    "salir": (Intent.OPT_OUT, "es"),
     "comenzar": (Intent.OPT_IN, "es"),
     "iniciar": (Intent.OPT_IN, "es"),
     "alta": (Intent.OPT_IN, "es"),
@@ -192,7 +193,7 @@ def _fuzzy(core: str) -> Classification | None:
 # Politeness that may close a whole-message keyword: "cancel porfavor", "unsubscribe thanks".
 _POLITE_TAIL = re.compile(r"(?:,? (?:please|pls|plz|porfavor|por favor|porfa|por fa|thanks|"
                           r"thank you|thx|ty|gracias|now|asap|ya|x fa|xfa|xfavor|x favor|"
-                          r"porfis|porfi|plis|pliss))+$")
+                          r"porfis|porfi|plis|pliss|pleaes|plese|porfabor|por fabor))+$")
 
 
 _WORDS = re.compile(r"[^\W_]+")
@@ -229,8 +230,9 @@ def _polite_keyword(core: str | None) -> Classification | None:
 def _short_slip(core: str | None) -> Classification | None:
     """A short whole message that is an opt-out keyword or request once its slips are
     corrected ("STOP 2", "stopt", "Vastaaa", "Darme de vaja"; keywords_short), or None."""
-    if core in EXCLUDED:
-        # A real word one slip from a keyword ("quite", "top"): a word, not for the model.
+    if core in EXCLUDED or (core and a_quantity(core)):
+        # A real word one slip from a keyword ("quite", "top"), or a price ("baja 20"): words,
+        # not for the model.
         return _NOTHING
     fixed = respell(core) if core and len(core) <= MAX_RULE_CHARS else None
     if fixed is None:

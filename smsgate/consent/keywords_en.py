@@ -18,7 +18,9 @@ TAIL_WORD = (
     r"de una vez|de inmediato|inmediatamente|ya mismo|por fa|x favor|xfa|pf|pls gracias|"
     # SMS forms of "please": "x fa", "xfavor", "porfis", "plis".
     r"x fa|xfavor|x fis|xfis|porfis|porfi|porfas|plis|pliss|plisss|plox|pleasee|plss|"
-    r"por favorcito|porfavorcito)"
+    r"por favorcito|porfavorcito|"
+    # Slips of please and por favor: "opt me out pleaes", "porfabor".
+    r"pleaes|pleae|plese|pleasse|pleasw|porfabor|por fabor|porfabo|porfvor)"
 )
 TAIL = rf"(?: {TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
@@ -245,8 +247,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      False),
     ("rule:enough-texts", "en",
      rf"enough (?:with|of) (?:{_TEXTS}|this|these|it|you|the spam|your spam)", True),
+    # "Probably time you stopped texting me about classes."
+    ("rule:time-you-stopped", "en",
+     r"time (?:for you )?(?:you |to )?(?:stopped|stop|quit|quitted) (?:texting|messaging|"
+     r"contacting|txting|spamming) (?:me|us|this number|my phone)", True),
     ("rule:leave-me-alone", "en", r"(?:leave (?:me|us|my phone|my number)(?: the (?:hell|fuck|"
-         r"heck|f))? alone|go away|"
+         r"heck|f|f+\*+|f[*#@$!]+[a-z]*))? alone|go away|"
      r"get lost|buzz off|back off|f off|fuck off|piss off|bugger off|lose my number|"
      r"forget my number|forget about me|forget this number|lose this number)", True),
     ("rule:cancel-subscription", "en",

@@ -132,7 +132,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"
      r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
      r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
-     r"desuscribirme|"
+     r"desuscribirme|desinscribirme|desinscribanme|desinscribir|"
+     # The household speaking: "quítenos de la lista", "sáquennos", "dennos de baja".
+     r"quitenos|quitennos|saquenos|saquennos|borrenos|borrennos|eliminenos|dennos de baja|"
+     r"darnos de baja|"
      r"cancelen (?:los|estos|sus|mis) mensajes|cancelar (?:los|estos|mis) mensajes)", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:cancelar|cancelen|cancela|cancelo) (?:mi )?suscripcion", False),

@@ -27,7 +27,9 @@ HEADS: dict[str, frozenset[str]] = {
         "please pls quiero quita quitame quitar quitarme quite quiten quitenla quitenlo quitenme "
         "remover removerme remuevan remueve retira retiren saca sacame sacar sacarla sacarlo "
         "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito "
-        "kiten kita kite kitar kitenme kitame kitarme sakame".split()),
+        "kiten kita kite kitar kitenme kitame kitarme sakame desinscribirme desinscribanme "
+        "desinscribir quitenos quitennos saquenos saquennos borrenos borrennos eliminenos "
+        "dennos darnos".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
@@ -114,6 +116,8 @@ HEADS: dict[str, frozenset[str]] = {
         "cease discontinue end halt pls quit stahp stawp stop".split()),
     "rule:stop-then": frozenset(
         "opt optout stop unsub unsubscribe".split()),
+    "rule:time-you-stopped": frozenset(
+        "time".split()),
     "rule:take-me-off": frozenset(
         "get take taking".split()),
     "rule:terminate-subscription": frozenset(

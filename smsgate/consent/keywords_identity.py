@@ -103,6 +103,8 @@ _GONE = {
         r"|\b(?:este|ese) (?:numero|telefono|celular|cel) (?:era|fue) de\b"
         r"|\bya es de (?:otra persona|alguien mas|otro|otra)\b"
         r"|\bya no es (?:el|mi|su) (?:numero|telefono|celular|cel) de\b"
+        r"|\b(?:este|ese) ya no es (?:su|el suyo|de ella|de el) ?(?:numero|telefono|celular|"
+        r"cel)?\b"
         r"|\bya no trabaja (?:aqui|en este numero)\b"),
 }
 # The household carries on with the sender ("can we reschedule her appointment for my mom?"):

@@ -135,7 +135,7 @@ _NEGATED = {
     # Also a Spanish "no es" before an English core ("No es wrong number, es mi nuevo cel") and
     # a gloss that defines a word rather than uses it ("didn't mean 'end' as in end the texts").
     "en": re.compile(rf"(?:\b(?:{_NEGATORS}|no es|no era)\b(?: [\w']+){{0,3}}|\bas in) $"),
-    "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no)\b(?: [\w']+){{0,3}} $"),
+    "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no|para nada)\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
 # "told you" / "asked you" repeat a request made to us and stay live, and "if so" answers
@@ -150,13 +150,15 @@ _REPORTED = {
         r"he(?! (?:dicho|pedido|escrito|mandado|puesto|enviado|contestado|respondido)\b)|"
         r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|people|mom|dad|"
         r"mother|father|wife|husband|boss|friend|kid|kids|son|daughter|sister|brother|"
-        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|"
+        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
+        r"continue|don't stop|dont stop|do not stop)| so\b)|whether|when i|until|"
         r"unless|why did|did you|did u|you stopped|when you|what if|in case|why would|"
-        r"why should)\b"),
+        r"why should|(?:read|heard|learned|saw|seen) (?:that|about|somewhere|online))\b"),
     "es": re.compile(
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
         r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero|"
-        r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)))|"
+        r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)|"
+        r"me (?:siguen|vuelven|mandan|escriben|envian)|(?:siguen|vuelven|continuan)))|"
         r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo)|"
         r"por que (?:querria|iba a|habria de|quisiera)|para que (?:querria|iba a))\b"),
 }
@@ -168,11 +170,14 @@ _REPORTED_SPEECH = {
         r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|"
         r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants|wanted)"
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
-        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly)| so\b)|whether|when i|until|"
+        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
+        r"continue|don't stop|dont stop|do not stop)| so\b)|whether|when i|until|"
         r"unless|what if|in case)\b"),
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
                      r"fueran|fuera|me hacen|ya no quiero|no quiero|"
-                     r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi))))\b"),
+                     r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)|"
+                     r"me (?:siguen|vuelven|mandan|escriben|envian)|"
+                     r"(?:siguen|vuelven|continuan))))\b"),
 }
 
 # A clause the writer opens with a conjunction of their own ("so please stop", "pero ya
@@ -267,7 +272,7 @@ _REPORTING_WORDS = _SPEECH_WORDS | frozenset("""
     he she they him her them his their someone somebody anyone everyone people mom dad mother
     father wife husband boss friend kid kids son daughter sister brother why did stopped
     ella ellos ellas hermana hermano mama papa esposa esposo hija hijo querria iba habria
-    quisiera
+    quisiera read heard learned saw seen
 """.split())
 
 

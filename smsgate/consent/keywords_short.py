@@ -48,6 +48,14 @@ _TOKEN = re.compile(r"[^\W_]+")
 _MAX_WORDS = 3
 
 
+def a_quantity(core: str) -> bool:
+    """True when `core` is one of _TAKE_NUMBERS and numbers only ("baja 20", "para 2"): a
+    price or a count, a whole reply of ordinary words."""
+    tokens = _TOKEN.findall(core)
+    return (len(tokens) >= 2 and tokens[0] in _TAKE_NUMBERS
+            and all(token.isdigit() for token in tokens[1:]))
+
+
 def _sound(word: str) -> str:
     """`word` spelled as it sounds in Spanish: ll -> y, b for v, s for z and soft c, no
     silent h, runs of one letter collapsed."""

@@ -31,7 +31,7 @@ REQUEST_WORDS = (
     "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
     "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
     "recibir", "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
-    "subscription", "receiving",
+    "subscription", "receiving", "text",
 )
 # Spanish request words, which are also written as they sound ("resivir", "sucrisión",
 # "desuscrivanme", "ynteresa"): up to two of SOUNDS applied at once.
@@ -50,7 +50,8 @@ LONG_WORD = 5
 # SMS shorthand for a request word, beyond one slip of it.
 SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mensajes",
              "mensjs": "mensajes", "msjes": "mensajes", "mensjes": "mensajes",
-             "unsubscibe": "unsubscribe", "d": "de"}
+             "unsubscibe": "unsubscribe", "d": "de", "txting": "texting",
+             "txtin": "texting", "textin": "texting", "mee": "me"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
