@@ -406,6 +406,19 @@ TABLE = [
     # ... and what only looks like one: a negation, a price.
     ('es_lookalike_negation', 'Para nada quiero que me borren, me encantan las ofertas', NONE),
     ('es_lookalike_other_meaning', 'Baja 15?', NONE),
+    # Ninth pass: ...
+    ('wrong_number', 'No one by the name Tamika here', OUT),
+    ('wrong_number', "Wrong number, this is not Marcus's phone", OUT),
+    ('wrong_number', "Whoever you're trying to reach, it isn't me", OUT),
+    ('wrong_number', 'Gloria moved away, the number is mine now', OUT),
+    ('plain_request', 'Keep me off your texting list please', OUT),
+    ('mixed_opt_out', 'quit enviándome promos please', OUT),
+    ('angry_emphatic', "If I get another text I'm reporting this number as spam", OUT),
+    ('typo_stretched', 'no mor msgs', OUT),
+    # ... and its look-alikes.
+    ('lookalike_cancel_order', 'Please stop service at the old apartment on the 1st', NONE),
+    ('mixed_conversation', 'No stop the texts, me sirven mucho', NONE),
+    ('conversation', "I'm not Linda's mom, I'm her aunt", NONE),
 ]
 
 

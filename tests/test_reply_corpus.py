@@ -67,27 +67,19 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     "train": set(),
-    # heldout10, run once on the eighth pass (docs/keywords.md lists both with their rules).
-    "heldout10": {
-        "Can you stop service on the 30th? I'm moving out",
-        "No stop the reminders, me ayudan mucho",
-    },
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (1694, 1731, 1741),
-    ("train", "es"): (1237, 1262, 1271),
-    ("train", "mixed"): (198, 198, 198),
-    ("heldout10", "en"): (99, 110, 111),
-    ("heldout10", "es"): (70, 73, 74),
-    ("heldout10", "mixed"): (14, 14, 15),
+    ("train", "en"): (1807, 1843, 1852),
+    ("train", "es"): (1310, 1336, 1345),
+    ("train", "mixed"): (213, 213, 213),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout10": 2}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

@@ -98,6 +98,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?: to {_ME})?(?= |$)", False),
     ("rule:stop-texting", "en",
      rf"{_STOP_VERB} (?:{_SENDING}) (?:{_ME}|{_TEXTS}|{_IT})", True),
+    # "Please quit mandándome estas cosas": the Spanish gerund carries its own "me".
+    ("rule:stop-texting", "en",
+     rf"{_STOP_VERB} (?:mandandome|enviandome|escribiendome|texteandome|textiandome|"
+     rf"molestandome)\b", True),
     ("rule:stop-texting", "en",
      rf"(?:knock it off|quit it|cut it out|stop it|give it a rest|enough|stop|quit) with {_TEXTS}",
      True),
@@ -138,6 +142,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # "take me off" with whatever follows: an object rule, so "take me off hold" steps aside.
     ("rule:take-me-off", "en", r"(?:take|taking) (?:me|us|my number|my name|this number) off",
      True),
+    # "Leave me off the list thanks".
+    ("rule:take-me-off", "en",
+     rf"(?:leave|keep) (?:me|us|my number|this number) (?:off|out of) (?:[a-z0-9']+ ){{0,2}}?"
+     rf"{_LIST}", True),
     ("rule:remove-me", "en",
      rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
      rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
@@ -269,7 +277,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"future |all future |sending |all forms of |with the |including )*"
      r"(?:text|texts|text messages|messages|messaging|communication|communications|contact|"
      r"contacting me|contacting|correspondence|sms|solicitation|solicitations|outreach|"
-     r"marketing|notifications|alerts|service|subscription|cease and desist)", True),
+     r"marketing|notifications|alerts|cease and desist|"
+     # A service or subscription only as the texts' own: "stop service on the 30th" is utilities.
+     r"(?:text|texting|sms|message|messaging|alert|alerts|mobile) (?:service|subscription))",
+     True),
     ("rule:cease-and-desist", "en", r"cease and desist", True),
     ("rule:terminate-subscription", "en",
      r"(?:(?:terminate|deactivate|discontinue) (?:my|the|this|these|your|all) "

@@ -119,7 +119,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:time-you-stopped": frozenset(
         "time".split()),
     "rule:take-me-off": frozenset(
-        "get take taking".split()),
+        "get take taking leave keep".split()),
     "rule:terminate-subscription": frozenset(
         "terminate deactivate discontinue end cancel stop".split()),
     "rule:then-stop": frozenset(

@@ -50,9 +50,10 @@ DISCLAIM_WORDS = frozenset("""
     customer customers client clients patient patients member members student subscriber
     resident tenant household person guy lady account associated relevant
     been ordered bought signed visited shopped registered enrolled applied heard
-    live lives own owns
+    live lives own owns number numbers phone cell line
     soy somos cliente clientes paciente pacientes ido vivido vivo vive rento rentamos
-    comprado pedido conozco pertenece registrado registre inscrito inscribi firmado
+    comprado pedido conozco pertenece registrado registre inscrito inscribi firmado numero
+    telefono celular
 """.split())
 # A negator that may close a clause and still be a request: "Ya no", "por favor ya no".
 _CLOSING = frozenset({"no"})

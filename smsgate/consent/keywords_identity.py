@@ -25,7 +25,9 @@ _NOT_NAME = {
         r"nobody by the name|no one by the name|there is no|there's no|theres no|"
         r"not the right|not this|no idea who|idk who|don't know who|dont know who|"
         r"don't know any|dont know any|never heard of|who is|who's|whos) "
-        r"(?:(?:a|an|any|the|one) )?([a-z]+)(?!'s|'|[a-z])"),
+        r"(?:(?:a|an|any|the|one|named|called|by|name) )*([a-z]+)"
+        # "not Linda's mom" names a relation; "not Angela's cell" still denies the number.
+        r"(?!'s (?!(?:cell|phone|number|line|celular|cel)\b)|'(?!s\b)|[a-z])"),
     "es": re.compile(
         r"\b(?:no soy|ya no es|este no es|no es|no hay (?:ningun|ninguna)|no conozco a(?: ningun|"
         r" ninguna)?|no vive (?:ningun|ninguna)?|quien es) (?:(?:el|la|la senora|el senor) )?"
@@ -96,7 +98,8 @@ _GONE = {
         r"|\b(?:number|phone|line|cell) (?:got|was|has been|been|is|was just) "
         r"(?:reassigned|recycled|given to someone else)\b"
         r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
-        r"(?:my |a |an |the )?[a-z]+'s\b"),
+        r"(?:my |a |an |the )?[a-z]+'s\b"
+        r"|\b(?:this|the) (?:number|phone|cell|line) is mine now\b"),
     "es": re.compile(
         rf"\b(?:mi|nuestro|nuestra) {_PARIENTE} (?:[a-z]+ ){{0,3}}?(?:fallecio|murio)\b"
         r"|\b(?:fallecio|ya fallecio|q\.?e\.?p\.?d|descanse en paz)\b"
@@ -105,7 +108,8 @@ _GONE = {
         r"|\bya no es (?:el|mi|su) (?:numero|telefono|celular|cel) de\b"
         r"|\b(?:este|ese) ya no es (?:su|el suyo|de ella|de el) ?(?:numero|telefono|celular|"
         r"cel)?\b"
-        r"|\bya no trabaja (?:aqui|en este numero)\b"),
+        r"|\bya no trabaja (?:aqui|en este numero)\b"
+        r"|\b(?:ahora es mio|es mio ahora|ahora es mi numero)\b"),
 }
 # The household carries on with the sender ("can we reschedule her appointment for my mom?"):
 # the texts are still wanted, by someone else.
@@ -121,15 +125,21 @@ _CARRIED_ON = re.compile(
 # "not me" as a clause of its own, said of a person named in another ("who is Kevin? not me").
 _NOT_ME = re.compile(r"(?:(?:nope|no|lol|def|definitely|sorry|prob|probably),? )*"
                      r"(?:not me|not her|not him|no soy yo|no es aqui|not this guy|"
-                     r"not this girl)(?: (?:lol|lmao|haha|jaja|sorry|tho|though))*")
+                     r"not this girl|it isn't (?:her|him|me)|it's not (?:her|him|me)|"
+                     r"that's not me|that isn't me)(?: (?:lol|lmao|haha|jaja|sorry|tho|though))*")
 _NAMED_ELSEWHERE = re.compile(r"\b(?:who is|who's|whos|quien es) ([a-z]+)\b")
+# Or the writer says whom the texts were meant for is someone else ("whoever you're looking
+# for", "this number belongs to a 12 year old").
+_LOOKED_FOR = re.compile(r"\b(?:looking for|trying to reach|meant for|texting for|this number "
+                         r"belongs to|esta buscando|buscan a)\b")
 
 # Every denial above holds one of these \w+ words (tests/test_keywords_triggers.py keeps the
 # list whole): a text without any is not read further.
 _TRIGGERS = frozenset("""
     not never soy nunca nada nombre isn isnt ain aint wrong nobody one idea idk know heard
     here there es hay conozco vive died passed deceased works work reassigned recycled given
-    used was fallecio murio qepd q e p d descanse era fue otra otro alguien trabaja
+    used was fallecio murio qepd q e p d descanse era fue otra otro alguien trabaja mine
+    mio
 """.split())
 _TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
 
@@ -139,7 +149,8 @@ def _not_me(found: list[str]) -> bool:
     if not any(_NOT_ME.fullmatch(clause) for clause in found):
         return False
     return any(match.group(1) in FIRST_NAMES for clause in found
-               for match in _NAMED_ELSEWHERE.finditer(clause))
+               for match in _NAMED_ELSEWHERE.finditer(clause)) or any(
+        _LOOKED_FOR.search(clause) for clause in found)
 
 
 def not_the_person(found: list[str]) -> tuple[str, str] | None:

@@ -30,6 +30,10 @@ _ANYWHERE = Gated(re.compile(
     r"the messages|messages|the deals|the offers|me posted|me updated)|"
     r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
     r"keep me (?:subscribed|signed up|on the list|enrolled)|"
+    # The texts praised as useful: "No stop the reminders, me ayudan mucho".
+    r"(?:me|nos) (?:ayudan|sirven|gustan|encantan) mucho|(?:they|these|those|the texts|the "
+    r"reminders) (?:really )?(?:help|are helpful|are useful)|i (?:really )?(?:like|love|need) "
+    r"(?:them|these|the texts|the reminders)|"
     r"(?:want to|wanna|would like to|we'd like to|i'd like to) (?:stay|remain) (?:subscribed|"
     r"signed up|on the list|enrolled)|"
     # The texts kept while something else goes: "but the texts are fine", "pero los mensajes
@@ -59,7 +63,8 @@ _ANYWHERE = Gated(re.compile(
 ), """kidding jk broma keep fine ok okay good welcome bien quiero sirven estan want esta si
     mejor instead better solo only just mantengan dejen nada loco loca ninguna claro supuesto
     absolutely course unsubscribe remove cancel take opt den borren quiten saquen send sigan
-    manden envien stay remain""")
+    manden envien stay remain ayudan sirven gustan encantan help helpful useful like love
+    need""")
 
 
 def retracted(rest: list[str]) -> bool:

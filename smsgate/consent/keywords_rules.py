@@ -151,7 +151,8 @@ _REPORTED = {
         r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|people|mom|dad|"
         r"mother|father|wife|husband|boss|friend|kid|kids|son|daughter|sister|brother|"
         r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
-        r"continue|don't stop|dont stop|do not stop)| so\b)|whether|when i|until|"
+        r"continue|don't stop|dont stop|do not stop)| so\b|"
+        r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b)|whether|when i|until|"
         r"unless|why did|did you|did u|you stopped|when you|what if|in case|why would|"
         r"why should|(?:read|heard|learned|saw|seen) (?:that|about|somewhere|online))\b"),
     "es": re.compile(
@@ -171,7 +172,8 @@ _REPORTED_SPEECH = {
         r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants|wanted)"
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
         r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
-        r"continue|don't stop|dont stop|do not stop)| so\b)|whether|when i|until|"
+        r"continue|don't stop|dont stop|do not stop)| so\b|"
+        r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b)|whether|when i|until|"
         r"unless|what if|in case)\b"),
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
                      r"fueran|fuera|me hacen|ya no quiero|no quiero|"

@@ -31,7 +31,7 @@ REQUEST_WORDS = (
     "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
     "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
     "recibir", "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
-    "subscription", "receiving", "text",
+    "subscription", "receiving", "text", "dejen",
 )
 # Spanish request words, which are also written as they sound ("resivir", "sucrisión",
 # "desuscrivanme", "ynteresa"): up to two of SOUNDS applied at once.
@@ -39,11 +39,12 @@ SPANISH_WORDS = frozenset({
     "manden", "mensajes", "escriban", "envien", "quiten", "quitenme", "borren", "numero",
     "lista", "escribirme", "mandarme", "enviarme", "quiero", "mandar", "enviar", "escribir",
     "borrenme", "quitarme", "mensajitos", "equivocado", "equivocada", "recibir",
-    "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
+    "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten", "dejen",
 })
 # Letters that sound alike in Latin American Spanish, as regex -> replacement.
 SOUNDS = ((r"c(?=[ei])", "s"), (r"s(?=[ei])", "c"), (r"z", "s"), (r"s", "z"), (r"b", "v"),
-          (r"v", "b"), (r"qu", "k"), (r"^h", ""), (r"^i", "y"), (r"ll", "y"), (r"y", "ll"))
+          (r"v", "b"), (r"qu", "k"), (r"^h", ""), (r"^i", "y"), (r"ll", "y"), (r"y", "ll"),
+          (r"j(?=[ei])", "g"), (r"g(?=[ei])", "j"))
 # From this length a swap of two neighbouring letters or any doubled letter is tolerated too:
 # long words have few real neighbours within one such slip.
 LONG_WORD = 5
@@ -51,7 +52,8 @@ LONG_WORD = 5
 SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mensajes",
              "mensjs": "mensajes", "msjes": "mensajes", "mensjes": "mensajes",
              "unsubscibe": "unsubscribe", "d": "de", "txting": "texting",
-             "txtin": "texting", "textin": "texting", "mee": "me"}
+             "txtin": "texting", "textin": "texting", "mee": "me", "lsit": "list",
+             "lisst": "list", "lits": "list"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
@@ -71,7 +73,7 @@ NOT_TYPOS = frozenset("""
 
 # "more" slipped before a message noun ("no mire texts", "no nore messages"); alone "mire" is
 # Spanish ("look") and stays as written.
-MORE_SLIPS = frozenset({"mire", "mroe", "nore", "moer", "mote"})
+MORE_SLIPS = frozenset({"mire", "mroe", "nore", "moer", "mote", "mor", "mre"})
 MORE_SLIP = re.compile(rf"\b(?:{'|'.join(sorted(MORE_SLIPS))})"
                        r"(?= (?:texts|text|messages|msgs|txts)\b)")
 
