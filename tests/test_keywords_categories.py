@@ -419,6 +419,19 @@ TABLE = [
     ('lookalike_cancel_order', 'Please stop service at the old apartment on the 1st', NONE),
     ('mixed_conversation', 'No stop the texts, me sirven mucho', NONE),
     ('conversation', "I'm not Linda's mom, I'm her aunt", NONE),
+    # Tenth pass: ...
+    ('angry_emphatic', 'How many times have I told you people to stop texting me', OUT),
+    ('embedded', 'Love the shop! But could you not text me the weekly deals? Thanks', OUT),
+    ('embedded', 'My son says to tell you to take me off the list. Thanks', OUT),
+    ('es_embedded', 'Todo bien con el servicio, pero las promociones ya no me las manden', OUT),
+    ('formal', 'I formally decline further text communications.', OUT),
+    ('question', 'Can my number be removed from this?', OUT),
+    ('wrong_number', "Whoever Brenda is, she isn't at this number anymore", OUT),
+    ('wrong_number', "This is not Mr. Alvarez's phone", OUT),
+    ('plain_request', 'Please stop asking me by text, I will call', OUT),
+    # ... and its look-alikes.
+    ('lookalike_other_meaning', 'Ants in the kitchen, can you stop them before they spread?', NONE),
+    ('es_conversation', 'Los voy a demandar porque me cobraron el doble', NONE),
 ]
 
 

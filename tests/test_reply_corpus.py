@@ -66,29 +66,22 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # change to the recogniser may shorten this list, never lengthen it. A held-out split not
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
-    "train": set(),
-    # heldout11, run once on the ninth pass (docs/keywords.md lists both with their rules).
-    "heldout11": {
-        "Do you treat for termites? Found some by the back door and want to stop them before "
-        "they spread",
-        "Quiero dar de baja mi línea de teléfono",
-    },
+    # From heldout11 (tenth pass): "mi línea de teléfono" is the carrier's line, which the
+    # object guard reads as this number (docs/keywords.md).
+    "train": {"Quiero dar de baja mi línea de teléfono"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (1807, 1843, 1852),
-    ("train", "es"): (1310, 1336, 1345),
-    ("train", "mixed"): (213, 213, 213),
-    ("heldout11", "en"): (84, 94, 97),
-    ("heldout11", "es"): (73, 74, 76),
-    ("heldout11", "mixed"): (13, 13, 13),
+    ("train", "en"): (1905, 1940, 1949),
+    ("train", "es"): (1386, 1412, 1421),
+    ("train", "mixed"): (226, 226, 226),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout11": 2}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

@@ -40,7 +40,8 @@ _TEXTS = rf"{_DET}{_NOUN}"
 _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
-         r"that|it|here|there|them|texting|texting list|lista|la lista|all)")
+         r"that|it|here|there|them|texting|texting list|lista|la lista|all|that one|this one|"
+         r"that list|this list)")
 # The free words before the list never run past "but"/"and": "from emails but keep texts".
 _FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
               rf"{_LIST})")
@@ -142,6 +143,14 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # "take me off" with whatever follows: an object rule, so "take me off hold" steps aside.
     ("rule:take-me-off", "en", r"(?:take|taking) (?:me|us|my number|my name|this number) off",
      True),
+    # "Can this number be removed please?"
+    ("rule:remove-me", "en",
+     r"(?:this|my) (?:number|phone number|cell|phone) (?:be |to be |get |gets |being )?"
+     r"(?:removed|taken off|deleted|unsubscribed)", True),
+    # "Please stop asking by text."
+    ("rule:stop-texting", "en",
+     r"(?:stop|quit) (?:asking|pinging|nagging|reminding|asking me|reminding me) "
+     r"(?:by|via|over|through|in|with) (?:text|texts|sms|message|messages)", True),
     # "Leave me off the list thanks".
     ("rule:take-me-off", "en",
      rf"(?:leave|keep) (?:me|us|my number|this number) (?:off|out of) (?:[a-z0-9']+ ){{0,2}}?"
@@ -233,6 +242,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?! to (?:stop|end|cease|quit|go away|be stopped))",
      True),
     ("rule:do-not-text", "en",
+     rf"(?:can|could|would|will) (?:you|u|y'all|you guys|ya) (?:guys |all |please |pls )?not "
+     rf"(?:text|txt|message|msg|contact|send|spam) (?:{_ME}|{_TEXTS}|anymore|any more)", True),
+    ("rule:do-not-text", "en",
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
      rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
      rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
@@ -272,7 +284,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
      r"(?:consent|permission|authorization|authorisation|opt in|opt-in|agreement)", True),
     ("rule:formal-cease", "en",
-     r"(?:cease|discontinue|terminate|halt|suspend|end|refrain from|desist from|stop) "
+     r"(?:cease|discontinue|terminate|halt|suspend|end|refrain from|desist from|stop|decline|"
+     r"formally decline|opt out of) "
      r"(?:all |any |further |any further |all further |these |this |the |your |such |"
      r"future |all future |sending |all forms of |with the |including )*"
      r"(?:text|texts|text messages|messages|messaging|communication|communications|contact|"
@@ -293,7 +306,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:cancel|end|stop|terminate) (?:my|the|this|your) (?:subscription|subscriptions) "
      rf"(?:to|for|of) {_TEXTS}", True),
     ("rule:no-longer-receive", "en",
-     r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|would prefer not to|"
+     r"(?:i |we )?(?:no longer|do not|don't|dont|would rather not|i'd rather not|id rather not|"
+     r"we'd rather not|would prefer not to|"
      r"prefer not to|would like to no longer|want to no longer) "
      r"(?:wish to |want to |need to |care to |like to )?"
      r"(?:receive|get|be receiving|be getting|be contacted|be texted|be messaged|hear from)",

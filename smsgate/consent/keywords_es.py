@@ -55,7 +55,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
     ("rule:es-no-me-manden", "es",
-     r"(?:ya )?no (?:me |m |nos )?(?:(?:vuelvan|vuelvas|vuelva) a (?:escribir|mandar|enviar|"
+     r"(?:ya )?no (?:me |m |nos )?(?:las |los |la |lo )?(?:(?:vuelvan|vuelvas|vuelva) a "
+     r"(?:escribir|mandar|enviar|"
      r"contactar|llamar|molestar|textear)(?:me|nos)?|"
      # "Ya no es necesario que me escriban": the texts no longer needed, said politely; one
      # branch of this rule, so the many "no"s of a text cost no extra rule (keywords_heads).

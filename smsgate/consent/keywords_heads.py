@@ -13,7 +13,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:cease-and-desist": frozenset(
         "cease".split()),
     "rule:do-not-text": frozenset(
-        "do don't dont never please".split()),
+        "do don't dont never please can could would will".split()),
     "rule:dont-want-texts": frozenset(
         "did didn't didnt do don't dont i never no we".split()),
     "rule:done-with-texts": frozenset(
@@ -60,7 +60,8 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-revoco": frozenset(
         "cancelo retiramos retirar retiro revocar revoco".split()),
     "rule:formal-cease": frozenset(
-        "cease desist discontinue end halt refrain stop suspend terminate".split()),
+        "cease desist discontinue end halt refrain stop suspend terminate decline formally "
+        "opt".split()),
     "rule:get-off-list": frozenset(
         "be come get stay".split()),
     "rule:how-many-times": frozenset(
@@ -74,7 +75,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:no-longer-contact": frozenset(
         "no that to you".split()),
     "rule:no-longer-receive": frozenset(
-        "do don't dont i no prefer want we would".split()),
+        "do don't dont i no prefer want we would i'd id we'd".split()),
     "rule:no-more-texts": frozenset(
         "no".split()),
     "rule:no-need-to-text": frozenset(
@@ -86,7 +87,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:remove-me": frozenset(
         "ask asking be being cancel cross delete deleted drop dropped end erase exclude excluded "
         "get getting opted purge remove removed request requesting scrub strike take taken "
-        "terminate un unenroll unenrolled unsubscribed removing deleting erasing".split()),
+        "terminate un unenroll unenrolled unsubscribed removing deleting erasing this my".split()),
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing".split()),

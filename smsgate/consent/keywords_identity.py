@@ -99,13 +99,15 @@ _GONE = {
         r"(?:reassigned|recycled|given to someone else)\b"
         r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
         r"(?:my |a |an |the )?[a-z]+'s\b"
-        r"|\b(?:this|the) (?:number|phone|cell|line) is mine now\b"),
+        r"|\b(?:this|the) (?:number|phone|cell|line) is mine now\b"
+        r"|\b(?:isn't|isnt|is not|is no longer|no longer|ain't|aint) (?:at|on|using) this "
+        r"(?:number|phone|line)\b"),
     "es": re.compile(
         rf"\b(?:mi|nuestro|nuestra) {_PARIENTE} (?:[a-z]+ ){{0,3}}?(?:fallecio|murio)\b"
         r"|\b(?:fallecio|ya fallecio|q\.?e\.?p\.?d|descanse en paz)\b"
         r"|\b(?:este|ese) (?:numero|telefono|celular|cel) (?:era|fue) de\b"
         r"|\bya es de (?:otra persona|alguien mas|otro|otra)\b"
-        r"|\bya no es (?:el|mi|su) (?:numero|telefono|celular|cel) de\b"
+        r"|\b(?:ya )?no es (?:el|mi|su) (?:numero|telefono|celular|cel) de\b"
         r"|\b(?:este|ese) ya no es (?:su|el suyo|de ella|de el) ?(?:numero|telefono|celular|"
         r"cel)?\b"
         r"|\bya no trabaja (?:aqui|en este numero)\b"
@@ -139,7 +141,7 @@ _TRIGGERS = frozenset("""
     not never soy nunca nada nombre isn isnt ain aint wrong nobody one idea idk know heard
     here there es hay conozco vive died passed deceased works work reassigned recycled given
     used was fallecio murio qepd q e p d descanse era fue otra otro alguien trabaja mine
-    mio
+    mio longer
 """.split())
 _TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
 

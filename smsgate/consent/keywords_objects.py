@@ -97,9 +97,19 @@ _WORD = re.compile(r"[\w']+")
 WINDOW = 6
 
 
+# A pronoun object that then spreads, grows or leaks ("stop them before they spread") is a
+# pest or a leak, not our texts.
+_IT_ACTS = re.compile(r"(?:them|it|these|those) *$")
+_ACTS = re.compile(r"^ (?:before|from|so) (?:they |it |them )?(?:spread|spreading|grow|growing|"
+                   r"multiply|multiplying|breed|breeding|leak|leaking|get worse|getting worse|"
+                   r"come back|coming back|eat|eating|bite|biting)\b")
+
+
 def off_topic(matched: str, rest: str) -> bool:
     """True when the core `matched` acts on something other than our texts, judging by the
     words `rest` that follow it in its clause."""
+    if _IT_ACTS.search(matched) and _ACTS.match(rest):
+        return True
     core_words = _WORD.findall(matched)
     if not _SENDER.isdisjoint(core_words):
         return False

@@ -148,7 +148,7 @@ _REPORTED = {
         r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants)"
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
         r"he(?! (?:dicho|pedido|escrito|mandado|puesto|enviado|contestado|respondido)\b)|"
-        r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|people|mom|dad|"
+        r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|(?<!you )people|mom|dad|"
         r"mother|father|wife|husband|boss|friend|kid|kids|son|daughter|sister|brother|"
         r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
         r"continue|don't stop|dont stop|do not stop)| so\b|"
@@ -211,6 +211,11 @@ _RELAY = {
 _EFFECT_QUESTION = re.compile(r"\b(?:does|will|would|did|do) (?:that|this|it|"
                               r"replying|responding|texting|sending|saying|typing|writing)"
                               r"(?: (?!ever\b)[\w']+){0,2} $")
+# Someone asked the writer to pass on a request about the writer themself ("my granddaughter
+# says to tell you to remove me"): the writer makes it theirs by passing it on.
+_FOR_ME = re.compile(r"\b(?:says|said|told me|wants me|asked me) to (?:tell|ask) (?:you|u|y'all|"
+                     r"you guys|ya) (?:to )?$")
+_ABOUT_ME = re.compile(r"\b(?:me|my number|this number|my phone|my name)\b")
 # A Spanish "si" followed by one's own refusal asks what to do about it, which is the request.
 _OWN_CONDITION = re.compile(r"(?:ya )?no (?:quiero|deseo|queremos)\b")
 # After "yo", "no mandé" / "no envié" is the writer's own past sending ("Yo no mandé ningún
@@ -237,7 +242,8 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero" the
     # writer speaks for themself; only a negation can cancel that.
     own_turn = bool(_OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core))
-                    or _RELAY[lang].match(prefix))
+                    or _RELAY[lang].match(prefix)
+                    or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)

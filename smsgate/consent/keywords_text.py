@@ -51,6 +51,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
                      "(?=[\\s.,!?;:]|$)")
 _WRONG_HASH = re.compile(r"\bwrong\s*#")
+_TITLE_DOT = re.compile(r"\b(mr|mrs|ms|dr|sr|sra|srta)\.(?= [a-z])")
 # Cheap tests that let clauses() skip a whole-text substitution that cannot apply.
 _DASH = re.compile("[-_\u2010-\u2015\u2212\ufe63\uff0d]")
 _QUOTE = re.compile("[\"\u201c\u2018]|(?:^|\\s)'")
@@ -151,6 +152,9 @@ def clauses(body: str) -> list[str]:
         text = _QUOTED.sub(" . ", text)
     if "#" in text:
         text = _WRONG_HASH.sub("wrong number", text)
+    if ". " in text:
+        # "not Mr. Thompson's cell": a title's dot is no sentence end.
+        text = _TITLE_DOT.sub(r"\1", text)
     if _stretched(text):
         text = _STRETCHED_WORD.sub(_unstretch, text)
     text = _SPACES.sub(" ", text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from smsgate.consent.keywords_model import OPT_IN_WORDS
+from smsgate.consent.keywords_objects import billing_complaint
 from smsgate.consent.keywords_text import Gated, words
 
 # Words of a request to stop: with one of these the text is not only a help or opt-in question.
@@ -83,6 +84,11 @@ _SAVE_ME = Gated(re.compile(
     r"the new one)\b|\b(?:guarda|guarden|guardalo|guardenlo|agenda|agendalo|agendenme) "
     r"(?:este|mi|mi nuevo)? ?numero\b"), """
     save saved store guarda guarden guardalo guardenlo agenda agendalo agendenme""")
+# Words of a threat to report or sue, which a reason about money makes a billing dispute.
+_REPORTING = frozenset("""
+    report reporting reported sue suing bbb reportar reportarlos reporto denunciar
+    denunciarlos demandar demandarlos demando profeco queja
+""".split())
 _TEXTS = re.compile(r"\b(?:texts|text messages|messages|mensajes|sms|textos|alerts)\b")
 
 
@@ -96,6 +102,9 @@ def left_alone(found: list[str]) -> bool:
     if _SAVE_ME.search(joined, found_words):
         return True
     if _OTHER_ACTION.search(joined, found_words) and not _TEXTS.search(joined):
+        return True
+    if not _REPORTING.isdisjoint(found_words) and billing_complaint(joined):
+        # "Voy a reportarlos a Profeco porque me cobraron de más": a dispute over money.
         return True
     if _STOP_WORD.search(joined, found_words):
         return False
