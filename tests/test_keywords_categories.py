@@ -172,7 +172,8 @@ TABLE = [
     ('lookalike_cancel_order', "I don't want to receive the package until Monday", NONE),
     ('es_lookalike_cancel_order', 'No quiero recibir el paquete', NONE),
     ('formal', "I don't want to receive anything else from you", OUT),
-    ('lookalike_cancel_order', "remove me from tomorrow's booking", REVIEW),
+    # An action on something else: review only at an opt-out score (eleventh pass), so nothing.
+    ('lookalike_cancel_order', "remove me from tomorrow's booking", NONE),
     # Issue 14, third pass (heldout4 causes and the cross-validation misses).
     # In-sentence slips: swaps and doubled letters in long request words, SMS shorthand.
     ('typo_stretched', 'remvoe me', OUT),
@@ -432,6 +433,22 @@ TABLE = [
     # ... and its look-alikes.
     ('lookalike_other_meaning', 'Ants in the kitchen, can you stop them before they spread?', NONE),
     ('es_conversation', 'Los voy a demandar porque me cobraron el doble', NONE),
+    # Eleventh pass: ...
+    ('formal', 'Kindly refrain from messaging this number.', OUT),
+    ('formal', 'I ask that your office discontinue text messages to this number.', OUT),
+    ('wrong_number', "I don't have a cat", OUT),
+    ('es_wrong_number', 'Yo no tengo carro, número equivocado', OUT),
+    ('wrong_number', 'You have me mixed up with someone else', OUT),
+    ('mixed_opt_out', 'quiero unsubscribe de esto', OUT),
+    ('es_angry', 'Si me llega otro mensaje los voy a reportar', OUT),
+    ('es_plain_request', 'Ya no ocupo los mensajes, gracias', OUT),
+    ('mixed_opt_out', 'no more mensajes pls', OUT),
+    ('embedded', 'Great food! Can you take me off the promo ones though?', OUT),
+    # ... and its look-alikes.
+    ('conversation', "I don't have a car, so can someone pick me up at 5?", NONE),
+    ('lookalike_other_meaning', 'Remember class: stop, drop and roll!', NONE),
+    ('es_lookalike_cancel_order', 'Quiero dar de baja el servicio de alarma', NONE),
+    ('lookalike_reported_speech', 'My wife asked that you stop calling her work phone', NONE),
 ]
 
 

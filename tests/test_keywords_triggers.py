@@ -40,6 +40,7 @@ GATED = [
     *[(f"identity-gone-{lang}", pattern, keywords_identity._TRIGGERS)
       for lang, pattern in keywords_identity._GONE.items()],
     ("identity-not-me", keywords_identity._NOT_ME, keywords_identity._TRIGGERS),
+    ("identity-not-mine", keywords_identity._NOT_MINE, keywords_identity._TRIGGERS),
 ]
 IDS = [name for name, _pattern, _triggers in GATED]
 

@@ -349,7 +349,9 @@ def _by_model(found: list[str], model: keywords_model.Model, aside: bool = False
     """
     found = keywords_model.window(found)
     score = model.score_clauses(found)
-    if score < keywords_model.REVIEW_AT:
+    # When a rule saw the request act on something else ("remove me from Sunday's delivery
+    # route"), only a score that would otherwise opt out is worth a person's review.
+    if score < (keywords_model.OPT_OUT_AT if aside else keywords_model.REVIEW_AT):
         return _NOTHING
     keyword = f"model:{model.name}"
     language = keywords_model.language(found)

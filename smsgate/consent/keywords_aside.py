@@ -25,6 +25,8 @@ _BOOKING = (r"(?:la|el|mi|my|the|this|that|esa|ese|esta|este) (?:orden|order|ped
 # Signs that the words after a bare keyword react to something rather than explain a request.
 _ASIDE = re.compile(
     r"\b(?:"
+    # a saying: "stop, drop and roll"
+    r"drop and roll|drop & roll|drop n roll|"
     # a compliment to the sender or the offer: "Stop it, you're too kind", "deals r great"
     r"too kind|so kind|so sweet|too sweet|(?:you're|youre|ur|you are) the best|"
     r"(?:are|r|is|look|looks|son|estan) (?:great|amazing|awesome|incredible|buenisim[oa]s?|"

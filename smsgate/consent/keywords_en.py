@@ -41,7 +41,7 @@ _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact li
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
          r"that|it|here|there|them|texting|texting list|lista|la lista|all|that one|this one|"
-         r"that list|this list)")
+         r"that list|this list|(?:the )?(?:promo|promotional|marketing|sales|deals|ad) ones)")
 # The free words before the list never run past "but"/"and": "from emails but keep texts".
 _FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
               rf"{_LIST})")
@@ -295,6 +295,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:text|texting|sms|message|messaging|alert|alerts|mobile) (?:service|subscription))",
      True),
     ("rule:cease-and-desist", "en", r"cease and desist", True),
+    # "I must ask that you refrain from texting me in the future."
+    ("rule:formal-cease", "en",
+     r"refrain from (?:texting|messaging|contacting|sending texts to|sending messages to) "
+     r"(?:me|us|this number|my number)", True),
+    # "No more mensajes please": an English request over Spanish texts.
+    ("rule:no-more-texts", "en", r"no more (?:mensajes|msjs|textos)", True),
     ("rule:terminate-subscription", "en",
      r"(?:(?:terminate|deactivate|discontinue) (?:my|the|this|these|your|all) "
      r"(?:(?:text|texting|sms|message|messaging|alert|alerts|mobile) )*|"

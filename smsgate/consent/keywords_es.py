@@ -94,7 +94,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|me interesa(?:n)?|me interesan|"
+     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|ocupo|ocupamos|me interesa(?:n)?|"
+     r"me interesan|"
      r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
      r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
@@ -133,7 +134,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"
      r"me quiero dar de baja|quiero darme de baja|quiero la baja|solicito la baja|"
      r"solicito baja|me quiero desuscribir|quiero desuscribirme|desuscribanme|"
-     r"desuscribirme|desinscribirme|desinscribanme|desinscribir|"
+     r"desuscribirme|desinscribirme|desinscribanme|desinscribir|me borran|me quitan|"
+     r"quiero (?:hacer )?(?:unsubscribe|unsub|opt out|optout|cancel)|"
      # The household speaking: "quítenos de la lista", "sáquennos", "dennos de baja".
      r"quitenos|quitennos|saquenos|saquennos|borrenos|borrennos|eliminenos|dennos de baja|"
      r"darnos de baja|"

@@ -99,7 +99,9 @@ _GONE = {
         r"(?:reassigned|recycled|given to someone else)\b"
         r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
         r"(?:my |a |an |the )?[a-z]+'s\b"
-        r"|\b(?:this|the) (?:number|phone|cell|line) is mine now\b"
+        r"|\b(?:this|the) (?:number|phone|cell|line) (?:is|has been|'s been) mine\b"
+        r"|\b(?:have|got|has) me (?:confused|mixed up|mistaken) (?:with|for) (?:someone|"
+        r"somebody|another)"
         r"|\b(?:isn't|isnt|is not|is no longer|no longer|ain't|aint) (?:at|on|using) this "
         r"(?:number|phone|line)\b"),
     "es": re.compile(
@@ -111,7 +113,8 @@ _GONE = {
         r"|\b(?:este|ese) ya no es (?:su|el suyo|de ella|de el) ?(?:numero|telefono|celular|"
         r"cel)?\b"
         r"|\bya no trabaja (?:aqui|en este numero)\b"
-        r"|\b(?:ahora es mio|es mio ahora|ahora es mi numero)\b"),
+        r"|\b(?:ahora es mio|es mio ahora|ahora es mi numero)\b"
+        r"|\bme (?:confunden|confundieron|confundio) con (?:otra persona|alguien|otro|otra)\b"),
 }
 # The household carries on with the sender ("can we reschedule her appointment for my mom?"):
 # the texts are still wanted, by someone else.
@@ -124,6 +127,30 @@ _CARRIED_ON = re.compile(
     r"(?:his|her|their) (?:records|account|file|prescriptions)|pick up|what do i need|"
     r"(?:su|sus) (?:cuenta|expediente|recetas)|lo de su|a quien le hablo|con quien hablo|"
     r"que necesito)\b")
+# The thing the texts are about is not the writer's ("I don't have a dog", "Not my car. I've
+# never owned a Tahoe", "Yo no tengo perro"): read alone, or beside a clause asking why the
+# texts come or calling them wrong, never beside a request of the writer's ("I don't have a
+# car, can you pick me up?").
+_THINGS = (r"(?:dog|dogs|cat|cats|pet|pets|car|truck|tahoe|vehicle|kid|kids|child|children|"
+           r"son|daughter|house|home|boat|policy|account|loan|membership|student|students)")
+_NOT_MINE = re.compile(
+    rf"^(?:i |we )?(?:don't|do not|dont|never|never even) (?:have|had|owned|own) "
+    rf"(?:a |an |any |the )?{_THINGS}\b"
+    rf"|^not my {_THINGS}$|\bi've never owned\b|\bi have never owned\b"
+    r"|^(?:yo )?no tengo (?:ningun |ninguna |un |una )?(?:perro|perros|gato|gatos|mascota|"
+    r"mascotas|carro|coche|troca|camioneta|hijos|hijo|hija|ninos|casa|cuenta|poliza|prestamo)\b")
+_WHY_TEXTED = re.compile(r"\b(?:why|por que|porque|wrong|equivocad[oa]|not me|no soy|who is|"
+                         r"quien es|idk|no se)\b")
+
+
+def _not_mine(found: list[str]) -> bool:
+    """True when a clause disowns what the texts are about, alone or beside a why or a wrong."""
+    if not any(_NOT_MINE.search(clause) for clause in found):
+        return False
+    return len(found) == 1 or all(_NOT_MINE.search(clause) or _WHY_TEXTED.search(clause)
+                                  for clause in found)
+
+
 # "not me" as a clause of its own, said of a person named in another ("who is Kevin? not me").
 _NOT_ME = re.compile(r"(?:(?:nope|no|lol|def|definitely|sorry|prob|probably),? )*"
                      r"(?:not me|not her|not him|no soy yo|no es aqui|not this guy|"
@@ -141,7 +168,8 @@ _TRIGGERS = frozenset("""
     not never soy nunca nada nombre isn isnt ain aint wrong nobody one idea idk know heard
     here there es hay conozco vive died passed deceased works work reassigned recycled given
     used was fallecio murio qepd q e p d descanse era fue otra otro alguien trabaja mine
-    mio longer
+    mio longer confused mixed mistaken confunden confundieron confundio have had owned own
+    tengo
 """.split())
 _TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
 
@@ -169,6 +197,8 @@ def not_the_person(found: list[str]) -> tuple[str, str] | None:
                 return "rule:person-gone", lang
     if _not_me(found) and not any(_ON_BEHALF.search(other) for other in found):
         return "rule:not-the-person", "en"
+    if _not_mine(found):
+        return "rule:not-the-person", "es" if any("tengo" in c for c in found) else "en"
     for clause in found:
         if _ASKING.search(clause):
             continue

@@ -50,7 +50,8 @@ OTHER_CHANNELS = frozenset("""
 _GENERIC = frozenset("list lists lista listas service servicio servicios line linea".split())
 _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
-    streaming gimnasio gym seguro insurance credito credit
+    streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional
+    monitoring monitoreo seguridad security
 """.split())
 # How many words after the core are read for such a kind.
 _KIND_WINDOW = 12

@@ -144,8 +144,9 @@ _NEGATED = {
 # request repeated, not someone else's.
 _REPORTED = {
     "en": re.compile(
-        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|"
-        r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants)"
+        r"\b(?:(?:(?<!i )(?<!we )told|tell|telling|(?<!i )(?<!we )asked|asks|ask(?! that)|"
+        r"asking(?! that)|begged|(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|"
+        r"wants)"
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
         r"he(?! (?:dicho|pedido|escrito|mandado|puesto|enviado|contestado|respondido)\b)|"
         r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|(?<!you )people|mom|dad|"
@@ -159,7 +160,7 @@ _REPORTED = {
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
         r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero|"
         r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)|"
-        r"me (?:siguen|vuelven|mandan|escriben|envian)|(?:siguen|vuelven|continuan)))|"
+        r"me (?:siguen|vuelven|mandan|escriben|envian|llega|llegan)|(?:siguen|vuelven|continuan)))|"
         r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo)|"
         r"por que (?:querria|iba a|habria de|quisiera)|para que (?:querria|iba a))\b"),
 }
@@ -168,8 +169,9 @@ _REPORTED = {
 # "my dad no longer uses this number" reports the number changing hands, which is the point.
 _REPORTED_SPEECH = {
     "en": re.compile(
-        r"\b(?:(?:told|tell|telling|asked|asks|ask|asking|begged|"
-        r"(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|wants|wanted)"
+        r"\b(?:(?:(?<!i )(?<!we )told|tell|telling|(?<!i )(?<!we )asked|asks|ask(?! that)|"
+        r"asking(?! that)|begged|(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|"
+        r"wants|wanted)"
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
         r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
         r"continue|don't stop|dont stop|do not stop)| so\b|"
@@ -178,7 +180,7 @@ _REPORTED_SPEECH = {
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
                      r"fueran|fuera|me hacen|ya no quiero|no quiero|"
                      r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)|"
-                     r"me (?:siguen|vuelven|mandan|escriben|envian)|"
+                     r"me (?:siguen|vuelven|mandan|escriben|envian|llega|llegan)|"
                      r"(?:siguen|vuelven|continuan))))\b"),
 }
 

@@ -53,7 +53,7 @@ SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mens
              "mensjs": "mensajes", "msjes": "mensajes", "mensjes": "mensajes",
              "unsubscibe": "unsubscribe", "d": "de", "txting": "texting",
              "txtin": "texting", "textin": "texting", "mee": "me", "lsit": "list",
-             "lisst": "list", "lits": "list"}
+             "lisst": "list", "lits": "list", "tx": "text"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
