@@ -449,6 +449,18 @@ TABLE = [
     ('lookalike_other_meaning', 'Remember class: stop, drop and roll!', NONE),
     ('es_lookalike_cancel_order', 'Quiero dar de baja el servicio de alarma', NONE),
     ('lookalike_reported_speech', 'My wife asked that you stop calling her work phone', NONE),
+    # Twelfth pass: sign-offs before and after a keyword, ...
+    ('keyword_noise', 'hey STOP thx hon', OUT),
+    ('keyword_noise', 'unsubscribe -k', OUT),
+    ('es_keyword_noise', 'BAJA por fis', OUT),
+    ('angry_emphatic', 'No more campaign texts!!', OUT),
+    ('angry_emphatic', 'Unsubscribe me for good this time', OUT),
+    ('embedded', 'Love the place but take me off the sms blasts', OUT),
+    ('wrong_number', "Not who you think I am, wrong number", OUT),
+    # ... and what stays a word.
+    ('es_lookalike_other_meaning', 'Para 3?', NONE),
+    ('lookalike_other_meaning', 'ok stop by after 5', NONE),
+    ('lookalike_cancel_order', 'Take me off the team roster for Saturday', NONE),
 ]
 
 

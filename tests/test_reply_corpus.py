@@ -71,24 +71,19 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     # before (docs/keywords.md).
     "train": {"Quiero dar de baja mi línea de teléfono",
               "The alarm keeps beeping, how do I stop it? Battery is new"},
-    # heldout13, run once on the eleventh pass (docs/keywords.md lists it with its rule).
-    "heldout13": {"Remove me from the carpool list for Thursday, I'm driving separately"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (2000, 2036, 2045),
-    ("train", "es"): (1454, 1480, 1489),
-    ("train", "mixed"): (242, 242, 242),
-    ("heldout13", "en"): (94, 98, 104),
-    ("heldout13", "es"): (67, 69, 69),
-    ("heldout13", "mixed"): (18, 19, 19),
+    ("train", "en"): (2104, 2140, 2149),
+    ("train", "es"): (1523, 1549, 1558),
+    ("train", "mixed"): (260, 261, 261),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout13": 3}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

@@ -35,13 +35,15 @@ _NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sm
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
 _DET = (r"(?:(?:these|those|the|your|ur|any|all|all the|all these|all of these|all of your|"
         r"all of the|any more|any further|further|more|future|this|such|stupid|damn|"
-        r"fucking|freaking|annoying|constant|endless|daily|every|so many) )*")
+        r"fucking|freaking|annoying|constant|endless|daily|every|so many|political|campaign|"
+        r"election|survey|weekly|monthly|promo|sales|advertising) )*")
 _TEXTS = rf"{_DET}{_NOUN}"
 _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
          r"database|system|records|file|program|service|services|campaign|subscription|"
          r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
          r"that|it|here|there|them|texting|texting list|lista|la lista|all|that one|this one|"
-         r"that list|this list|(?:the )?(?:promo|promotional|marketing|sales|deals|ad) ones)")
+         r"that list|this list|(?:the )?(?:promo|promotional|marketing|sales|deals|ad|text|sms) "
+         r"(?:ones|blasts|blast))")
 # The free words before the list never run past "but"/"and": "from emails but keep texts".
 _FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
               rf"{_LIST})")

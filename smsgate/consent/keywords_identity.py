@@ -47,7 +47,8 @@ _NO_DEALINGS = {
         r"member|student|tenant|resident|subscriber)s?\b"
         r"|\bnever (?:been|shopped|ordered|bought|signed up|registered|enrolled) "
         r"(?:to|at|from|in|with|for|anything)\b"
-        r"|\bthis is not the [a-z]+ (?:household|residence|family)\b"),
+        r"|\bthis is not the [a-z]+ (?:household|residence|family)\b"
+        r"|\bnot (?:who|whoever) you (?:think|are looking for|want)\b"),
     "es": re.compile(
         r"\b(?:yo )?no soy (?:su |tu |un |una )?(?:cliente|paciente|miembro|estudiante|"
         r"inquilino|inquilina)s?\b"

@@ -51,7 +51,7 @@ _GENERIC = frozenset("list lists lista listas service servicio servicios line li
 _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
     streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional
-    monitoring monitoreo seguridad security
+    monitoring monitoreo seguridad security carpool carpooling roster team class
 """.split())
 # How many words after the core are read for such a kind.
 _KIND_WINDOW = 12
@@ -69,6 +69,7 @@ _EMPTY = frozenset("""
     them esto estos estas esta este eso esos esas ese me us your ur subscription
     subscriptions suscripcion suscripciones anymore more mas nada nothing anything else
     ningun ninguno ninguna any longer ok okay k vale saludos thx ty asap again otra vez
+    real time good once forever sure
 """.split())
 # Verbs whose object follows them directly ("no longer receive paper statements").
 _TRANSITIVE = frozenset("receive get receiving getting recibir".split())

@@ -153,7 +153,8 @@ _REPORTED = {
         r"mother|father|wife|husband|boss|friend|kid|kids|son|daughter|sister|brother|"
         r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
         r"continue|don't stop|dont stop|do not stop)| so\b|"
-        r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b)|whether|when i|until|"
+        r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b|"
+        r" (?:you're|youre|you are|ur) smart\b| you know what's good\b)|whether|when i|until|"
         r"unless|why did|did you|did u|you stopped|when you|what if|in case|why would|"
         r"why should|(?:read|heard|learned|saw|seen) (?:that|about|somewhere|online))\b"),
     "es": re.compile(
@@ -175,7 +176,8 @@ _REPORTED_SPEECH = {
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
         r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
         r"continue|don't stop|dont stop|do not stop)| so\b|"
-        r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b)|whether|when i|until|"
+        r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b|"
+        r" (?:you're|youre|you are|ur) smart\b| you know what's good\b)|whether|when i|until|"
         r"unless|what if|in case)\b"),
     "es": re.compile(r"\b(?:dile|diles|dijo|dice|cuando|si(?! (?:pueden|puede|podrian|podria|"
                      r"fueran|fuera|me hacen|ya no quiero|no quiero|"

@@ -19,7 +19,12 @@ _MAX_CHARS = 60
 _FAREWELLS = frozenset("""
     bye goodbye later ttyl cheers regards best saludos bendiciones adios chao chau ciao
     thanks thank you u thx ty gracias please pls plz por favor porfa now ya ok okay
+    tx tnx thnx thks thnks thanx thnaks thakns tks fis porfis xfa xfavor hun hon babe dear
+    sweetie love mija mijo amigo amiga sir maam
+    subscription subscriptions suscripcion mensajes messages texts sms
 """.split())
+# What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
+_OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!-]")
@@ -38,11 +43,14 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     glossed = _GLOSSED.fullmatch(core)
     if (glossed is not None and glossed[1] in keywords and glossed[3] in keywords
             and (glossed[1] != glossed[3] or glossed[2] in _REPEATING)):
-        return glossed[1]
-    first, _, rest = core.partition(" ")
-    if first not in keywords or not rest:
+        return str(glossed[1])
+    words = _WORD.findall(_SIGNATURE.sub("", core))
+    while words and words[0] in _OPENERS and words[0] not in keywords:
+        words = words[1:]
+    if len(words) < 2 or words[0] not in keywords:
         return None
-    words = _WORD.findall(_SIGNATURE.sub("", rest))
-    if all(word in _FAREWELLS or word in FIRST_NAMES for word in words):
-        return first
+    # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
+    if all(word in _FAREWELLS or word in FIRST_NAMES or (len(word) == 1 and word.isalpha())
+           for word in words[1:]):
+        return words[0]
     return None
