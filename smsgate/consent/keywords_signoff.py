@@ -52,5 +52,5 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
     if all(word in _FAREWELLS or word in FIRST_NAMES or (len(word) == 1 and word.isalpha())
            for word in words[1:]):
-        return words[0]
+        return str(words[0])
     return None
