@@ -461,6 +461,15 @@ TABLE = [
     ('es_lookalike_other_meaning', 'Para 3?', NONE),
     ('lookalike_other_meaning', 'ok stop by after 5', NONE),
     ('lookalike_cancel_order', 'Take me off the team roster for Saturday', NONE),
+    # Thirteenth pass: ...
+    ('keyword_noise', 'Quit. thx', OUT),
+    ('es_keyword_noise', 'ALTO grasias', OUT),
+    ('wrong_number', "Kayla changed her number, I'm not her", OUT),
+    ('es_plain_request', 'Ya no necesitamos los recordatorios', OUT),
+    ('es_plain_request', 'no me manden nada porfis', OUT),
+    # ... and exclamations of delight.
+    ('lookalike_other_meaning', "Stop, that's so cute 😍", NONE),
+    ('lookalike_other_meaning', "OMG stop, can't wait for Friday", NONE),
 ]
 
 

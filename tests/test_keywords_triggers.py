@@ -33,14 +33,11 @@ GATED = [
       for lang, pattern in keywords_rules._REPORTED.items()],
     *[(f"speech-{lang}", pattern, keywords_rules._SPEECH_WORDS)
       for lang, pattern in keywords_rules._REPORTED_SPEECH.items()],
-    *[(f"identity-dealings-{lang}", pattern, keywords_identity._TRIGGERS)
+    *[(f"identity-dealings-{lang}", pattern, keywords_identity._DEALING_TRIGGERS)
       for lang, pattern in keywords_identity._NO_DEALINGS.items()],
-    *[(f"identity-denial-{lang}", pattern, keywords_identity._TRIGGERS)
-      for lang, pattern in keywords_identity._DENIAL_CONTEXT.items()],
-    *[(f"identity-gone-{lang}", pattern, keywords_identity._TRIGGERS)
+    *[(f"identity-gone-{lang}", pattern, keywords_identity._GONE_TRIGGERS)
       for lang, pattern in keywords_identity._GONE.items()],
-    ("identity-not-me", keywords_identity._NOT_ME, keywords_identity._TRIGGERS),
-    ("identity-not-mine", keywords_identity._NOT_MINE, keywords_identity._TRIGGERS),
+    ("identity-not-mine", keywords_identity._NOT_MINE, keywords_identity._MINE_TRIGGERS),
 ]
 IDS = [name for name, _pattern, _triggers in GATED]
 

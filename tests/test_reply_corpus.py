@@ -71,25 +71,19 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     # before (docs/keywords.md).
     "train": {"Quiero dar de baja mi línea de teléfono",
               "The alarm keeps beeping, how do I stop it? Battery is new"},
-    # heldout14, run once on the twelfth pass (docs/keywords.md lists both with their rules).
-    "heldout14": {"Stop, that's hilarious 😂 my dog would love that costume",
-                  "OMG stop, I'm so excited for the retreat"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (2104, 2140, 2149),
-    ("train", "es"): (1523, 1549, 1558),
-    ("train", "mixed"): (260, 261, 261),
-    ("heldout14", "en"): (94, 98, 101),
-    ("heldout14", "es"): (64, 67, 67),
-    ("heldout14", "mixed"): (16, 16, 16),
+    ("train", "en"): (2202, 2242, 2250),
+    ("train", "es"): (1591, 1616, 1625),
+    ("train", "mixed"): (276, 277, 277),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout14": 2}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

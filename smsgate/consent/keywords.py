@@ -218,7 +218,8 @@ def _polite_keyword(core: str | None) -> Classification | None:
     rules, which read most such replies already ("stop please")."""
     if core is None:
         return None
-    bare = _POLITE_TAIL.sub("", core)
+    # "Cancel. ty": the keyword's own full stop goes with the politeness after it.
+    bare = _POLITE_TAIL.sub("", core).rstrip(" .,!")
     if bare == core:
         bare = signed_keyword(core, _OPT_OUT_WORDS) or core
     exact = _KEYWORDS.get(bare) if bare != core else None

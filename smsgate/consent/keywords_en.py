@@ -32,7 +32,8 @@ _NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sm
          r"reminders|alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
          r"reminders|updates|communications|communication|emails|calls|solicitations|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
-         r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff)")
+         r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff|"
+         r"promo ones|promotional ones|marketing ones|sales ones)")
 _DET = (r"(?:(?:these|those|the|your|ur|any|all|all the|all these|all of these|all of your|"
         r"all of the|any more|any further|further|more|future|this|such|stupid|damn|"
         r"fucking|freaking|annoying|constant|endless|daily|every|so many|political|campaign|"

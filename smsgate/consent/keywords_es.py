@@ -94,7 +94,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|ocupo|ocupamos|me interesa(?:n)?|"
+     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|necesitamos|ocupo|ocupamos|"
+     r"me interesa(?:n)?|"
      r"me interesan|"
      r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
      r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"

@@ -48,7 +48,9 @@ _NO_DEALINGS = {
         r"|\bnever (?:been|shopped|ordered|bought|signed up|registered|enrolled) "
         r"(?:to|at|from|in|with|for|anything)\b"
         r"|\bthis is not the [a-z]+ (?:household|residence|family)\b"
-        r"|\bnot (?:who|whoever) you (?:think|are looking for|want)\b"),
+        r"|\bnot (?:who|whoever) you (?:think|are looking for|want)\b"
+        r"|\b(?:gave up|changed|gave away|got rid of) (?:this|the|her|his|their) "
+        r"(?:number|phone)\b"),
     "es": re.compile(
         r"\b(?:yo )?no soy (?:su |tu |un |una )?(?:cliente|paciente|miembro|estudiante|"
         r"inquilino|inquilina)s?\b"
@@ -137,7 +139,7 @@ _THINGS = (r"(?:dog|dogs|cat|cats|pet|pets|car|truck|tahoe|vehicle|kid|kids|chil
 _NOT_MINE = re.compile(
     rf"^(?:i |we )?(?:don't|do not|dont|never|never even) (?:have|had|owned|own) "
     rf"(?:a |an |any |the )?{_THINGS}\b"
-    rf"|^not my {_THINGS}$|\bi've never owned\b|\bi have never owned\b"
+    rf"|^not my {_THINGS}$|^i(?:'ve| have) never owned\b"
     r"|^(?:yo )?no tengo (?:ningun |ninguna |un |una )?(?:perro|perros|gato|gatos|mascota|"
     r"mascotas|carro|coche|troca|camioneta|hijos|hijo|hija|ninos|casa|cuenta|poliza|prestamo)\b")
 _WHY_TEXTED = re.compile(r"\b(?:why|por que|porque|wrong|equivocad[oa]|not me|no soy|who is|"
@@ -146,9 +148,9 @@ _WHY_TEXTED = re.compile(r"\b(?:why|por que|porque|wrong|equivocad[oa]|not me|no
 
 def _not_mine(found: list[str]) -> bool:
     """True when a clause disowns what the texts are about, alone or beside a why or a wrong."""
-    if not any(_NOT_MINE.search(clause) for clause in found):
+    if not any(_NOT_MINE.match(clause) for clause in found):
         return False
-    return len(found) == 1 or all(_NOT_MINE.search(clause) or _WHY_TEXTED.search(clause)
+    return len(found) == 1 or all(_NOT_MINE.match(clause) or _WHY_TEXTED.search(clause)
                                   for clause in found)
 
 
@@ -156,6 +158,7 @@ def _not_mine(found: list[str]) -> bool:
 _NOT_ME = re.compile(r"(?:(?:nope|no|lol|def|definitely|sorry|prob|probably),? )*"
                      r"(?:not me|not her|not him|no soy yo|no es aqui|not this guy|"
                      r"not this girl|it isn't (?:her|him|me)|it's not (?:her|him|me)|"
+                     r"(?:i'm|im|i am) not (?:her|him)|"
                      r"that's not me|that isn't me)(?: (?:lol|lmao|haha|jaja|sorry|tho|though))*")
 _NAMED_ELSEWHERE = re.compile(r"\b(?:who is|who's|whos|quien es) ([a-z]+)\b")
 # Or the writer says whom the texts were meant for is someone else ("whoever you're looking
@@ -163,15 +166,22 @@ _NAMED_ELSEWHERE = re.compile(r"\b(?:who is|who's|whos|quien es) ([a-z]+)\b")
 _LOOKED_FOR = re.compile(r"\b(?:looking for|trying to reach|meant for|texting for|this number "
                          r"belongs to|esta buscando|buscan a)\b")
 
-# Every denial above holds one of these \w+ words (tests/test_keywords_triggers.py keeps the
-# list whole): a text without any is not read further.
-_TRIGGERS = frozenset("""
-    not never soy nunca nada nombre isn isnt ain aint wrong nobody one idea idk know heard
-    here there es hay conozco vive died passed deceased works work reassigned recycled given
-    used was fallecio murio qepd q e p d descanse era fue otra otro alguien trabaja mine
-    mio longer confused mixed mistaken confunden confundieron confundio have had owned own
-    tengo
+# The \w+ words each family of patterns above needs, one at least (tests/
+# test_keywords_triggers.py keeps the lists whole): a text without any is not searched, so
+# ordinary prose costs a few set tests here.
+_GONE_TRIGGERS = frozenset("""
+    died passed deceased work works reassigned recycled given number phone cell line mine
+    confused mixed mistaken fallecio murio qepd q descanse numero telefono celular cel otra
+    otro alguien trabaja mio confunden confundieron confundio
 """.split())
+_DEALING_TRIGGERS = frozenset("""
+    customer customers client clients patient patients member members student students
+    tenant tenants resident residents subscriber subscribers never household residence family
+    think looking want soy nunca nada nombre number phone
+""".split())
+_MINE_TRIGGERS = frozenset("have had owned own not tengo".split())
+# A denial by name needs a first name or a title in the text.
+_TITLE_WORDS = frozenset("mr mrs ms miss dr senor senora sr sra srta don dona".split())
 _TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
 
 
@@ -189,22 +199,26 @@ def not_the_person(found: list[str]) -> tuple[str, str] | None:
     person written to, or has no dealings with the sender, and no clause answers for that
     person; ("rule:person-gone", language) when the person has died, left, or the number has
     changed hands; else None."""
-    if _TRIGGERS.isdisjoint(words("\n".join(found))):
-        return None
-    for clause in found:
-        for lang in ("en", "es"):
-            if _GONE[lang].search(clause) and not any(_CARRIED_ON.search(other)
-                                                      for other in found):
-                return "rule:person-gone", lang
+    found_words = words("\n".join(found))
+    if not _GONE_TRIGGERS.isdisjoint(found_words):
+        for clause in found:
+            for lang in ("en", "es"):
+                if _GONE[lang].search(clause) and not any(_CARRIED_ON.search(other)
+                                                          for other in found):
+                    return "rule:person-gone", lang
     if _not_me(found) and not any(_ON_BEHALF.search(other) for other in found):
         return "rule:not-the-person", "en"
-    if _not_mine(found):
+    if not _MINE_TRIGGERS.isdisjoint(found_words) and _not_mine(found):
         return "rule:not-the-person", "es" if any("tengo" in c for c in found) else "en"
+    dealings = not _DEALING_TRIGGERS.isdisjoint(found_words)
+    named = not (FIRST_NAMES.isdisjoint(found_words) and _TITLE_WORDS.isdisjoint(found_words))
+    if not dealings and not named:
+        return None
     for clause in found:
         if _ASKING.search(clause):
             continue
         for lang in ("en", "es"):
-            if _NO_DEALINGS[lang].search(clause) or _named(clause, lang):
+            if (dealings and _NO_DEALINGS[lang].search(clause)) or (named and _named(clause, lang)):
                 if any(_ON_BEHALF.search(other) for other in found):
                     return None
                 return "rule:not-the-person", lang

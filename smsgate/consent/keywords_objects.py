@@ -69,7 +69,7 @@ _EMPTY = frozenset("""
     them esto estos estas esta este eso esos esas ese me us your ur subscription
     subscriptions suscripcion suscripciones anymore more mas nada nothing anything else
     ningun ninguno ninguna any longer ok okay k vale saludos thx ty asap again otra vez
-    real time good once forever sure
+    real time good once forever sure plis pliss porfis porfi xfa xfavor porfavor plox
 """.split())
 # Verbs whose object follows them directly ("no longer receive paper statements").
 _TRANSITIVE = frozenset("receive get receiving getting recibir".split())

@@ -20,6 +20,7 @@ _FAREWELLS = frozenset("""
     bye goodbye later ttyl cheers regards best saludos bendiciones adios chao chau ciao
     thanks thank you u thx ty gracias please pls plz por favor porfa now ya ok okay
     tx tnx thnx thks thnks thanx thnaks thakns tks fis porfis xfa xfavor hun hon babe dear
+    yoi yuo gracais grasias gracia grax grcias graciass
     sweetie love mija mijo amigo amiga sir maam
     subscription subscriptions suscripcion mensajes messages texts sms
 """.split())
@@ -27,6 +28,7 @@ _FAREWELLS = frozenset("""
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
+_DOUBLED = re.compile(r"(.)\1+")
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!-]")
 # "STOP means STOP", "STOP2END", "stop to quit", "alto para cancelar": a keyword glossed by a
 # keyword, as reply instructions write them.
@@ -47,6 +49,9 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     words = _WORD.findall(_SIGNATURE.sub("", core))
     while words and words[0] in _OPENERS and words[0] not in keywords:
         words = words[1:]
+    if len(words) >= 2 and words[0] not in keywords:
+        # "Stopp thank yoi": a doubled letter in the keyword itself.
+        words[0] = _DOUBLED.sub(r"\1", words[0])
     if len(words) < 2 or words[0] not in keywords:
         return None
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.

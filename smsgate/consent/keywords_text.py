@@ -52,6 +52,7 @@ _QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[
                      "(?=[\\s.,!?;:]|$)")
 _WRONG_HASH = re.compile(r"\bwrong\s*#")
 _TITLE_DOT = re.compile(r"\b(mr|mrs|ms|dr|sr|sra|srta)\.(?= [a-z])")
+_TITLES = ("mr. ", "mrs. ", "ms. ", "dr. ", "sr. ", "sra. ", "srta. ")
 # Cheap tests that let clauses() skip a whole-text substitution that cannot apply.
 _DASH = re.compile("[-_\u2010-\u2015\u2212\ufe63\uff0d]")
 _QUOTE = re.compile("[\"\u201c\u2018]|(?:^|\\s)'")
@@ -152,7 +153,7 @@ def clauses(body: str) -> list[str]:
         text = _QUOTED.sub(" . ", text)
     if "#" in text:
         text = _WRONG_HASH.sub("wrong number", text)
-    if ". " in text:
+    if any(title in text for title in _TITLES):
         # "not Mr. Thompson's cell": a title's dot is no sentence end.
         text = _TITLE_DOT.sub(r"\1", text)
     if _stretched(text):
