@@ -23,7 +23,7 @@ def brand_cli(runner, *args: str):
 @pytest.fixture
 def keywords(runner, brand):
     result = brand_cli(runner, "update", "Acme", "--join-keyword", "deals", "--help-keyword",
-                       "Acme Info", "--opt-out-keyword", "NOMORE")
+                       "Acme Info", "--opt-out-keyword", "ACMEOUT")
     assert result.exit_code == 0, result.output
     assert "join_keyword=DEALS" in result.output and "help_keyword=ACME INFO" in result.output
     return brand
@@ -47,14 +47,14 @@ def test_texting_a_join_keyword_opts_in_with_the_disclosure_in_the_evidence(
 def test_extra_help_and_opt_out_keywords_act_like_the_standard_ones(
         app, keywords, post_signed, twilio):
     post_signed(INBOUND_PATH, inbound("acme info", sid="SM" + "1" * 32))
-    post_signed(INBOUND_PATH, inbound("NoMore.", sid="SM" + "2" * 32))
+    post_signed(INBOUND_PATH, inbound("AcmeOut.", sid="SM" + "2" * 32))
     run_worker(app, "replies")
     assert [r["Body"] for r in twilio.sent] == [
         "Acme support: help@acme.example or 415-555-0199. Reply STOP to opt out.",
         "Acme: You are unsubscribed and will receive no more messages. "
         "Reply START to resubscribe."]
     entry = db.session.scalars(select(LedgerEntry)).one()
-    assert (entry.action, entry.keyword, entry.scope) == ("opt_out", "brand:NOMORE", "brand")
+    assert (entry.action, entry.keyword, entry.scope) == ("opt_out", "brand:ACMEOUT", "brand")
 
 
 def test_a_brand_keyword_texted_to_another_brands_number_is_no_keyword(

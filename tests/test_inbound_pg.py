@@ -51,8 +51,8 @@ STORABLE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x0
 BODY = st.sampled_from(["STOP", "STOPALL", "stop all", "START", "UNSTOP", "YES", "HELP", "INFO",
                         "hello", "Please stop texting me", "¡stop!", "END", '"STOP"',
                         # brand keywords, a possible revocation (a review entry), Spanish
-                        "Deals!", "nomore", "acme info",
-                        "I dont think I need these", "ALTO", "AYUDA", "COMENZAR"]) \
+                        "Deals!", "acmeout", "acme info",
+                        "Maybe I dont need these", "ALTO", "AYUDA", "COMENZAR"]) \
     | st.text(STORABLE, max_size=20)
 INBOUND_TEXT = st.builds(
     InboundText,
@@ -81,7 +81,7 @@ def brands(ctx):
     # Brand keywords: planned in Python, so both paths must write them alike too.
     add_keywords(db.session, made[0], "join", ["deals"])
     add_keywords(db.session, made[0], "help", ["acme info"])
-    add_keywords(db.session, made[1], "opt_out", ["nomore"])
+    add_keywords(db.session, made[1], "opt_out", ["acmeout"])
     made[0].double_opt_in = True
     db.session.commit()
     return made

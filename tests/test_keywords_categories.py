@@ -470,6 +470,13 @@ TABLE = [
     # ... and exclamations of delight.
     ('lookalike_other_meaning', "Stop, that's so cute 😍", NONE),
     ('lookalike_other_meaning', "OMG stop, can't wait for Friday", NONE),
+    # Fourteenth pass: ...
+    ('embedded', 'She graduated in May so you can take this number off the list', OUT),
+    ('question', 'why do u keep texting me? can u not', OUT),
+    ('wrong_number', 'The person you are trying to reach is not at this number', OUT),
+    ('es_typo', 'ya no me eskriban', OUT),
+    # ... and a withdrawn STOP.
+    ('lookalike_reported_speech', 'Ignore my STOP from earlier, wrong thread', NONE),
 ]
 
 

@@ -71,24 +71,19 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     # before (docs/keywords.md).
     "train": {"Quiero dar de baja mi línea de teléfono",
               "The alarm keeps beeping, how do I stop it? Battery is new"},
-    # heldout15, run once on the thirteenth pass (docs/keywords.md lists it with its rule).
-    "heldout15": {"Please disregard my previous STOP message."},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (2202, 2242, 2250),
-    ("train", "es"): (1591, 1616, 1625),
-    ("train", "mixed"): (276, 277, 277),
-    ("heldout15", "en"): (96, 99, 101),
-    ("heldout15", "es"): (72, 75, 75),
-    ("heldout15", "mixed"): (14, 14, 14),
+    ("train", "en"): (2305, 2343, 2351),
+    ("train", "es"): (1666, 1691, 1700),
+    ("train", "mixed"): (290, 291, 291),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout15": 1}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

@@ -209,7 +209,7 @@ def test_an_old_consent_cannot_resume_sending_paused_for_review(client, brand):
 
 # --- through the webhook ------------------------------------------------------------------------
 
-UNSURE = "I dont think I need these"  # the model's review band (docs/keywords.md)
+UNSURE = "Maybe I dont need these"  # the model's review band (docs/keywords.md)
 
 
 def test_possible_revocation_through_the_webhook_to_a_confirmed_decision(app, client, brand,

@@ -301,7 +301,7 @@ def test_erasure_covers_a_pending_double_opt_in_and_a_review(brand, client, post
         "brand": "Bolt", "number": PERSON, "action": "opt_in",
         "evidence": OPT_IN_EVIDENCE}, marketer)
     assert pending.json["state"] == "pending"
-    assert post_signed(INBOUND_PATH, inbound("I dont think I need these",
+    assert post_signed(INBOUND_PATH, inbound("Maybe I dont need these",
                                              sid="SM" + "3" * 32)).status_code == 200
     report = client.get(f"/api/v1/subjects/{PERSON}", headers=key_header("auditor")).json
     assert [p["evidence"]["ip"] for p in report["pending_confirmations"]] == [

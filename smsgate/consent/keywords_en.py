@@ -249,7 +249,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:text|txt|message|msg|contact|send|spam) (?:{_ME}|{_TEXTS}|anymore|any more)", True),
     ("rule:do-not-text", "en",
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
-     rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach)"
+     rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach|"
+     rf"reach out (?:by|via|over|through))"
      rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
     ("rule:do-not-text", "en",
      r"(?:do not|don't|dont|please don't|please do not) keep (?:texting|txting|messaging|sending|"

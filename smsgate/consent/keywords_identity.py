@@ -103,6 +103,8 @@ _GONE = {
         r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
         r"(?:my |a |an |the )?[a-z]+'s\b"
         r"|\b(?:this|the) (?:number|phone|cell|line) (?:is|has been|'s been) mine\b"
+        r"|\bperson you(?:'re| are) (?:looking for|trying to reach) (?:is not|isn't|is no "
+        r"longer|doesn't live|does not live)\b"
         r"|\b(?:have|got|has) me (?:confused|mixed up|mistaken) (?:with|for) (?:someone|"
         r"somebody|another)"
         r"|\b(?:isn't|isnt|is not|is no longer|no longer|ain't|aint) (?:at|on|using) this "
@@ -117,7 +119,8 @@ _GONE = {
         r"cel)?\b"
         r"|\bya no trabaja (?:aqui|en este numero)\b"
         r"|\b(?:ahora es mio|es mio ahora|ahora es mi numero)\b"
-        r"|\bme (?:confunden|confundieron|confundio) con (?:otra persona|alguien|otro|otra)\b"),
+        r"|\bme (?:confunden|confundieron|confundio) con (?:otra persona|alguien|otro|otra)\b"
+        r"|\bla persona que (?:busca|buscan|buscas) (?:ya )?no (?:lo tiene|esta|vive|es)\b"),
 }
 # The household carries on with the sender ("can we reschedule her appointment for my mom?"):
 # the texts are still wanted, by someone else.
@@ -172,7 +175,7 @@ _LOOKED_FOR = re.compile(r"\b(?:looking for|trying to reach|meant for|texting fo
 _GONE_TRIGGERS = frozenset("""
     died passed deceased work works reassigned recycled given number phone cell line mine
     confused mixed mistaken fallecio murio qepd q descanse numero telefono celular cel otra
-    otro alguien trabaja mio confunden confundieron confundio
+    otro alguien trabaja mio confunden confundieron confundio person persona
 """.split())
 _DEALING_TRIGGERS = frozenset("""
     customer customers client clients patient patients member members student students

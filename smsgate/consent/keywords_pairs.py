@@ -1,7 +1,8 @@
 """Requests that take two clauses to read: a bare keyword with its reason ("Cancel, ya no vivo
 ahí", "Cancel. wrong number", "This is not Tiffany. New number."), "Delete it" after "who gave
-you my number?", and "how do I cancel them" after a complaint that they keep
-coming ("Por qué me siguen llegando? Como los cancelo").
+you my number?", and "how do I cancel them" or "can you not" after a complaint that they keep
+coming ("Por qué me siguen llegando? Como los cancelo", "why do you keep texting me?? can you
+not").
 
 Pure functions over normalised clauses (keywords_text.clauses). "Cancel" alone in a sentence is
 an ordinary verb and stays out of the rules; as the first clause of a reply whose other clause
@@ -34,6 +35,10 @@ _HOW_TO_END = re.compile(
 # "This is not Tiffany": a first clause denying the person we wrote to, before a _GONE one.
 _NOT_THEM = re.compile(r"(?:this is not|this isn't|this isnt|this aint|this ain't|it's not|"
                        r"its not|it is not|not|este no es|no soy) [a-z]+(?: [a-z]+)?")
+# "can you not" (or "stop") as the whole next clause after "they keep coming": stop them.
+_CAN_YOU_NOT = re.compile(r"(?:so |and |pls |please )?(?:can|could|would|will) (?:you|u|y'all|"
+                          r"yall|you guys) (?:please |pls )?(?:not|stop|quit)"
+                          r"(?: (?:please|pls|already|lol|seriously))*")
 # "Who gave you my number?": a first clause about our having the number ...
 _MY_NUMBER = re.compile(r"\b(?:my|this) (?:number|phone number|cell|info|information)\b|"
                         r"\bmi (?:numero|telefono|cel|celular)\b")
@@ -57,4 +62,6 @@ def paired_request(found: list[str]) -> tuple[str, str] | None:
             return "rule:delete-my-number", "es" if _SPANISH.search(first) else "en"
         if _HOW_TO_END.match(second.strip()) and _KEEP_COMING.search(first):
             return "rule:how-to-end-them", "es" if _SPANISH.search(first) else "en"
+        if _CAN_YOU_NOT.fullmatch(second.strip()) and _KEEP_COMING.search(first):
+            return "rule:how-to-end-them", "en"
     return None

@@ -128,7 +128,9 @@ def _bucket(word: str) -> re.Pattern[str] | None:
 # Negation within the three words before a core: "don't stop", "no need to stop",
 # "never ever stop"; in Spanish also a bare "no" ("no pares", "no dejen de escribirme").
 # A bare English "no" is not a negator: "no stop texting me" is "no. stop texting me".
+# "Please disregard my previous STOP message": a request named to be ignored is withdrawn.
 _NEGATORS = (r"don't|dont|do not|never|not|no need to|no reason to|won't|wont|will not|"
+             r"disregard|ignore|"
              r"can't|cant|cannot|couldn't|wouldn't|shouldn't|didn't|doesn't|isn't|wasn't|"
              r"aren't|without")
 _NEGATED = {
@@ -151,8 +153,8 @@ _REPORTED = {
         r"he(?! (?:dicho|pedido|escrito|mandado|puesto|enviado|contestado|respondido)\b)|"
         r"she|they|him|her|them|his|their|someone|somebody|anyone|everyone|(?<!you )people|mom|dad|"
         r"mother|father|wife|husband|boss|friend|kid|kids|son|daughter|sister|brother|"
-        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
-        r"continue|don't stop|dont stop|do not stop)| so\b|"
+        r"if(?! (?:you|u|yall|y'all|you guys) (?:could|can|would|'d|please|kindly|text|message|"
+        r"send|contact|call|keep|continue|don't stop|dont stop|do not stop)| so\b|"
         r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b|"
         r" (?:you're|youre|you are|ur) smart\b| you know what's good\b)|whether|when i|until|"
         r"unless|why did|did you|did u|you stopped|when you|what if|in case|why would|"
@@ -174,8 +176,8 @@ _REPORTED_SPEECH = {
         r"asking(?! that)|begged|(?<!that )(?<!i )(?<!we )(?<!already )said|says|saying|yelled|"
         r"wants|wanted)"
         r"(?! (?:that )?(?:you|u|ya|y'all|yall|you guys)\b)|"
-        r"if(?! (?:you|u) (?:could|can|would|'d|please|kindly|text|message|send|contact|call|keep|"
-        r"continue|don't stop|dont stop|do not stop)| so\b|"
+        r"if(?! (?:you|u|yall|y'all|you guys) (?:could|can|would|'d|please|kindly|text|message|"
+        r"send|contact|call|keep|continue|don't stop|dont stop|do not stop)| so\b|"
         r" i (?:get|receive|see) (?:one more|another|any more|1 more)\b|"
         r" (?:you're|youre|you are|ur) smart\b| you know what's good\b)|whether|when i|until|"
         r"unless|what if|in case)\b"),
@@ -192,7 +194,9 @@ _CONJUNCTION = r"(?:so|but|pero|and so|asi que|entonces)"
 _POLITE_WORD = r"(?:please|pls|plz|just|por favor|ya)"
 _ORDER = r"(?:stop|quit|remove|unsubscribe|take|paren|para|dejen|borren|quiten|no me manden)\b"
 _OWN_TURN = re.compile(rf"{_CONJUNCTION} (?:{_POLITE_WORD} )?{_ORDER}")
-_TURN = re.compile(rf"\b{_CONJUNCTION}(?: {_POLITE_WORD})? $")
+# "... so you can remove this number": the writer's own turn, addressed to the sender.
+_TURN = re.compile(rf"\b{_CONJUNCTION}(?: {_POLITE_WORD})?(?: (?:you|u|y'all|yall) "
+                   rf"(?:can|could|may|should)(?: {_POLITE_WORD})?)? $")
 _IMPERATIVE = re.compile(rf"(?:{_POLITE_WORD} )?{_ORDER}")
 
 # The writer asks us to pass the request on ("tell Maria to stop texting this number",

@@ -44,7 +44,7 @@ SPANISH_WORDS = frozenset({
 # Letters that sound alike in Latin American Spanish, as regex -> replacement.
 SOUNDS = ((r"c(?=[ei])", "s"), (r"s(?=[ei])", "c"), (r"z", "s"), (r"s", "z"), (r"b", "v"),
           (r"v", "b"), (r"qu", "k"), (r"^h", ""), (r"^i", "y"), (r"ll", "y"), (r"y", "ll"),
-          (r"j(?=[ei])", "g"), (r"g(?=[ei])", "j"))
+          (r"j(?=[ei])", "g"), (r"g(?=[ei])", "j"), (r"c(?=[aour])", "k"))
 # From this length a swap of two neighbouring letters or any doubled letter is tolerated too:
 # long words have few real neighbours within one such slip.
 LONG_WORD = 5
@@ -53,7 +53,8 @@ SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mens
              "mensjs": "mensajes", "msjes": "mensajes", "mensjes": "mensajes",
              "unsubscibe": "unsubscribe", "d": "de", "txting": "texting",
              "txtin": "texting", "textin": "texting", "mee": "me", "lsit": "list",
-             "lisst": "list", "lits": "list", "tx": "text"}
+             "lisst": "list", "lits": "list", "tx": "text", "quitemen": "quitenme",
+             "borremen": "borrenme", "saquemen": "saquenme", "quitenmen": "quitenme"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
