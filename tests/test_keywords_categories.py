@@ -477,6 +477,12 @@ TABLE = [
     ('es_typo', 'ya no me eskriban', OUT),
     # ... and a withdrawn STOP.
     ('lookalike_reported_speech', 'Ignore my STOP from earlier, wrong thread', NONE),
+    # Fifteenth pass.
+    ('keyword_noise', 'Stop. Thanks, Bernadette', OUT),
+    ('question', 'How do I get taken off your text list?', OUT),
+    ('wrong_number', 'No one by that name here, sorry', OUT),
+    ('es_wrong_number', 'No sé quién es Marisol, este número es mío', OUT),
+    ('lookalike_other_meaning', 'Stop by anytime, thanks Tom', NONE),
 ]
 
 

@@ -76,17 +76,14 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (2305, 2343, 2351),
-    ("train", "es"): (1666, 1691, 1700),
-    ("train", "mixed"): (290, 291, 291),
-    ("heldout16", "en"): (90, 93, 94),
-    ("heldout16", "es"): (73, 74, 74),
-    ("heldout16", "mixed"): (12, 12, 12),
+    ("train", "en"): (2396, 2437, 2445),
+    ("train", "es"): (1739, 1765, 1774),
+    ("train", "mixed"): (302, 303, 303),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout16": 3}
+LOOKALIKES_IN_REVIEW = {"train": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:

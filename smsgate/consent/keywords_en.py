@@ -168,7 +168,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"my info|my data|"
      rf"(?:his|her|their|that) (?:number|phone number|cell|cell number))", True),
     ("rule:remove-me", "en",
-     rf"(?:be |being |get |getting )?(?:removed|taken off|excluded|unenrolled|unsubscribed|"
+     rf"(?:be |being |get |getting )?(?:removed|taken|excluded|unenrolled|unsubscribed|"
      rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
     ("rule:remove-me", "en",
      rf"(?:request|requesting|ask for|asking for) (?:the )?(?:removal|deletion|unsubscription)"
@@ -328,6 +328,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
      r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
      r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"
+     r"(?:nobody|no one|noone) (?:here )?by that name|"
      r"(?:doesn't|does not|doesnt|don't|dont|do not|no longer) (?:have|has|own|use|uses|"
      r"belong to|belongs to) "
      r"(?:this|that|the|[a-z']+) (?:number|phone)(?: (?:anymore|any more|any longer))?|"

@@ -29,7 +29,8 @@ _NOT_NAME = {
         # "not Linda's mom" names a relation; "not Angela's cell" still denies the number.
         r"(?!'s (?!(?:cell|phone|number|line|celular|cel)\b)|'(?!s\b)|[a-z])"),
     "es": re.compile(
-        r"\b(?:no soy|ya no es|este no es|no es|no hay (?:ningun|ninguna)|no conozco a(?: ningun|"
+        r"\b(?:no soy|ya no es|este no es|no es|no se quien (?:es|sea)|no hay (?:ningun|ninguna)|"
+        r"no conozco a(?: ningun|"
         r" ninguna)?|no vive (?:ningun|ninguna)?|quien es) (?:(?:el|la|la senora|el senor) )?"
         r"([a-z]+)(?![a-z])"),
 }
@@ -37,7 +38,7 @@ _NOT_NAME = {
 _DENIAL_CONTEXT = {
     "en": re.compile(r"\b(?:not|isn't|isnt|ain't|aint|wrong|nobody|no one|no idea|idk|"
                      r"don't know|dont know|never heard|no [a-z]+ here|there(?:'s| is|s) no)\b"),
-    "es": re.compile(r"\b(?:no soy|no es|no hay|no conozco|no vive)\b"),
+    "es": re.compile(r"\b(?:no soy|no es|no hay|no conozco|no vive|no se quien)\b"),
 }
 # A denial of any dealing with the sender, with no name needed.
 _NO_DEALINGS = {
@@ -103,8 +104,9 @@ _GONE = {
         r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
         r"(?:my |a |an |the )?[a-z]+'s\b"
         r"|\b(?:this|the) (?:number|phone|cell|line) (?:is|has been|'s been) mine\b"
-        r"|\bperson you(?:'re| are) (?:looking for|trying to reach) (?:is not|isn't|is no "
-        r"longer|doesn't live|does not live)\b"
+        r"|\b(?:person|whoever|who) you(?:'re| are) (?:looking for|trying to reach|texting) "
+        r"(?:is not|isn't|is no longer|doesn't live|does not live|doesn't have|does not have|"
+        r"no longer has|doesn't use|does not use)\b"
         r"|\b(?:have|got|has) me (?:confused|mixed up|mistaken) (?:with|for) (?:someone|"
         r"somebody|another)"
         r"|\b(?:isn't|isnt|is not|is no longer|no longer|ain't|aint) (?:at|on|using) this "
@@ -175,7 +177,7 @@ _LOOKED_FOR = re.compile(r"\b(?:looking for|trying to reach|meant for|texting fo
 _GONE_TRIGGERS = frozenset("""
     died passed deceased work works reassigned recycled given number phone cell line mine
     confused mixed mistaken fallecio murio qepd q descanse numero telefono celular cel otra
-    otro alguien trabaja mio confunden confundieron confundio person persona
+    otro alguien trabaja mio confunden confundieron confundio person persona whoever who
 """.split())
 _DEALING_TRIGGERS = frozenset("""
     customer customers client clients patient patients member members student students

@@ -54,8 +54,12 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
         words[0] = _DOUBLED.sub(r"\1", words[0])
     if len(words) < 2 or words[0] not in keywords:
         return None
+    rest = words[1:]
+    if len(rest) >= 2 and rest[-2] in _FAREWELLS and rest[-1].isalpha():
+        # "Quit. Thank you, Lorraine": the word after a farewell is whom it is said by or to.
+        rest = rest[:-1]
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
     if all(word in _FAREWELLS or word in FIRST_NAMES or (len(word) == 1 and word.isalpha())
-           for word in words[1:]):
+           for word in rest):
         return str(words[0])
     return None
