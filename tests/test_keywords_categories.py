@@ -483,6 +483,18 @@ TABLE = [
     ('wrong_number', 'No one by that name here, sorry', OUT),
     ('es_wrong_number', 'No sé quién es Marisol, este número es mío', OUT),
     ('lookalike_other_meaning', 'Stop by anytime, thanks Tom', NONE),
+    # Sixteenth pass.
+    ('keyword_noise', 'stop to end haha', OUT),
+    ('keyword_noise', 'QUIT - sent from my iPad', OUT),
+    ('es_keyword_noise', '"ALTO" - Rigoberto', OUT),
+    ('typo_stretched', 'tke me off ur lst', OUT),
+    ('wrong_number', 'You must have an old number for me', OUT),
+    ('es_embedded', 'Ya terminé de pagar, ahora sí ya no me manden mensajes', OUT),
+    ('es_formal', 'Favor de descontinuar los mensajes a este número', OUT),
+    ('plain_request', 'No longer interested in these messages', OUT),
+    ('lookalike_negation', "No, this isn't spam, I signed up for it", NONE),
+    ('es_lookalike_negation', 'No dije que ya no me escriban, solo que sea más tarde', NONE),
+    ('es_lookalike_cancel_order', '¿Me pueden quitar también el cargo extra?', NONE),
 ]
 
 

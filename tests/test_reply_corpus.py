@@ -66,19 +66,20 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # change to the recogniser may shorten this list, never lengthen it. A held-out split not
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
-    # From heldout11 and heldout12: "mi línea de teléfono" is the carrier's line, which the
+    # From heldout11, heldout12 and heldout17: "mi línea" is the carrier's line, which the
     # object guard reads as this number; "how do I stop it" of an alarm named in the clause
     # before (docs/keywords.md).
     "train": {"Quiero dar de baja mi línea de teléfono",
+              "Quiero dar de baja mi línea, me cambio de compañía",
               "The alarm keeps beeping, how do I stop it? Battery is new"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (2396, 2437, 2445),
-    ("train", "es"): (1739, 1765, 1774),
-    ("train", "mixed"): (302, 303, 303),
+    ("train", "en"): (2497, 2538, 2547),
+    ("train", "es"): (1812, 1839, 1847),
+    ("train", "mixed"): (316, 317, 317),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in

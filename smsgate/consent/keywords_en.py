@@ -141,7 +141,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:unsubscribe-me", "en",
      rf"(?:unsubscribe|unsub|unsuscribe)(?: {_ME}{_FROM_LIST}?|{_FROM_LIST})", True),
     ("rule:take-me-off", "en",
-     rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
+     rf"(?:take|get) (?:{_ME}|{_IT}|my name|my info) (?:off|of|out of) (?:[a-z0-9']+ ){{0,3}}?"
+     rf"{_LIST}",
      True),
     # "take me off" with whatever follows: an object rule, so "take me off hold" steps aside.
     ("rule:take-me-off", "en", r"(?:take|taking) (?:me|us|my number|my name|this number) off",
@@ -336,7 +337,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:belong|belongs|belonging)|new owner of this number|this number (?:is|"
      r"was) (?:reassigned|recycled|new to me)|"
      r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
-     r"this isn't|there is no one here named|nobody here (?:is )?named|"
+     r"this isn't(?! (?:spam|junk|a scam|a bot|fake|a problem|an issue|bad|annoying))|"
+     r"there is no one here named|nobody here (?:is )?named|"
      r"no one here (?:is )?named|i don't know (?:any|a|who)|"
      r"(?:belongs|belonged|goes) to (?:someone|somebody|some one) else|"
      r"(?:belongs|belonged) to (?:a )?new (?:owner|person|user)|(?:has|got) a new owner|"

@@ -34,6 +34,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:alto|basta|para|stop)(?: (?:alto|basta|para|stop|ya|ya no))+", False),
     ("rule:es-paren-los-mensajes", "es",
      r"(?:paren|para|pare|parenle|detengan|detenga|deten|detener|suspendan|suspenda|suspender|"
+     r"descontinuen|descontinue|descontinuar|"
      r"desactiven|desactive|desactivar|desactiva|"
      r"cancelen|cancele|cancelar|cancel|corten|cortenle|terminen|basta de|ya basta de|ya basta con|"
      r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
@@ -94,7 +95,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
      r"(?:autorizacion|consentimiento|permiso)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?no (?:quiero|queremos|deseo|deseamos|necesito|necesitamos|ocupo|ocupamos|"
+     r"(?:ya )?no (?:las |los |la |lo )?(?:quiero|queremos|deseo|deseamos|necesito|necesitamos|"
+     r"ocupo|ocupamos|"
      r"me interesa(?:n)?|"
      r"me interesan|"
      r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"

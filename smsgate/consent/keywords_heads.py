@@ -52,7 +52,8 @@ HEADS: dict[str, frozenset[str]] = {
         "alto basta cancel cancelar cancele cancelen "
         "cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
-        "ya detener desactiven desactive desactivar desactiva".split()),
+        "ya detener desactiven desactive desactivar desactiva descontinuen descontinue "
+        "descontinuar".split()),
     "rule:es-que-parte": frozenset(
         "k q que cuantas cuantes uantas kuantas".split()),
     "rule:es-reportar": frozenset(

@@ -42,7 +42,7 @@ REQUEST_WORDS = frozenset("""
     texteen lleguen llegue recibir recibo seguir mandar enviar escribir avisen incluyan
     autorizo mensajes mensaje msjs mjs textos promociones publicidad sigan sigas vuelvan
     contactarme escribirme mandarme enviarme llamarme molestarme textearme contactar llamar
-    vuelvas esten estes contacte moleste handle stand
+    vuelvas esten estes contacte moleste handle stand interested interesa interesan
 """.split())
 # Words whose negation denies who the writer is or any dealing with the sender: a negator over
 # one of these (or over a first name) says the text reached the wrong person.

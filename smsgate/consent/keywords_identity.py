@@ -104,6 +104,8 @@ _GONE = {
         r"|\b(?:this|that) (?:number|phone|cell|line) (?:used to (?:be|belong to)|was) "
         r"(?:my |a |an |the )?[a-z]+'s\b"
         r"|\b(?:this|the) (?:number|phone|cell|line) (?:is|has been|'s been) mine\b"
+        r"|\byou (?:have|got|must have) (?:an |the |my )?(?:old|outdated|wrong|previous) "
+        r"(?:number|phone|contact)\b"
         r"|\b(?:person|whoever|who) you(?:'re| are) (?:looking for|trying to reach|texting) "
         r"(?:is not|isn't|is no longer|doesn't live|does not live|doesn't have|does not have|"
         r"no longer has|doesn't use|does not use)\b"
@@ -122,7 +124,8 @@ _GONE = {
         r"|\bya no trabaja (?:aqui|en este numero)\b"
         r"|\b(?:ahora es mio|es mio ahora|ahora es mi numero)\b"
         r"|\bme (?:confunden|confundieron|confundio) con (?:otra persona|alguien|otro|otra)\b"
-        r"|\bla persona que (?:busca|buscan|buscas) (?:ya )?no (?:lo tiene|esta|vive|es)\b"),
+        r"|\bla persona que (?:busca|buscan|buscas) (?:ya )?no (?:lo tiene|esta|vive|es)\b"
+        r"|\b(?:tienen|tiene) (?:un|el) (?:numero|telefono|contacto) (?:viejo|antiguo|anterior)\b"),
 }
 # The household carries on with the sender ("can we reschedule her appointment for my mom?"):
 # the texts are still wanted, by someone else.
@@ -177,7 +180,8 @@ _LOOKED_FOR = re.compile(r"\b(?:looking for|trying to reach|meant for|texting fo
 _GONE_TRIGGERS = frozenset("""
     died passed deceased work works reassigned recycled given number phone cell line mine
     confused mixed mistaken fallecio murio qepd q descanse numero telefono celular cel otra
-    otro alguien trabaja mio confunden confundieron confundio person persona whoever who
+    otro alguien trabaja mio confunden confundieron confundio person persona whoever who old
+    outdated previous viejo antiguo anterior wrong
 """.split())
 _DEALING_TRIGGERS = frozenset("""
     customer customers client clients patient patients member members student students

@@ -51,7 +51,8 @@ _GENERIC = frozenset("list lists lista listas service servicio servicios line li
 _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
     streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional
-    monitoring monitoreo seguridad security carpool carpooling roster team class
+    monitoring monitoreo seguridad security carpool carpooling roster team class alberca
+    piscina pool
 """.split())
 # How many words after the core are read for such a kind.
 _KIND_WINDOW = 12
@@ -77,7 +78,7 @@ _TRANSITIVE = frozenset("receive get receiving getting recibir".split())
 _INTRODUCERS = frozenset("""
     from of off out on in en at for to with the my a an our de del al mi mis el la los las un una su
     sus tu tus solo y and this these that those it esto estos estas esta este eso nada just
-    only solamente
+    only solamente tambien also
 """.split())
 # A name of at most this many words after "from"/"de" is taken for the sender's.
 _NAME_WORDS = 2

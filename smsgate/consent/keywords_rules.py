@@ -137,7 +137,9 @@ _NEGATED = {
     # Also a Spanish "no es" before an English core ("No es wrong number, es mi nuevo cel") and
     # a gloss that defines a word rather than uses it ("didn't mean 'end' as in end the texts").
     "en": re.compile(rf"(?:\b(?:{_NEGATORS}|no es|no era)\b(?: [\w']+){{0,3}}|\bas in) $"),
-    "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no|para nada)\b(?: [\w']+){{0,3}} $"),
+    # "No quise decir que ya no me escriban": a request the writer says they did not mean.
+    "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no|para nada|no quise decir que|"
+                     rf"no dije que|no digo que|no estoy diciendo que)\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
 # "told you" / "asked you" repeat a request made to us and stay live, and "if so" answers
@@ -161,7 +163,8 @@ _REPORTED = {
         r"why should|(?:read|heard|learned|saw|seen) (?:that|about|somewhere|online))\b"),
     "es": re.compile(
         r"\b(?:dile|diles|dijo|dice|ella|ellos|ellas|cuando|"
-        r"si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|ya no quiero|no quiero|"
+        r"(?<!ahora )(?<!pues )si(?! (?:pueden|puede|podrian|podria|fueran|fuera|me hacen|"
+        r"ya no quiero|no quiero|"
         r"ya (?:les |le )?(?:dije|puse|mande|pedi|conteste|respondi)|"
         r"me (?:siguen|vuelven|mandan|escriben|envian|llega|llegan)|(?:siguen|vuelven|continuan)))|"
         r"a mi (?:hermana|hermano|mama|papa|esposa|esposo|hija|hijo)|"

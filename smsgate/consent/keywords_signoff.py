@@ -25,11 +25,13 @@ _FAREWELLS = frozenset("""
     subscription subscriptions suscripcion mensajes messages texts sms
 """.split())
 # What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
+_LAUGHTER = frozenset("lol lmao haha jaja jajaja hahaha".split())
+_GLOSSES = frozenset("means 2 to para es is".split())
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
 _DOUBLED = re.compile(r"(.)\1+")
-_WORD = re.compile(r"[a-z]+|[^\sa-z.,!-]")
+_WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'\u201c\u201d\u00ab\u00bb]")
 # "STOP means STOP", "STOP2END", "stop to quit", "alto para cancelar": a keyword glossed by a
 # keyword, as reply instructions write them.
 _GLOSSED = re.compile(r"([a-z]+) ?(means|2|to|para|=|is|es) ?([a-z]+)")
@@ -46,9 +48,17 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     if (glossed is not None and glossed[1] in keywords and glossed[3] in keywords
             and (glossed[1] != glossed[3] or glossed[2] in _REPEATING)):
         return str(glossed[1])
-    words = _WORD.findall(_SIGNATURE.sub("", core))
+    unsigned = _SIGNATURE.sub("", core)
+    words = _WORD.findall(unsigned)
+    if unsigned != core and len(words) == 1 and words[0] in keywords:
+        return str(words[0])  # "END - sent from my Galaxy"
     while words and words[0] in _OPENERS and words[0] not in keywords:
         words = words[1:]
+    while len(words) > 3 and words[-1] in _LAUGHTER:
+        words = words[:-1]
+    if len(words) == 3 and words[1] in _GLOSSES and words[0] in keywords and words[2] in keywords \
+            and words[0] != words[2]:
+        return str(words[0])  # "stop to end lol"
     if len(words) >= 2 and words[0] not in keywords:
         # "Stopp thank yoi": a doubled letter in the keyword itself.
         words[0] = _DOUBLED.sub(r"\1", words[0])

@@ -54,7 +54,8 @@ SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mens
              "unsubscibe": "unsubscribe", "d": "de", "txting": "texting",
              "txtin": "texting", "textin": "texting", "mee": "me", "lsit": "list",
              "lisst": "list", "lits": "list", "tx": "text", "quitemen": "quitenme",
-             "borremen": "borrenme", "saquemen": "saquenme", "quitenmen": "quitenme"}
+             "borremen": "borrenme", "saquemen": "saquenme", "quitenmen": "quitenme",
+             "tke": "take", "lst": "list", "ot": "out"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
