@@ -72,6 +72,9 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     "train": {"Quiero dar de baja mi línea de teléfono",
               "Quiero dar de baja mi línea, me cambio de compañía",
               "The alarm keeps beeping, how do I stop it? Battery is new"},
+    # heldout18, run once on the sixteenth pass (docs/keywords.md lists both with their rules).
+    "heldout18": {"Ok I'll quit calling and just text from now on",
+                  "Quiero dar de baja la segunda línea, ya no la uso"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
@@ -80,11 +83,14 @@ REACHED = {
     ("train", "en"): (2497, 2538, 2547),
     ("train", "es"): (1812, 1839, 1847),
     ("train", "mixed"): (316, 317, 317),
+    ("heldout18", "en"): (103, 105, 108),
+    ("heldout18", "es"): (75, 80, 83),
+    ("heldout18", "mixed"): (18, 18, 18),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2}
+LOOKALIKES_IN_REVIEW = {"train": 2, "heldout18": 2}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:
