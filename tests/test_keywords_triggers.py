@@ -35,7 +35,7 @@ GATED = [
       for lang, pattern in keywords_rules._REPORTED_SPEECH.items()],
     *[(f"identity-dealings-{lang}", pattern, keywords_identity._DEALING_TRIGGERS)
       for lang, pattern in keywords_identity._NO_DEALINGS.items()],
-    *[(f"identity-gone-{lang}", pattern, keywords_identity._GONE_TRIGGERS)
+    *[(f"identity-gone-{lang}", pattern, keywords_identity._GONE_TRIGGERS[lang])
       for lang, pattern in keywords_identity._GONE.items()],
     ("identity-not-mine", keywords_identity._NOT_MINE, keywords_identity._MINE_TRIGGERS),
 ]

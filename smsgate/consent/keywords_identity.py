@@ -177,12 +177,16 @@ _LOOKED_FOR = re.compile(r"\b(?:looking for|trying to reach|meant for|texting fo
 # The \w+ words each family of patterns above needs, one at least (tests/
 # test_keywords_triggers.py keeps the lists whole): a text without any is not searched, so
 # ordinary prose costs a few set tests here.
-_GONE_TRIGGERS = frozenset("""
-    died passed deceased work works reassigned recycled given number phone cell line mine
-    confused mixed mistaken fallecio murio qepd q descanse numero telefono celular cel otra
-    otro alguien trabaja mio confunden confundieron confundio person persona whoever who old
-    outdated previous viejo antiguo anterior wrong
-""".split())
+_GONE_TRIGGERS = {
+    "en": frozenset("""
+        died passed deceased work works reassigned recycled given number phone cell line mine
+        confused mixed mistaken person whoever who old outdated previous wrong
+    """.split()),
+    "es": frozenset("""
+        fallecio murio qepd q descanse era fue otra otro alguien es trabaja mio ahora confunden
+        confundieron confundio persona viejo antiguo anterior
+    """.split()),
+}
 _DEALING_TRIGGERS = frozenset("""
     customer customers client clients patient patients member members student students
     tenant tenants resident residents subscriber subscribers never household residence family
@@ -209,12 +213,13 @@ def not_the_person(found: list[str]) -> tuple[str, str] | None:
     person; ("rule:person-gone", language) when the person has died, left, or the number has
     changed hands; else None."""
     found_words = words("\n".join(found))
-    if not _GONE_TRIGGERS.isdisjoint(found_words):
+    for lang in ("en", "es"):
+        if _GONE_TRIGGERS[lang].isdisjoint(found_words):
+            continue
         for clause in found:
-            for lang in ("en", "es"):
-                if _GONE[lang].search(clause) and not any(_CARRIED_ON.search(other)
-                                                          for other in found):
-                    return "rule:person-gone", lang
+            if _GONE[lang].search(clause) and not any(_CARRIED_ON.search(other)
+                                                      for other in found):
+                return "rule:person-gone", lang
     if _not_me(found) and not any(_ON_BEHALF.search(other) for other in found):
         return "rule:not-the-person", "en"
     if not _MINE_TRIGGERS.isdisjoint(found_words) and _not_mine(found):
