@@ -1,6 +1,8 @@
 """Replies that say the text reached the wrong person: "I'm not Linda", "nope not Ashley", "No
 Samantha here", "Wrong Jennifer", "I have no idea who Jerome is", "not your customer", "Never
-been to your dealership", "no soy María", "yo no soy su cliente", "nunca he ido a esa clínica".
+been to your dealership", "no soy María", "yo no soy su cliente", "nunca he ido a esa clínica",
+"I don't have a dog"; or that the person is gone from the number: "My husband died last year",
+"she doesn't work here anymore", "Este número era de mi hermano", "you have an old number".
 
 Pure functions over normalised clauses (keywords_text.clauses). Under the FCC's "any reasonable
 means" standard a wrong-number reply revokes consent for that number, and the train split labels
