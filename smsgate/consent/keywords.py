@@ -13,9 +13,12 @@ Decisions worth knowing (the tests pin each of them):
   keywords_retract), be an exclamation ("Stop, you're making me hungry lol", keywords_aside)
   or act on something other than our texts ("remove me from the class
   roster", keywords_objects: then the model may only ask for review); a keyword followed by
-  politeness ("cancel porfavor") or one keyword repeated ("PARAR PARAR"); a short whole
+  politeness or a sign-off ("cancel porfavor", "STOP -Marcus"; keywords_signoff) or one
+  keyword repeated ("PARAR PARAR"); a short whole
   message with its slips corrected ("STOP 2", "stopt", "Vastaaa", keywords_short); a keyword
-  with its reason or "how do I cancel them" after a complaint (keywords_pairs); the
+  with its reason or "how do I cancel them" after a complaint (keywords_pairs); a reply that
+  the text reached the wrong person or that the person is gone from the number
+  (keywords_identity); the
   statistical model, unless the text wants texts, asks about them or asks to stop something
   else (keywords_wanted); otherwise Intent.NONE.
 * Exact keywords match the *whole* message after normalisation: NFKC, casefold, accents
