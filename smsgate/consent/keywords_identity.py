@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 
 from smsgate.consent.keywords_names import FIRST_NAMES
-from smsgate.consent.keywords_text import words
+from smsgate.consent.keywords_text import TITLE_ABBREVIATIONS, words
 
-# A title before a surname ("Mr. Delgado", "la señora García") stands for a name.
-_TITLE = r"(?:mr|mrs|ms|miss|dr|senor|senora|sr|sra|srta|don|dona)\.? [a-z]+"
+# A title before a surname ("Mr. Delgado", "la señora García") stands for a name; a denial
+# by name needs a first name or one of these in the text.
+_TITLE_WORDS = frozenset(TITLE_ABBREVIATIONS) | {"miss", "senor", "senora", "don", "dona"}
+_TITLE = rf"(?:{'|'.join(sorted(_TITLE_WORDS))})\.? [a-z]+"
 # A denial followed by the word that must be a first name (checked against FIRST_NAMES).
 _NOT_NAME = {
     "en": re.compile(
@@ -195,8 +197,6 @@ _DEALING_TRIGGERS = frozenset("""
     think looking want soy nunca nada nombre number phone
 """.split())
 _MINE_TRIGGERS = frozenset("have had owned own not tengo".split())
-# A denial by name needs a first name or a title in the text.
-_TITLE_WORDS = frozenset("mr mrs ms miss dr senor senora sr sra srta don dona".split())
 _TITLED = re.compile(rf"\b(?:not|no|soy|es|no hay) {_TITLE}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from smsgate.consent.keywords_fuzzy import collapse
 from smsgate.consent.keywords_names import FIRST_NAMES
 
 # Longer messages are more than a keyword and its sign-off.
@@ -30,7 +31,6 @@ _GLOSSES = frozenset("means 2 to para es is".split())
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
-_DOUBLED = re.compile(r"(.)\1+")
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'\u201c\u201d\u00ab\u00bb]")
 # "STOP means STOP", "STOP2END", "stop to quit", "alto para cancelar": a keyword glossed by a
 # keyword, as reply instructions write them.
@@ -61,7 +61,7 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
         return str(words[0])  # "stop to end lol"
     if len(words) >= 2 and words[0] not in keywords:
         # "Stopp thank yoi": a doubled letter in the keyword itself.
-        words[0] = _DOUBLED.sub(r"\1", words[0])
+        words[0] = collapse(words[0])
     if len(words) < 2 or words[0] not in keywords:
         return None
     rest = words[1:]

@@ -51,8 +51,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 _QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[\"'\u201d\u2019]"
                      "(?=[\\s.,!?;:]|$)")
 _WRONG_HASH = re.compile(r"\bwrong\s*#")
-_TITLE_DOT = re.compile(r"\b(mr|mrs|ms|dr|sr|sra|srta)\.(?= [a-z])")
-_TITLES = ("mr. ", "mrs. ", "ms. ", "dr. ", "sr. ", "sra. ", "srta. ")
+# Abbreviated titles, whose dot before a name is no sentence end ("not Mr. Thompson's cell").
+TITLE_ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "sr", "sra", "srta")
+_TITLE_DOT = re.compile(rf"\b({'|'.join(TITLE_ABBREVIATIONS)})\.(?= [a-z])")
+_TITLES = tuple(f"{title}. " for title in TITLE_ABBREVIATIONS)
 # Cheap tests that let clauses() skip a whole-text substitution that cannot apply.
 _DASH = re.compile("[-_\u2010-\u2015\u2212\ufe63\uff0d]")
 _QUOTE = re.compile("[\"\u201c\u2018]|(?:^|\\s)'")
