@@ -267,7 +267,8 @@ def _correct(found: list[str]) -> list[str]:
         joined = "\n".join(found)
         words = set(joined.split())
     slips = not TYPOS.keys().isdisjoint(words)
-    words.update(_DOUBLED.sub(r"\1", joined).split())
+    # Doubled letters collapse within a word, so the distinct words are enough to look at.
+    words.update(_DOUBLED.sub(r"\1", "\n".join(words)).split())
     if not slips and _TOLERATED_WORDS.isdisjoint(words.difference(_KEYWORDS)):
         return found
     fixed = []

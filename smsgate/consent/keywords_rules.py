@@ -118,8 +118,11 @@ def _bucket(word: str) -> re.Pattern[str] | None:
         pass
     groups = set(_BY_FIRST_WORD.get(word, ()))
     ordered = [g for g in _STRONG_CORES if g in groups]
+    # Each rule's name is an empty group after its core rather than a group around it: the
+    # match and its lastgroup are the same, and re need not enter a group at every
+    # alternative it tries, which makes a word with many rules ("no") about a third cheaper.
     compiled = re.compile(
-        "(?:" + "|".join(f"(?P<{g}>{_STRONG_CORES[g]})" for g in ordered) + r")(?![\w'])"
+        "(?:" + "|".join(f"(?:{_STRONG_CORES[g]})(?P<{g}>)" for g in ordered) + r")(?![\w'])"
     ) if ordered else None
     if len(_BUCKETS) < 4096:  # words seen are bounded by the index; never grow without end
         _BUCKETS[word] = compiled
@@ -320,6 +323,15 @@ def _without_negated_person(clause: str) -> str:
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
 _APOLOGY = re.compile(r"\b(?:my bad|oops|meant to|meant for|quise|queria mandar|era para)\b")
+# A part of every _APOLOGY match: a text with none of them is not searched.
+_APOLOGY_PARTS = ("bad", "oops", "meant", "quise", "queria", "era para")
+
+
+def _apologetic(clauses: list[str]) -> bool:
+    """True when a clause of `clauses` apologises for a message sent by mistake."""
+    joined = "\n".join(clauses)
+    return any(part in joined for part in _APOLOGY_PARTS) and any(
+        _APOLOGY.search(clause) for clause in clauses)
 _WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado",
                            "rule:es-aqui-no-hay"})
 
@@ -414,7 +426,7 @@ def read(clauses: list[str]) -> Reading:
     sit anywhere in it, provided the guard finds its prefix live and its object is ours. A
     request that a later word takes back ("jk", "no way") is cancelled.
     """
-    apologetic = any(_APOLOGY.search(clause) for clause in clauses)
+    apologetic = _apologetic(clauses)
     attempts = 0
     cancelled = 0
     aside = False
@@ -461,7 +473,7 @@ def revocation_by_search(clauses: list[str]) -> tuple[str, str] | None:
 
     Slower; kept so a test can prove the index never changes a decision.
     """
-    apologetic = any(_APOLOGY.search(clause) for clause in clauses)
+    apologetic = _apologetic(clauses)
     cancelled = 0
     for at, clause in enumerate(clauses):
         whole = _whole_clause(clauses, at)

@@ -28,7 +28,8 @@ _STOP_WORD = Gated(re.compile(
     borrenme mas ya cancelar cancelo desuscribir desuscribirme detener detengan""")
 # Asking to be added or to start again, not negated ("I never subscribed" is a complaint).
 _OPT_IN = Gated(re.compile(
-    r"(?<!not )(?<!never )(?<!didn't )(?<!no )(?<!nunca )\b(?:add me|add me back|add my number|"
+    # \b first: it fails at once inside a word, where the five look-behinds would each run.
+    r"\b(?<!not )(?<!never )(?<!didn't )(?<!no )(?<!nunca )(?:add me|add me back|add my number|"
     r"put me back|sign me up|sign me back up|resubscribe|re subscribe|subscribe me|"
     r"agregame|agreguenme|agregenme|agregar mi numero|suscribeme|suscribanme|inscribeme|"
     r"inscribanme|anotenme|anotame|reactivar|reactiven|vuelvan a mandarme|quiero recibir|"
