@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from smsgate.consent import keywords_rules
+from smsgate.consent import keywords_rules, keywords_text
 from smsgate.consent.keywords import MAX_RULE_CHARS, Classification, Intent, classify
 from smsgate.consent.keywords_fuzzy import tolerated_keyword
 from smsgate.consent.keywords_heads import HEADS
@@ -370,6 +371,44 @@ def test_every_rule_name_fits_the_keyword_column():
 def test_clauses_fold_accents_stretches_and_quotes():
     assert clauses("¿Cómo me doy de BAJAAAA?") == ["como me doy de baja"]
     assert clauses("he said 'stop' lol") == ["he said", "lol"]
+
+
+def _clauses_with_every_substitution(body: str) -> list[str]:
+    """clauses() as it reads without its skip checks: every substitution always run."""
+    text = keywords_text._INVISIBLE.sub("", body[:MAX_RULE_CHARS])
+    text = unicodedata.normalize("NFKC", text)[:MAX_RULE_CHARS].casefold()
+    text = fold_accents(text.translate(keywords_text._APOSTROPHES))
+    text = keywords_text._JOINER.sub(" ", text)
+    if keywords_text._QUOTE.search(text):
+        text = keywords_text._QUOTED.sub(" . ", text)
+    text = keywords_text._WRONG_HASH.sub("wrong number", text)
+    text = keywords_text._TITLE_DOT.sub(r"\1", text)
+    text = keywords_text._STRETCHED_WORD.sub(keywords_text._unstretch, text)
+    text = keywords_text._SPACES.sub(" ", text)
+    parts = (keywords_text.strip_ignorable(part.strip(" "))
+             for part in keywords_text._CLAUSE_BREAK.split(text))
+    return [part for part in parts if part]
+
+
+# Letters, doubles and the characters each skip check looks for: spaces of every kind, line
+# breaks, dashes, quotes, "#", a title's dot and invisible characters.
+_NORMALISED_ALPHABET = st.sampled_from(
+    list("stopeamrwng ") + ["  ", "\t", "\n", "\u00a0", "\u2003", "\x1f", "-", "_", "\u2014",
+                           " - ", "'", '"', "\u201c", "\u2019", "#", "wrong #", "mr. ",
+                           ". ", "\u200b", "\u00ad", "ooo", "Ó", "é", "🙂", "¿", "!"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_NORMALISED_ALPHABET, max_size=40).map("".join))
+def test_the_normalisations_skip_checks_never_skip_a_substitution_that_applies(body):
+    assert clauses(body) == _clauses_with_every_substitution(body)
+
+
+def test_keyword_core_collapses_exactly_the_whitespace_that_backslash_s_matches():
+    # keyword_core joins str.split() where it once substituted \s+ with one space.
+    whitespace = re.compile(r"\s")
+    assert all(bool(whitespace.match(ch)) == ch.isspace()
+               for ch in map(chr, range(sys.maxunicode + 1)))
 
 
 @pytest.mark.parametrize(

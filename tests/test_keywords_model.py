@@ -6,7 +6,6 @@ reported speech never let the model opt out alone)."""
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -173,19 +172,13 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_classifying_a_long_hostile_text_stays_cheap(name):
+def test_a_long_hostile_text_is_read_no_further_than_the_rules_limit(name):
+    # The work per text is bounded by MAX_RULE_CHARS: whatever follows them changes nothing.
+    # The time itself is measured by `bench/keywords.py --timing --budget-us 1000` (which
+    # times these texts too), never here: a unit test must not depend on a machine's speed.
     body = HOSTILE[name][:MAX_RULE_CHARS]
-    classify(body)
-    best = min(_timed(body) for _ in range(20))
-    # The budget is 1 ms (docs/keywords.md has the figures); twice that here, so a shared
-    # machine does not fail the test while anything quadratic still does.
-    assert best < 0.002, (name, best)
-
-
-def _timed(body: str) -> float:
-    start = time.perf_counter()
-    classify(body)
-    return time.perf_counter() - start
+    assert classify(body * 50) == classify(body)
+    assert classify(body + " please stop texting me") == classify(body)
 
 
 def test_the_model_reads_a_long_message_by_its_opening_and_closing():
