@@ -332,6 +332,8 @@ def _apologetic(clauses: list[str]) -> bool:
     joined = "\n".join(clauses)
     return any(part in joined for part in _APOLOGY_PARTS) and any(
         _APOLOGY.search(clause) for clause in clauses)
+
+
 _WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado",
                            "rule:es-aqui-no-hay"})
 

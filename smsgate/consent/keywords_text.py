@@ -126,7 +126,7 @@ def keyword_core(body: str) -> str | None:
     outside = set(body[: first.start()]) | set(body[last:])
     if not all(ignorable(ch) for ch in outside):
         return None
-    # str.split() splits on exactly the characters \\s matches, and the span starts and ends
+    # str.split() splits on exactly the characters \s matches, and the span starts and ends
     # with a letter or digit, so this is _WHITESPACE.sub(" ", span) at C speed.
     core = " ".join(body[first.start() : last].split())
     if len(core) > MAX_KEYWORD_CORE:
