@@ -495,6 +495,26 @@ TABLE = [
     ('lookalike_negation', "No, this isn't spam, I signed up for it", NONE),
     ('es_lookalike_negation', 'No dije que ya no me escriban, solo que sea más tarde', NONE),
     ('es_lookalike_cancel_order', '¿Me pueden quitar también el cargo extra?', NONE),
+    # Seventeenth pass (heldout19): no reason left to keep the number, the writer leaving as
+    # they write, a formal Spanish withdrawal, a signed keyword, and their look-alikes.
+    ('embedded', 'We sold the boat last spring, so no need to keep me on the marina text list',
+     OUT),
+    ('lookalike_negation', 'There is no need to keep me on hold, I will call back', NONE),
+    ('es_embedded', 'Ya vendimos la casa, ya no hace falta que nos tengan en su lista', OUT),
+    ('es_lookalike_negation', 'No hace falta que me tengan en cuenta para la rifa', NONE),
+    ('plain_request', 'Im officially unsubscribing. Too many texts', OUT),
+    ('lookalike_negation', "Relax, I'm not unsubscribing, I like the deals", NONE),
+    ('lookalike_other_meaning', 'Unsubscribing from a newsletter is hard lol, how do you do it',
+     NONE),
+    ('formal', 'Permission to text this number is hereby withdrawn', OUT),
+    ('formal', 'My consent is revoked, effective immediately.', OUT),
+    ('lookalike_negation', 'My consent is not revoked, keep the reminders coming', NONE),
+    ('es_formal', 'Revoco toda autorización para recibir mensajes de esta empresa', OUT),
+    ('es_keyword_noise', '*BAJA* atte. Sra. Lupita', OUT),
+    ('keyword_noise', 'cancel ~M.J.', OUT),
+    ('lookalike_reported_speech', 'Does STOP remove me from the rewards program too?', NONE),
+    ('lookalike_other_meaning', 'Hey Siri, stop. Sorry that was for my phone', NONE),
+    ('lookalike_other_meaning', 'Alexa stop', REVIEW),
 ]
 
 

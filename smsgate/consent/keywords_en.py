@@ -187,6 +187,16 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:no-need-to-text", "en",
      rf"no need to keep (?:texting|sending|messaging|contacting)(?: {_ME}| {_TEXTS}| {_IT})?",
      True),
+    # "so no need to keep me on the studio text list": no reason left to keep the number.
+    ("rule:no-need-to-text", "en",
+     rf"(?:no|there's no|there is no) (?:need|reason|point) (?:to|in) keep(?:ing)? {_ME} "
+     rf"(?:on|in) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
+    # "I'm unsubscribing from these, sorry!": the writer says they are leaving, as they write.
+    ("rule:unsubscribing", "en",
+     r"(?:i'm|im|i am|we're|we are) (?:now |officially |just )?(?:unsubscribing|opting out)",
+     True),
+    ("rule:unsubscribing", "en",
+     rf"^(?:unsubscribing|opting out) (?:from )?(?:these|this|them|{_TEXTS})", True),
     ("rule:done-with-texts", "en",
      rf"(?:i'm|im|i am|we're|we are) (?:so |totally |really )?(?:done|finished|through) with "
      rf"(?:these|those|{_TEXTS}|your texts|the texts|you guys)", True),
@@ -288,6 +298,12 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:i |i hereby |hereby )?(?:revoke|withdraw|rescind|retract|cancel|take back|remove|"
      r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
      r"(?:consent|permission|authorization|authorisation|opt in|opt-in|agreement)", True),
+    # "Consent revoked.": the withdrawal stated as done ("revoked" reaches the rules spelled
+    # as the keyword REVOKE, of which keywords_fuzzy tolerates it as a slip).
+    ("rule:revoke-consent", "en",
+     r"(?:my )?(?:consent|permission|authorization|authorisation)(?: to (?:text|contact|"
+     r"message) (?:me|this number|my number))? (?:is |hereby |is hereby )?(?:revoked|revoke|"
+     r"withdrawn|rescinded)", True),
     ("rule:formal-cease", "en",
      r"(?:cease|discontinue|terminate|halt|suspend|end|refrain from|desist from|stop|decline|"
      r"formally decline|opt out of) "

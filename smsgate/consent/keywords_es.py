@@ -92,8 +92,12 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:voy|vamos) a (?:poner|levantar|meter|hacer) (?:una )?(?:queja|denuncia|demanda|"
      r"reporte)", True),
     ("rule:es-revoco", "es",
-     r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro) "
-     r"(?:autorizacion|consentimiento|permiso)", True),
+     r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro|cualquier|toda|"
+     r"todo|la) (?:[a-z]+ )?(?:autorizacion|consentimiento|permiso)", True),
+    # "Ya no hace falta que me tengan en la lista de mensajes": no reason left to keep it.
+    ("rule:es-no-hace-falta", "es",
+     r"no (?:hace falta|es necesario|se necesita) (?:que )?(?:me|nos) (?:tengan|mantengan|"
+     r"sigan teniendo|dejen) en (?:la |su |sus |esa |esta )?(?:lista|listas)", True),
     ("rule:es-no-quiero", "es",
      r"(?:ya )?no (?:las |los |la |lo )?(?:quiero|queremos|deseo|deseamos|necesito|necesitamos|"
      r"ocupo|ocupamos|"

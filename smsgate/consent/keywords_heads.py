@@ -58,6 +58,10 @@ HEADS: dict[str, frozenset[str]] = {
         "k q que cuantas cuantes uantas kuantas".split()),
     "rule:es-reportar": frozenset(
         "los las les voy vamos".split()),
+    "rule:es-no-hace-falta": frozenset(
+        "no".split()),
+    "rule:unsubscribing": frozenset(
+        "i'm im i we're we unsubscribing opting".split()),
     "rule:es-revoco": frozenset(
         "cancelo retiramos retirar retiro revocar revoco".split()),
     "rule:formal-cease": frozenset(
@@ -80,7 +84,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:no-more-texts": frozenset(
         "no".split()),
     "rule:no-need-to-text": frozenset(
-        "no".split()),
+        "no there's there".split()),
     "rule:not-text": frozenset(
         "can could kindly mind please will would".split()),
     "rule:opt-me-out": frozenset(
@@ -91,7 +95,7 @@ HEADS: dict[str, frozenset[str]] = {
         "terminate un unenroll unenrolled unsubscribed removing deleting erasing this my".split()),
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
-        "withdrawing".split()),
+        "withdrawing my consent permission authorization authorisation".split()),
     "rule:keyword-question": frozenset(
         "is would will do should can must what's whats what".split()),
     "rule:threat-if-texted": frozenset(

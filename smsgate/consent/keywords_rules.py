@@ -221,9 +221,11 @@ _RELAY = {
         r"informenle|recuerdele) (?:a|al|a la|a los|a las) (?:[\w']+ ){1,4}?que $"),
 }
 # Asking what something does to the texts, just before the request: "does that stop ...",
-# "will replying STOP end ..."; "will this ever stop" is a complaint, not a question.
+# "will replying STOP end ...", "does STOP unsubscribe me from everything?"; "will this ever
+# stop" is a complaint, not a question.
 _EFFECT_QUESTION = re.compile(r"\b(?:does|will|would|did|do) (?:that|this|it|"
-                              r"replying|responding|texting|sending|saying|typing|writing)"
+                              r"replying|responding|texting|sending|saying|typing|writing|"
+                              r"stop|alto|end|quit|cancel|unsubscribe|optout)"
                               r"(?: (?!ever\b)[\w']+){0,2} $")
 # Someone asked the writer to pass on a request about the writer themself ("my granddaughter
 # says to tell you to remove me"): the writer makes it theirs by passing it on.
@@ -254,8 +256,11 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
         return False
     reporting = (_REPORTED_SPEECH if name in _WRONG_NUMBER else _REPORTED)[lang]
     # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero" the
-    # writer speaks for themself; only a negation can cancel that.
-    own_turn = bool(_OWN_TURN.match(core) or (_TURN.search(prefix) and _IMPERATIVE.match(core))
+    # writer speaks for themself, in an order or about themself ("my daughter quit dance, so
+    # no need to keep me on the list"); only a negation can cancel that.
+    turn = _TURN.search(prefix) is not None
+    own_turn = bool(_OWN_TURN.match(core)
+                    or (turn and (_IMPERATIVE.match(core) or _ABOUT_ME.search(core)))
                     or _RELAY[lang].match(prefix)
                     or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
@@ -397,6 +402,9 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     return _LIVE
 
 
+# A voice assistant's wake word, a clause of its own before a bare keyword: dictation picked
+# up a command meant for a speaker or a phone ("Alexa, stop"), not for the sender.
+_ASSISTANT = re.compile(r"(?:(?:hey|ok|okay|oye) )?(?:alexa|siri|google|cortana|bixby)")
 # Rules that are a bare keyword, which laughter or a comment after it can show was an
 # exclamation ("Stop, you're making me hungry lol"; keywords_aside).
 _BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please-stop",
@@ -406,8 +414,10 @@ _BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please
 
 def _taken_back(name: str, following: list[str], before: str = "") -> bool:
     """True when the clauses `following` a whole-clause rule `name` take it back ("Stop? no
-    way") or show a bare keyword was an exclamation ("Stop, you're making me hungry lol")."""
-    return retracted(following) or (name in _BARE and exclaimed(following, before))
+    way") or show a bare keyword was an exclamation ("Stop, you're making me hungry lol") or
+    was said to a voice assistant, the clause `before` it ("Alexa, stop")."""
+    return retracted(following) or (name in _BARE and (
+        exclaimed(following, before) or _ASSISTANT.fullmatch(before) is not None))
 
 
 def _whole_clause(clauses: list[str], at: int) -> tuple[str, str] | None:

@@ -24,14 +24,18 @@ _FAREWELLS = frozenset("""
     yoi yuo gracais grasias gracia grax grcias graciass
     sweetie love mija mijo amigo amiga sir maam
     subscription subscriptions suscripcion mensajes messages texts sms
+    att atte atentamente cordialmente sincerely respectfully
 """.split())
+# Titles before a signed name: "ALTO att. Don Chuy", "STOP - Mrs. Alvarez".
+_TITLES = frozenset("don dona sr sra srta mr mrs ms miss dr".split())
 # What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
 _LAUGHTER = frozenset("lol lmao haha jaja jajaja hahaha".split())
 _GLOSSES = frozenset("means 2 to para es is".split())
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
-_WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'\u201c\u201d\u00ab\u00bb]")
+# Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
+_WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~\u201c\u201d\u00ab\u00bb]")
 # "STOP means STOP", "STOP2END", "stop to quit", "alto para cancelar": a keyword glossed by a
 # keyword, as reply instructions write them.
 _GLOSSED = re.compile(r"([a-z]+) ?(means|2|to|para|=|is|es) ?([a-z]+)")
@@ -68,6 +72,9 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     if len(rest) >= 2 and rest[-2] in _FAREWELLS and rest[-1].isalpha():
         # "Quit. Thank you, Lorraine": the word after a farewell is whom it is said by or to.
         rest = rest[:-1]
+    if len(rest) >= 2 and rest[-2] in _TITLES and len(rest[-1]) > 1 and rest[-1].isalpha():
+        # "ALTO att. Don Chuy": a title and the name it goes with are the signature.
+        rest = rest[:-2]
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
     if all(word in _FAREWELLS or word in FIRST_NAMES or (len(word) == 1 and word.isalpha())
            for word in rest):
