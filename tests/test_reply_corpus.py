@@ -75,6 +75,9 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     # heldout18, run once on the sixteenth pass (docs/keywords.md lists both with their rules).
     "heldout18": {"Ok I'll quit calling and just text from now on",
                   "Quiero dar de baja la segunda línea, ya no la uso"},
+    # heldout20, run once on the seventeenth pass: a negated "dejen de" whose negation is
+    # four words back, beyond the Spanish guard's reach (docs/keywords.md).
+    "heldout20": {"No les estoy pidiendo que dejen de escribir, solo que sea después de las 9"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
@@ -86,11 +89,14 @@ REACHED = {
     ("heldout18", "en"): (103, 105, 108),
     ("heldout18", "es"): (75, 80, 83),
     ("heldout18", "mixed"): (18, 18, 18),
+    ("heldout20", "en"): (91, 94, 95),
+    ("heldout20", "es"): (66, 68, 69),
+    ("heldout20", "mixed"): (14, 14, 14),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2, "heldout18": 2}
+LOOKALIKES_IN_REVIEW = {"train": 2, "heldout18": 2, "heldout20": 0}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:
