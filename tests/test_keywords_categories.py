@@ -515,6 +515,27 @@ TABLE = [
     ('lookalike_reported_speech', 'Does STOP remove me from the rewards program too?', NONE),
     ('lookalike_other_meaning', 'Hey Siri, stop. Sorry that was for my phone', NONE),
     ('lookalike_other_meaning', 'Alexa stop', REVIEW),
+    # Eighteenth pass (heldout20 and heldout21): a name signed after a dash, a word that only
+    # insists, a group text as a list, "that one", a work phone as this number, the texts
+    # named before "ya no los quiero", a threat before its condition, rude Spanish verbs of
+    # bother, a far Spanish negation, other services; and their look-alikes.
+    ('keyword_noise', 'Unsubscribe. - Deb', OUT),
+    ('keyword_noise', 'QUIT already', OUT),
+    ('es_keyword_noise', 'Alto punto', OUT),
+    ('lookalike_other_meaning', 'Stop by - Deb', NONE),
+    ('plain_request', 'Please keep me out of the group texts', OUT),
+    ('lookalike_other_meaning', "I'm out of the group chat, can you add my wife instead?", NONE),
+    ('embedded', 'The weekly tips are nice but the daily ones are too much, take me off that one',
+     OUT),
+    ('lookalike_cancel_order', 'Can you take me off that one shift on Friday?', NONE),
+    ('embedded', 'Paid the bill. And stop texting my work phone please', OUT),
+    ('es_embedded', 'La comida bien, pero las promociones ya no las queremos', OUT),
+    ('es_lookalike_negation', 'Las promociones ya no las quiero perder, mándenlas', NONE),
+    ('es_angry', 'Los voy a reportar si me siguen mandando esto', OUT),
+    ('es_lookalike_other_meaning', 'Voy a bloquear la tarjeta si siguen los cargos', NONE),
+    ('es_angry', 'Ya no me chinguen con tanto mensaje', OUT),
+    ('es_lookalike_negation', 'No les pido que dejen de mandar mensajes, solo menos seguido', NONE),
+    ('es_lookalike_cancel_order', 'Quiero dar de baja el servicio de limpieza', NONE),
 ]
 
 

@@ -26,6 +26,7 @@ TAIL = rf"(?: {TAIL_WORD})*"
 _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phone|my line|"
        r"this line|my mobile|my inbox|me and my family|my phone number|this phone number|"
        r"mi numero|mi telefono|mi cel|mi celular|my numero|my telefono|my cel|"
+       r"my (?:work|personal|home|business) (?:phone|cell|cell phone|number|line|mobile)|"
        r"\+?[0-9][0-9() -]{5,}[0-9])")
 _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
 _NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|"
@@ -41,10 +42,13 @@ _DET = (r"(?:(?:these|those|the|your|ur|any|all|all the|all these|all of these|a
 _TEXTS = rf"{_DET}{_NOUN}"
 _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact list|contacts|"
          r"database|system|records|file|program|service|services|campaign|subscription|"
-         r"subscriptions|alerts|messages|texts|notifications|marketing|everything|this|"
-         r"that|it|here|there|them|texting|texting list|lista|la lista|all|that one|this one|"
+         r"subscriptions|alerts|messages|texts|notifications|marketing|everything|"
+         # "that one" closing the clause, before "that": "take me off that one" would end at
+         # "that"; "that one shift on Friday" is something else.
+         r"(?:that|this) one(?= *$| (?:please|pls|plz|too|thanks|thank you|thx|as well))|"
+         r"this|that|it|here|there|them|texting|texting list|lista|la lista|all|"
          r"that list|this list|(?:the )?(?:promo|promotional|marketing|sales|deals|ad|text|sms) "
-         r"(?:ones|blasts|blast))")
+         r"(?:ones|blasts|blast)|group text|group texts|group chat|group messages)")
 # The free words before the list never run past "but"/"and": "from emails but keep texts".
 _FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
               rf"{_LIST})")

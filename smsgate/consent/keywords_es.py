@@ -66,7 +66,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"enviaran|mandaran|escribieran|enviara|mandara|contactaran|llamaran|lleguen|llegue|"
      r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
      r"mnden|manen|mamden|escrivan|enbien|embien|avisen|incluyan|agreguen|"
-     r"contactes|llamen|molesten|molestes|textees|texteen|quiero que me (?:manden|envien|"
+     r"contactes|llamen|molesten|molestes|jodan|chinguen|frieguen|fastidien|textees|texteen|"
+     r"quiero que me (?:manden|envien|"
      r"escriban|contacten))"
      r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
      r"(?: (?:mensajes|mensaje|textos|texto|sms|promociones|promocion|publicidad|ofertas|"
@@ -94,6 +95,18 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-revoco", "es",
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro|cualquier|toda|"
      r"todo|la) (?:[a-z]+ )?(?:autorizacion|consentimiento|permiso)", True),
+    # "pero los mensajes de promociones ya no los quiero": the texts named first, then refused.
+    ("rule:es-no-quiero", "es",
+     r"(?:los |las |sus |esos |estos )?(?:mensajes|textos|promociones|promos|ofertas|"
+     r"recordatorios|sms)(?: de [a-z]+)? ya no (?:los |las )?(?:quiero|queremos|necesito|"
+     r"necesitamos|deseo|deseamos|ocupo)"
+     # "ya no las quiero perder" wants them kept.
+     r"(?! (?:perder|perderme|dejar|cancelar|quitar|borrar|eliminar))", True),
+    # "Voy a bloquear este número si siguen": the threat first, its condition after.
+    ("rule:es-amenaza", "es",
+     r"(?:los |las |lo |la |les |te )?(?:voy|vamos) a (?:bloquear|reportar|denunciar|demandar)"
+     r"(?: (?:este numero|su numero|el numero|a ustedes|este|esto))? si (?:me |nos )?"
+     r"(?:siguen|vuelven|sigue|vuelve|continuan|mandan|escriben)", True),
     # "Ya no hace falta que me tengan en la lista de mensajes": no reason left to keep it.
     ("rule:es-no-hace-falta", "es",
      r"no (?:hace falta|es necesario|se necesita) (?:que )?(?:me|nos) (?:tengan|mantengan|"

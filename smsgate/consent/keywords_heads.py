@@ -43,7 +43,8 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-me-manden": frozenset(
         "abstenerse abstenganse abstengase no se ya favor por les pido solicito".split()),
     "rule:es-no-quiero": frozenset(
-        "no preferiria prefiero ya".split()),
+        "no preferiria prefiero ya los las sus esos estos mensajes textos promociones promos "
+        "ofertas recordatorios sms".split()),
     "rule:es-numero-equivocado": frozenset(
         "aqui ese este no numero se te ya persona nos me tienen tiene tienes".split()),
     "rule:es-aqui-no-hay": frozenset(
@@ -103,7 +104,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:get-off-texts": frozenset(
         "get be go".split()),
     "rule:es-amenaza": frozenset(
-        "si un otro".split()),
+        "si un otro los las lo la les te voy vamos".split()),
     "rule:es-basta-con": frozenset(
         "ya basta".split()),
     "rule:one-more-text": frozenset(

@@ -52,7 +52,8 @@ _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
     streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional
     monitoring monitoreo seguridad security carpool carpooling roster team class alberca
-    piscina pool
+    piscina pool jardineria jardin lawn landscaping limpieza cleaning fumigacion plagas pest
+    mantenimiento maintenance
 """.split())
 # How many words after the core are read for such a kind.
 _KIND_WINDOW = 12

@@ -142,7 +142,9 @@ _NEGATED = {
     "en": re.compile(rf"(?:\b(?:{_NEGATORS}|no es|no era)\b(?: [\w']+){{0,3}}|\bas in) $"),
     # "No quise decir que ya no me escriban": a request the writer says they did not mean.
     "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no|para nada|no quise decir que|"
-                     rf"no dije que|no digo que|no estoy diciendo que)\b(?: [\w']+){{0,3}} $"),
+                     rf"no dije que|no digo que|no estoy diciendo que|"
+                     rf"no (?:les |le |te )?(?:estoy pidiendo|pido|pedi) que)"
+                     rf"\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
 # "told you" / "asked you" repeat a request made to us and stay live, and "if so" answers

@@ -26,6 +26,11 @@ _FAREWELLS = frozenset("""
     subscription subscriptions suscripcion mensajes messages texts sms
     att atte atentamente cordialmente sincerely respectfully
 """.split())
+# Words that only insist: "Stop period", "Baja punto", "END asap".
+_EMPHASIS = frozenset("period periodt punto asap already immediately inmediatamente ahora ahorita"
+                      .split())
+# A name signed after a dash, to the end: "Cancel. -Marge", "STOP ~ Dee".
+_DASHED_NAME = re.compile(r" *[-~]+ *[a-z]+$")
 # Titles before a signed name: "ALTO att. Don Chuy", "STOP - Mrs. Alvarez".
 _TITLES = frozenset("don dona sr sra srta mr mrs ms miss dr".split())
 # What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
@@ -52,10 +57,10 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     if (glossed is not None and glossed[1] in keywords and glossed[3] in keywords
             and (glossed[1] != glossed[3] or glossed[2] in _REPEATING)):
         return str(glossed[1])
-    unsigned = _SIGNATURE.sub("", core)
+    unsigned = _DASHED_NAME.sub("", _SIGNATURE.sub("", core))
     words = _WORD.findall(unsigned)
     if unsigned != core and len(words) == 1 and words[0] in keywords:
-        return str(words[0])  # "END - sent from my Galaxy"
+        return str(words[0])  # "END - sent from my Galaxy", "Cancel. -Marge"
     while words and words[0] in _OPENERS and words[0] not in keywords:
         words = words[1:]
     while len(words) > 3 and words[-1] in _LAUGHTER:
@@ -76,7 +81,7 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
         # "ALTO att. Don Chuy": a title and the name it goes with are the signature.
         rest = rest[:-2]
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
-    if all(word in _FAREWELLS or word in FIRST_NAMES or (len(word) == 1 and word.isalpha())
-           for word in rest):
+    if all(word in _FAREWELLS or word in _EMPHASIS or word in FIRST_NAMES
+           or (len(word) == 1 and word.isalpha()) for word in rest):
         return str(words[0])
     return None

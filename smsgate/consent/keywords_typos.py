@@ -55,7 +55,8 @@ SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mens
              "txtin": "texting", "textin": "texting", "mee": "me", "lsit": "list",
              "lisst": "list", "lits": "list", "tx": "text", "quitemen": "quitenme",
              "borremen": "borrenme", "saquemen": "saquenme", "quitenmen": "quitenme",
-             "tke": "take", "lst": "list", "ot": "out"}
+             "tke": "take", "lst": "list", "ot": "out", "mesages": "messages",
+             "mesage": "message"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
