@@ -536,6 +536,25 @@ TABLE = [
     ('es_angry', 'Ya no me chinguen con tanto mensaje', OUT),
     ('es_lookalike_negation', 'No les pido que dejen de mandar mensajes, solo menos seguido', NONE),
     ('es_lookalike_cancel_order', 'Quiero dar de baja el servicio de limpieza', NONE),
+    # Nineteenth pass (heldout22): a past participle of a keyword read as written, an adverb
+    # before "ask to", "going to opt out", "you meant to text someone else", texts meant for
+    # someone else are no apology, "keep sending to his" keeps nothing here, "turn off" the
+    # texts, Spanish words by sound, the number "está equivocado"; and their look-alikes.
+    ('formal', 'I kindly request to be unsubscribed from your SMS program', OUT),
+    ('lookalike_cancel_order', 'I unsubscribed from your emails but the texts are fine', NONE),
+    ('embedded', "Love the shop but it's too many texts, so I'm gonna opt out", OUT),
+    ('lookalike_reported_speech', "My sister said she's going to opt out lol", NONE),
+    ('wrong_number', 'Pretty sure you meant to message someone else, I never signed up', OUT),
+    ('lookalike_other_meaning', 'Sorry, meant to text my sister', NONE),
+    ('wrong_number', 'Wrong number, I keep getting texts meant for a Ricky', OUT),
+    ('embedded', 'We both get these. Remove my number and just keep sending to hers', OUT),
+    ('plain_request', 'Please turn off the daily specials texts', OUT),
+    ('lookalike_other_meaning', 'How do I turn off the dark mode on your app?', NONE),
+    ('es_typo', 'cansela los mensajes porfa', OUT),
+    ('es_typo', 'vajenme de la lista', OUT),
+    ('es_lookalike_other_meaning', 'Le pongo canela al café', NONE),
+    ('es_wrong_number', 'Creo que está equivocado el número, no conozco a esa persona', OUT),
+    ('es_lookalike_cancel_order', 'Está equivocado el número de piezas del pedido', NONE),
 ]
 
 

@@ -69,6 +69,8 @@ def test_every_generated_match_holds_a_trigger(chosen, joiner):
 def test_every_apology_alternative_holds_one_of_the_parts_searched_for_first():
     # keywords_rules._apologetic searches _APOLOGY only in a text holding one of these parts.
     inner = keywords_rules._APOLOGY.pattern.removeprefix(r"\b(?:").removesuffix(r")\b")
+    # Look-behinds only narrow where an alternative may match; "(?:to|for)" is two words.
+    inner = re.sub(r"\(\?<![^)]*\)", "", inner).replace("meant (?:to|for)", "meant to|meant for")
     alternatives = inner.split("|")
     assert all(re.fullmatch(r"[a-z ]+", alternative) for alternative in alternatives)
     assert all(any(part in alternative for part in keywords_rules._APOLOGY_PARTS)

@@ -81,9 +81,9 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (2886, 2927, 2937),
-    ("train", "es"): (2108, 2138, 2147),
-    ("train", "mixed"): (374, 375, 375),
+    ("train", "en"): (3059, 3102, 3112),
+    ("train", "es"): (2239, 2268, 2277),
+    ("train", "mixed"): (398, 399, 399),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in

@@ -162,6 +162,9 @@ _OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent
 _MAX_FUZZY_WORDS = 2
 _DOUBLED = re.compile(r"(.)\1+")
 _TOLERATED_WORDS = frozenset(VARIANTS)
+# Past participles of opt-out keywords, which keywords_fuzzy would take for slips of them: the
+# rules read them as written ("ask to be unsubscribed", "consent revoked").
+_INFLECTED = frozenset({"unsubscribed", "revoked"})
 
 
 _SPACED = re.compile(r"(?:[a-z] ){2,}[a-z]")
@@ -275,7 +278,8 @@ def _correct(found: list[str]) -> list[str]:
     for clause in found:
         out = []
         for word in clause.split(" "):
-            hit = tolerated_keyword(word) if word not in _KEYWORDS else None
+            hit = (tolerated_keyword(word) if word not in _KEYWORDS and word not in _INFLECTED
+                   else None)
             out.append(hit[0].lower() if hit is not None else TYPOS.get(word, word))
         fixed.append(" ".join(out))
     return fixed

@@ -31,7 +31,8 @@ _ME = (r"(?:me|us|this number|my number|this phone|my phone|my cell|my cell phon
 _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
 _NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|"
          r"reminders|alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
-         r"reminders|updates|communications|communication|emails|calls|solicitations|"
+         r"reminders|updates|communications|communication|emails|calls|solicitations|specials|"
+         r"daily specials|weekly specials|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff|"
          r"promo ones|promotional ones|marketing ones|sales ones)")
@@ -174,7 +175,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:his|her|their|that) (?:number|phone number|cell|cell number))", True),
     ("rule:remove-me", "en",
      rf"(?:be |being |get |getting )?(?:removed|taken|excluded|unenrolled|unsubscribed|"
-     rf"opted out|deleted|dropped) (?:from|off) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
+     rf"opted out|deleted|dropped) (?:from|off) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
+     rf"{_LIST}", True),
     ("rule:remove-me", "en",
      rf"(?:request|requesting|ask for|asking for) (?:the )?(?:removal|deletion|unsubscription)"
      rf"(?: of (?:{_ME}|my name|my information))?(?: from)?", True),
@@ -200,6 +202,15 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:i'm|im|i am|we're|we are) (?:now |officially |just )?(?:unsubscribing|opting out)",
      True),
     ("rule:unsubscribing", "en",
+     r"(?:i'm|im|i am|we're|we are) (?:going to|gonna|about to) (?:opt out|unsubscribe)", True),
+    # "I think you meant to text someone else": a wrong number, said of the sender.
+    ("rule:wrong-number", "en",
+     r"(?:you|u) (?:must have |probably |might have )?meant to (?:text|message|reach|contact|"
+     r"send (?:this|that|these) to) (?:someone|somebody|some one) else", True),
+    # "can u turn off the specials"
+    ("rule:turned-off", "en",
+     rf"(?:turn|switch|shut) off {_TEXTS}", True),
+    ("rule:unsubscribing", "en",
      rf"^(?:unsubscribing|opting out) (?:from )?(?:these|this|them|{_TEXTS})", True),
     ("rule:done-with-texts", "en",
      rf"(?:i'm|im|i am|we're|we are) (?:so |totally |really )?(?:done|finished|through) with "
@@ -221,7 +232,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:opt-me-out", "en", rf"opt (?:{_ME}) ?out", True),
     ("rule:opt-me-out", "en", r"opt ?out (?:of|from) ", True),
     ("rule:want-to-opt-out", "en",
-     r"(?<!no )(?<!no i )(?:i |we )?(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
+     r"(?<!no )(?<!no i )(?:i |we )?(?:(?:respectfully|kindly|politely|formally|hereby|humbly) )?"
+     r"(?:i'd like|id like|we'd like|want|wanna|would like|'d like|"
      r"d like|need|wish|would love|am asking|"
      r"am requesting|request|ask|demand|choose|chose|have decided|decided|prefer|hope|"
      r"want you|need you|would like you|'d like you) to "

@@ -29,7 +29,7 @@ HEADS: dict[str, frozenset[str]] = {
         "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito "
         "kiten kita kite kitar kitenme kitame kitarme sakame desinscribirme desinscribanme "
         "desinscribir quitenos quitennos saquenos saquennos borrenos borrennos eliminenos "
-        "dennos darnos".split()),
+        "dennos darnos bajame bajenme bajeme bajarme".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
@@ -46,11 +46,11 @@ HEADS: dict[str, frozenset[str]] = {
         "no preferiria prefiero ya los las sus esos estos mensajes textos promociones promos "
         "ofertas recordatorios sms".split()),
     "rule:es-numero-equivocado": frozenset(
-        "aqui ese este no numero se te ya persona nos me tienen tiene tienes".split()),
+        "aqui ese este no numero se te ya persona nos me tienen tiene tienes esta es".split()),
     "rule:es-aqui-no-hay": frozenset(
         "aqui en".split()),
     "rule:es-paren-los-mensajes": frozenset(
-        "alto basta cancel cancelar cancele cancelen "
+        "alto basta cancel cancela cancelar cancele cancelen "
         "cese cesen corten cortenle deten detenga detengan "
         "interrumpan para pare paren parenle stop suspenda suspendan suspender terminen "
         "ya detener desactiven desactive desactivar desactiva descontinuen descontinue "
@@ -136,7 +136,7 @@ HEADS: dict[str, frozenset[str]] = {
         "crap daily damn deals emails endless every freaking fucking further future garbage junk "
         "marketing message messages more msgs nonsense notices notifications offers promos "
         "promotional promotions reminders shit sms so solicitations spam stuff stupid such text "
-        "texts the these this those txts updates ur your".split()),
+        "texts the these this those txts updates ur your turn switch shut".split()),
     "rule:unsubscribe-me": frozenset(
         "unsub unsubscribe unsuscribe".split()),
     "rule:unsubscribe-option": frozenset(
@@ -150,5 +150,6 @@ HEADS: dict[str, frozenset[str]] = {
         "want we we'd wish would".split()),
     "rule:wrong-number": frozenset(
         "do does doesn't doesnt don't dont i i'm incorrect is isn't new no nobody not that the "
-        "there this wrong belongs belonged goes it's its there's theres used has got".split()),
+        "there this wrong belongs belonged goes it's its there's theres used has got you "
+        "u".split()),
 }

@@ -26,8 +26,9 @@ _WHOLE = re.compile(
 # Words anywhere after the request that ask for the opposite ("but keep texts", "send more").
 _ANYWHERE = Gated(re.compile(
     r"\b(?:just kidding|jk|(?<!no )es broma|(?<!no )era broma|"
+    # Not to someone else: "remove my number and just keep sending to his".
     r"(?:but|pero|and|y|just|only) keep (?:texting|sending|messaging|the texts|texts|"
-    r"the messages|messages|the deals|the offers|me posted|me updated)|"
+    r"the messages|messages|the deals|the offers|me posted|me updated)(?! (?:to|him|her) )|"
     r"keep (?:them|em|'em|the texts|the messages|the deals|the offers) coming|"
     r"keep me (?:subscribed|signed up|on the list|enrolled)|"
     # The texts praised as useful: "No stop the reminders, me ayudan mucho".

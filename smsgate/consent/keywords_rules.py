@@ -329,7 +329,9 @@ def _without_negated_person(clause: str) -> str:
 
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
-_APOLOGY = re.compile(r"\b(?:my bad|oops|meant to|meant for|quise|queria mandar|era para)\b")
+# "texts meant for someone named Tony", "you meant to text someone else" are no apology.
+_APOLOGY = re.compile(r"\b(?:my bad|oops|(?<!texts )(?<!text )(?<!messages )(?<!you )(?<!u )"
+                      r"meant (?:to|for)|quise|queria mandar|era para)\b")
 # A part of every _APOLOGY match: a text with none of them is not searched.
 _APOLOGY_PARTS = ("bad", "oops", "meant", "quise", "queria", "era para")
 

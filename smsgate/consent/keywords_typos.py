@@ -31,7 +31,7 @@ REQUEST_WORDS = (
     "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
     "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
     "recibir", "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
-    "subscription", "receiving", "text", "dejen",
+    "subscription", "receiving", "text", "dejen", "cancela", "bajame", "bajenme",
 )
 # Spanish request words, which are also written as they sound ("resivir", "sucrisión",
 # "desuscrivanme", "ynteresa"): up to two of SOUNDS applied at once.
@@ -40,6 +40,7 @@ SPANISH_WORDS = frozenset({
     "lista", "escribirme", "mandarme", "enviarme", "quiero", "mandar", "enviar", "escribir",
     "borrenme", "quitarme", "mensajitos", "equivocado", "equivocada", "recibir",
     "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten", "dejen",
+    "cancela", "bajame", "bajenme",
 })
 # Letters that sound alike in Latin American Spanish, as regex -> replacement.
 SOUNDS = ((r"c(?=[ei])", "s"), (r"s(?=[ei])", "c"), (r"z", "s"), (r"s", "z"), (r"b", "v"),
@@ -56,7 +57,7 @@ SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mens
              "lisst": "list", "lits": "list", "tx": "text", "quitemen": "quitenme",
              "borremen": "borrenme", "saquemen": "saquenme", "quitenmen": "quitenme",
              "tke": "take", "lst": "list", "ot": "out", "mesages": "messages",
-             "mesage": "message"}
+             "mesage": "message", "yano": "ya no"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
@@ -70,7 +71,7 @@ NOT_TYPOS = frozenset("""
     recibi recibe recibo interes hable moleste cancele subscriptions
     mandra mandad mandas mandan manda mandara enviad envian enviara enviar escribia
     escribid escribira escribo cancer cancels canceled cancele cancela cancelo camcel
-    reminder reminds notification quitame wending humber
+    reminder reminds notification quitame wending humber canela candela baname
 """.split())
 
 
