@@ -555,6 +555,24 @@ TABLE = [
     ('es_lookalike_other_meaning', 'Le pongo canela al café', NONE),
     ('es_wrong_number', 'Creo que está equivocado el número, no conozco a esa persona', OUT),
     ('es_lookalike_cancel_order', 'Está equivocado el número de piezas del pedido', NONE),
+    # Twentieth pass (heldout24): a one- or two-word name after a dash, tilde or asterisks, a
+    # greeting from a place, slips of "thank you", "¡Largo!" alone, "fuera de mi teléfono",
+    # "me tienen harta con tanto mensaje", "no me siga enviando", "que me lleguen", "me bajas de
+    # la lista", "aki", a text roster; and their look-alikes.
+    ('keyword_noise', 'QUIT ** Big Lou', OUT),
+    ('lookalike_other_meaning', 'End - of the line for the bus?', NONE),
+    ('es_keyword_noise', 'Baja. Saludos desde Ponce', OUT),
+    ('keyword_noise', 'STOP thnk u', OUT),
+    ('es_lookalike_other_meaning', 'Fin de semana largo en la playa 🏖️', NONE),
+    ('es_angry', '¡Largo de aquí con sus promociones!', OUT),
+    ('es_angry', 'Fuera de mi celular, ya!', OUT),
+    ('es_lookalike_other_meaning', 'Ya estoy fuera de la ciudad, llego el lunes', NONE),
+    ('es_formal', 'Le ruego que no me siga enviando mensajes', OUT),
+    ('es_embedded', 'Todo bien con la cita, pero ya no quiero que me lleguen promociones', OUT),
+    ('es_embedded', 'Ya compré la casa, me bajan de la lista por favor', OUT),
+    ('formal', 'Please remove my contact details from the parent text roster', OUT),
+    ('lookalike_other_meaning', "Ok I'll quit calling and just text from now on", NONE),
+    ('angry_emphatic', "Stop texting me or I'll block you", OUT),
 ]
 
 

@@ -68,22 +68,21 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
     # From heldout11, heldout12, heldout17 and heldout18: "mi línea" / "la segunda línea" is the
     # carrier's line, which the object guard reads as this number; "how do I stop it" of an
-    # alarm named in the clause before; the writer's own calls. From heldout21: a request to
+    # alarm named in the clause before. From heldout21: a request to
     # stay on the list that then asks for fewer duplicates (docs/keywords.md).
     "train": {"Quiero dar de baja mi línea de teléfono",
               "Quiero dar de baja mi línea, me cambio de compañía",
               "The alarm keeps beeping, how do I stop it? Battery is new",
               "Quiero dar de baja la segunda línea, ya no la uso",
-              "Ok I'll quit calling and just text from now on",
               "No me quiero ir de la lista, solo que ya no me manden dos veces el mismo mensaje"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (3059, 3102, 3112),
-    ("train", "es"): (2239, 2268, 2277),
-    ("train", "mixed"): (398, 399, 399),
+    ("train", "en"): (3157, 3198, 3208),
+    ("train", "es"): (2314, 2343, 2352),
+    ("train", "mixed"): (412, 413, 413),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in

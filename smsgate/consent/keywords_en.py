@@ -49,7 +49,8 @@ _LIST = (r"(?:list|lists|mailing list|texting list|text list|sms list|contact li
          r"(?:that|this) one(?= *$| (?:please|pls|plz|too|thanks|thank you|thx|as well))|"
          r"this|that|it|here|there|them|texting|texting list|lista|la lista|all|"
          r"that list|this list|(?:the )?(?:promo|promotional|marketing|sales|deals|ad|text|sms) "
-         r"(?:ones|blasts|blast)|group text|group texts|group chat|group messages)")
+         r"(?:ones|blasts|blast)|group text|group texts|group chat|group messages|"
+         r"(?:[a-z]+ )?(?:text|texting|sms) roster)")
 # The free words before the list never run past "but"/"and": "from emails but keep texts".
 _FROM_LIST = (rf"(?: (?:from|of|off|out of|on) (?:(?!(?:but|and|pero|y) )[a-z0-9']+ ){{0,3}}?"
               rf"{_LIST})")
@@ -166,7 +167,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"{_LIST}", True),
     ("rule:remove-me", "en",
      rf"(?:remove|delete|erase|drop|scrub|purge|take|get|cross|strike|unenroll|exclude) "
-     rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact|my contact info|my details|"
+     rf"(?:{_ME}|{_IT}|my name|my info|my information|my contact information|my contact details|"
+     rf"my contact|my contact info|my details|"
      rf"this contact|my data) (?:off|out|from|of|out of) (?:[a-z0-9']+ ){{0,3}}?{_LIST}",
      True),
     ("rule:remove-me", "en",

@@ -68,8 +68,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
      r"mnden|manen|mamden|escrivan|enbien|embien|avisen|incluyan|agreguen|"
      r"contactes|llamen|molesten|molestes|jodan|chinguen|frieguen|fastidien|textees|texteen|"
-     r"quiero que me (?:manden|envien|"
-     r"escriban|contacten))"
+     r"siga enviando|siga mandando|siga escribiendo|sigan enviando|sigan mandando|"
+     r"sigan escribiendo|sigan llegando|"
+     r"quiero que me (?:manden|envien|lleguen|llegue|sigan llegando|sigan mandando|"
+     r"sigan enviando|escriban|contacten))"
      r"(?: (?:mas|nada|ningun|ninguna|ningunos|ningunas|otro|otra|estos|estas|esos|esas))?"
      r"(?: (?:mensajes|mensaje|textos|texto|sms|promociones|promocion|publicidad|ofertas|"
      r"anuncios|notificaciones|alertas|nada|recordatorios))?", True),
@@ -147,9 +149,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
      r"sistema|contactos))", True),
     ("rule:es-borren-mi-numero", "es",
-     r"(?:borrenme|quitenme|saquenme|eliminenme|sacame|quitame|borrame|dame de baja|"
+     r"(?:borrenme|quitenme|saquenme|sakenme|kitenme|eliminenme|sacame|quitame|borrame|"
+     r"dame de baja|"
      r"borrenla|borrenlo|saquenlo|saquenla|borrarlo|borrarla|eliminenlo|eliminenla|"
      r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
+     r"me bajas de (?:la|su|tu|esa|esta) lista|me bajan de (?:la|su|tu|esa|esta) lista|"
      r"me (?:pueden|puedes|podrian|podria|puede) (?:unsubscribe|unsuscribe|unsub|remove|"
      r"remover|borrar|quitar|sacar|eliminar|dar de baja|desuscribir)|"
      r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"
@@ -233,5 +237,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"desuscribir|salir de|dejar de recibir|dejo de recibir|detener|parar)", True),
     ("rule:es-dejame-en-paz", "es",
      r"(?:dejenme en paz|dejame en paz|deje(?:n)?me tranquil[oa]|no molesten|"
-     r"no me molesten|no molestes|dejen de molestar|vayanse|largo)", True),
+     r"no me molesten|no molestes|dejen de molestar|vayanse|"
+     # "¡Largo!" alone or "largo de aquí", never "fin de semana largo".
+     r"(?<!semana )largo(?= *$| de aqui| de mi)|"
+     # "¡Fuera de mi teléfono!", "Me tienen harta con tanto mensaje".
+     r"fuera de (?:mi|este) (?:telefono|celular|cel|numero|vida)|"
+     r"me (?:tienen|tiene|tienes) (?:harta|harto|hartos|hartas) con (?:tanto|tantos|sus|los|"
+     r"estos|este|tu|tus) (?:mensaje|mensajes|textos|texto|sms|promociones|mensajitos))", True),
 )

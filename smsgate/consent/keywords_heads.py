@@ -33,7 +33,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
-        "dejame dejeme dejen dejenme largo no vayanse".split()),
+        "dejame dejeme dejen dejenme largo no vayanse fuera me".split()),
     "rule:es-dejen-de": frozenset(
         "basta deja dejan dejar deje dejen dejes para parar paras pare paren".split()),
     "rule:es-cancelar-suscripcion": frozenset(

@@ -247,10 +247,18 @@ _NEGATION_WORDS = 8
 MAX_CANCELLED = 16
 
 
+# The writer's own coming action before "quit calling" / "stop texting": "Ok I'll quit calling
+# and just text from now on" is what the writer will do, not what they ask of us.
+_OWN_ACTION = re.compile(r"\b(?:i'll|ill|i will|i'm going to|im going to|i'm gonna|im gonna|"
+                         r"we'll|we will) $")
+
+
 def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     """False when what precedes a core negates it or reports someone else's request."""
     if not prefix:
         return True
+    if name == "rule:stop-texting" and _OWN_ACTION.search(prefix):
+        return False
     if lang == "es" and prefix.endswith("si ") and _OWN_CONDITION.match(core):
         # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
         prefix = prefix[:-3]

@@ -21,7 +21,7 @@ _FAREWELLS = frozenset("""
     bye goodbye later ttyl cheers regards best saludos bendiciones adios chao chau ciao
     thanks thank you u thx ty gracias please pls plz por favor porfa now ya ok okay
     tx tnx thnx thks thnks thanx thnaks thakns tks fis porfis xfa xfavor hun hon babe dear
-    yoi yuo gracais grasias gracia grax grcias graciass
+    yoi yuo gracais grasias gracia grax grcias graciass thnk thk thnku thanku thankyou tyvm yu
     sweetie love mija mijo amigo amiga sir maam
     subscription subscriptions suscripcion mensajes messages texts sms
     att atte atentamente cordialmente sincerely respectfully
@@ -29,8 +29,17 @@ _FAREWELLS = frozenset("""
 # Words that only insist: "Stop period", "Baja punto", "END asap".
 _EMPHASIS = frozenset("period periodt punto asap already immediately inmediatamente ahora ahorita"
                       .split())
-# A name signed after a dash, to the end: "Cancel. -Marge", "STOP ~ Dee".
-_DASHED_NAME = re.compile(r" *[-~]+ *[a-z]+$")
+# A name of one or two words signed after a dash, tilde or asterisks, to the end: "Cancel.
+# -Marge", "REVOKE ~ Big Mike", "FIN *** Memo", "CANCELAR ~la Flaca~".
+_DASHED_NAME = re.compile(r" *[-~*]+ *(?:(?:la|el|don|dona) )?([a-z]+(?: [a-z]+)?)$")
+# Words that make the words after a dash a phrase, not a name: "END - of season", "Quit - my job".
+_NOT_IN_NAMES = frozenset("""
+    my the of by to a an this that who is it me you your for at in on and or not no now
+    de del mi tu su por para en y o que lo te se es no ya mas
+""".split())
+# "Fin. Saludos desde Tegucigalpa": where a greeting comes from closes it.
+_FROM_PLACE = re.compile(r"(?:saludos|greetings|regards|bendiciones) (?:desde|from) "
+                         r"[a-z]+(?: [a-z]+)?$")
 # Titles before a signed name: "ALTO att. Don Chuy", "STOP - Mrs. Alvarez".
 _TITLES = frozenset("don dona sr sra srta mr mrs ms miss dr".split())
 # What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
@@ -57,7 +66,10 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     if (glossed is not None and glossed[1] in keywords and glossed[3] in keywords
             and (glossed[1] != glossed[3] or glossed[2] in _REPEATING)):
         return str(glossed[1])
-    unsigned = _DASHED_NAME.sub("", _SIGNATURE.sub("", core))
+    unsigned = _FROM_PLACE.sub("saludos", _SIGNATURE.sub("", core))
+    dashed = _DASHED_NAME.search(unsigned)
+    if dashed is not None and _NOT_IN_NAMES.isdisjoint(dashed[1].split()):
+        unsigned = unsigned[:dashed.start()]
     words = _WORD.findall(unsigned)
     if unsigned != core and len(words) == 1 and words[0] in keywords:
         return str(words[0])  # "END - sent from my Galaxy", "Cancel. -Marge"

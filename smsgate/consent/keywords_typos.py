@@ -57,7 +57,8 @@ SHORTHAND = {"tex": "texts", "texs": "texts", "mnsjs": "mensajes", "mnsj": "mens
              "lisst": "list", "lits": "list", "tx": "text", "quitemen": "quitenme",
              "borremen": "borrenme", "saquemen": "saquenme", "quitenmen": "quitenme",
              "tke": "take", "lst": "list", "ot": "out", "mesages": "messages",
-             "mesage": "message", "yano": "ya no"}
+             "mesage": "message", "yano": "ya no", "aki": "aqui", "stpo": "stop",
+             "thse": "these", "tehse": "these"}
 # Real words (English or Spanish) one slip away from a request word: never rewritten.
 NOT_TYPOS = frozenset("""
     stoo sto sop top stp step shop slop stip atop store stole stove remote removes move
