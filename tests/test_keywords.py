@@ -387,7 +387,11 @@ def _clauses_with_every_substitution(body: str) -> list[str]:
     text = keywords_text._SPACES.sub(" ", text)
     parts = (keywords_text.strip_ignorable(part.strip(" "))
              for part in keywords_text._CLAUSE_BREAK.split(text))
-    return [part for part in parts if part]
+    found = [part for part in parts if part]
+    if (keywords_text._MIN_SPELLED <= len(found) <= keywords_text._MAX_SPELLED
+            and all(" " not in part for part in found)):
+        return [" ".join(found)]
+    return found
 
 
 # Letters, doubles and the characters each skip check looks for: spaces of every kind, line

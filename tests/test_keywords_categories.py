@@ -573,6 +573,24 @@ TABLE = [
     ('formal', 'Please remove my contact details from the parent text roster', OUT),
     ('lookalike_other_meaning', "Ok I'll quit calling and just text from now on", NONE),
     ('angry_emphatic', "Stop texting me or I'll block you", OUT),
+    # Twenty-first pass (heldout25): a mail signature block, an em dash and a title before a
+    # signed name, an app's signature after an emoji, hashtags, "not the right person", English
+    # nouns in Spanish requests, "esos mensajes", a word per full stop, "no es que quiera que";
+    # and their look-alikes.
+    ('keyword_noise', 'QUIT\n--\nDana Ruiz\nRuiz Plumbing', OUT),
+    ('conversation', 'See you Tuesday!\n--\nDana Ruiz\nRuiz Plumbing', NONE),
+    ('es_keyword_noise', 'BAJA — Dr. Ortega', OUT),
+    ('es_keyword_noise', 'Alto 🙏 (Enviado desde mi iPhone)', OUT),
+    ('keyword_noise', 'STOP #unsubscribe', OUT),
+    ('lookalike_other_meaning', 'Stop #blessed', REVIEW),
+    ('wrong_number', "Not the right person, I don't know any Karen", OUT),
+    ('lookalike_other_meaning', 'Is this not the right person to ask about parking?', NONE),
+    ('mixed_opt_out', 'Paren los texts porfa', OUT),
+    ('es_embedded', 'Ya vendí el carro, así que ya no necesito esos mensajes', OUT),
+    ('es_angry', 'YA. NO. ME. MANDEN. NADA.', OUT),
+    ('es_conversation', 'Sí. Gracias. Nos vemos.', NONE),
+    ('es_lookalike_negation', 'No es que quiera que paren los mensajes, solo que lleguen menos',
+     NONE),
 ]
 
 

@@ -75,7 +75,12 @@ from smsgate.consent.keywords_retract import retracted
 from smsgate.consent.keywords_rules import read, reported, reports_speech
 from smsgate.consent.keywords_short import EXCLUDED, a_quantity, respell
 from smsgate.consent.keywords_signoff import signed_keyword
-from smsgate.consent.keywords_text import MAX_RULE_CHARS, clauses, keyword_core
+from smsgate.consent.keywords_text import (
+    MAX_RULE_CHARS,
+    clauses,
+    keyword_core,
+    without_signature_block,
+)
 from smsgate.consent.keywords_typos import MORE_SLIP, MORE_SLIPS, TYPOS
 from smsgate.consent.keywords_wanted import left_alone
 
@@ -395,7 +400,7 @@ def classify(body: str | None, opt_out_type: str | None = None, *,
     of it) and the result is an opt-out. `model` replaces the shipped model (cross-validation
     in bench/keywords.py). Never raises, whatever `body` holds.
     """
-    text = body if isinstance(body, str) else ""
+    text = without_signature_block(body) if isinstance(body, str) else ""
     core = keyword_core(text) if text else None
     exact = _KEYWORDS.get(core) if core is not None else None
 

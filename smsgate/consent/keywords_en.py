@@ -359,7 +359,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     ("rule:wrong-number", "en",
      r"(?:wrong (?:number|numbr|nmbr|numer|nuber|num|no|#|person|guy|girl|lady)|wrong phone|"
-     r"wrong cell|not the right number|"
+     # "Is this not the right number to call?" asks which number to use.
+     r"wrong cell|not the right (?:number|person)(?! (?:to|for) )|"
      r"incorrect number|wrong contact|not (?:[a-z']+ ){1,3}(?:number|phone|cell) "
      r"(?:anymore|any more|any longer)|(?:is|isn't|is not) (?:[a-z']+ ){1,3}(?:number|phone) "
      r"(?:anymore|any more|any longer)|no (?:[a-z]+ )?(?:here )?by that name|"

@@ -42,7 +42,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
-     r"ofertas|notificaciones|alertas|recordatorios|avisos|spam)", True),
+     r"ofertas|notificaciones|alertas|recordatorios|avisos|spam|texts|messages)", True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     # "Cuantas veces tengo que decir ALTO": the keyword said before, demanded again.
@@ -120,7 +120,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"me interesa(?:n)?|"
      r"me interesan|"
      r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
-     r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|sus|tus|"
+     r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|esos|"
+     r"esas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
      r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
      r"sms|ser contactad[oa]|que me (?:escriban|manden|envien|contacten|sigan|vuelvan|esten)|"

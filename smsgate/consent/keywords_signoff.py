@@ -22,6 +22,7 @@ _FAREWELLS = frozenset("""
     thanks thank you u thx ty gracias please pls plz por favor porfa now ya ok okay
     tx tnx thnx thks thnks thanx thnaks thakns tks fis porfis xfa xfavor hun hon babe dear
     yoi yuo gracais grasias gracia grax grcias graciass thnk thk thnku thanku thankyou tyvm yu
+    nothanks nothankyou notinterested
     sweetie love mija mijo amigo amiga sir maam
     subscription subscriptions suscripcion mensajes messages texts sms
     att atte atentamente cordialmente sincerely respectfully
@@ -31,7 +32,9 @@ _EMPHASIS = frozenset("period periodt punto asap already immediately inmediatame
                       .split())
 # A name of one or two words signed after a dash, tilde or asterisks, to the end: "Cancel.
 # -Marge", "REVOKE ~ Big Mike", "FIN *** Memo", "CANCELAR ~la Flaca~".
-_DASHED_NAME = re.compile(r" *[-~*]+ *(?:(?:la|el|don|dona) )?([a-z]+(?: [a-z]+)?)$")
+_DASHED_NAME = re.compile(r" *[-~*\u2013\u2014]+ *"
+                          r"(?:(?:la|el|don|dona|sr|sra|srta|mr|mrs|ms|dr)\.? )?"
+                          r"([a-z]+(?: [a-z]+)?)$")
 # Words that make the words after a dash a phrase, not a name: "END - of season", "Quit - my job".
 _NOT_IN_NAMES = frozenset("""
     my the of by to a an this that who is it me you your for at in on and or not no now
@@ -49,7 +52,8 @@ _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".spli
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
 # Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
-_WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~\u201c\u201d\u00ab\u00bb]")
+# Hashtags count by their words: "OPTOUT #optout #nothanks".
+_WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~#()\u201c\u201d\u00ab\u00bb]")
 # "STOP means STOP", "STOP2END", "stop to quit", "alto para cancelar": a keyword glossed by a
 # keyword, as reply instructions write them.
 _GLOSSED = re.compile(r"([a-z]+) ?(means|2|to|para|=|is|es) ?([a-z]+)")
@@ -71,8 +75,9 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     if dashed is not None and _NOT_IN_NAMES.isdisjoint(dashed[1].split()):
         unsigned = unsigned[:dashed.start()]
     words = _WORD.findall(unsigned)
-    if unsigned != core and len(words) == 1 and words[0] in keywords:
-        return str(words[0])  # "END - sent from my Galaxy", "Cancel. -Marge"
+    lettered = [word for word in words if word.isalpha()]
+    if unsigned != core and len(lettered) == 1 and lettered[0] in keywords:
+        return str(lettered[0])  # "END - sent from my Galaxy", "Salir 🤚 (Enviado desde ...)"
     while words and words[0] in _OPENERS and words[0] not in keywords:
         words = words[1:]
     while len(words) > 3 and words[-1] in _LAUGHTER:
@@ -93,7 +98,7 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
         # "ALTO att. Don Chuy": a title and the name it goes with are the signature.
         rest = rest[:-2]
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
-    if all(word in _FAREWELLS or word in _EMPHASIS or word in FIRST_NAMES
+    if all(word in _FAREWELLS or word in _EMPHASIS or word in FIRST_NAMES or word in keywords
            or (len(word) == 1 and word.isalpha()) for word in rest):
         return str(words[0])
     return None

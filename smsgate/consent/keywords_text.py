@@ -136,6 +136,19 @@ def keyword_core(body: str) -> str | None:
     return fold_accents(strip_ignorable(core))
 
 
+# A mail-style signature block: a line holding only "--" (RFC 3676's "-- "), an em dash or
+# underscores, and everything after it ("END\n--\nRick Delgado\nDelgado HVAC LLC").
+_SIGNATURE_BLOCK = re.compile(r"\n[ \t]*(?:--|\u2014|__+)[ \t]*\n.*\Z", re.DOTALL)
+
+
+def without_signature_block(body: str) -> str:
+    """`body` without a mail-style signature block at its end, when it has text before it."""
+    if "\n" not in body:
+        return body
+    cut = _SIGNATURE_BLOCK.search(body)
+    return body[:cut.start()] if cut is not None and body[:cut.start()].strip() else body
+
+
 def _unstretch(match: re.Match[str]) -> str:
     """The stretched word `match` collapsed to its doubled spelling when that is a word,
     else with every run of one letter made single."""
@@ -148,6 +161,11 @@ def _stretched(text: str, chars: set[str]) -> bool:
     """True when some letter of `text` (whose characters are `chars`) occurs three times
     running: substring searches in C that spare most texts the _STRETCH substitution."""
     return any(ch * 3 in text for ch in chars if _LETTER.match(ch))
+
+
+# A text of this many one-word clauses, and no other, is read as one clause.
+_MIN_SPELLED = 3
+_MAX_SPELLED = 8
 
 
 def clauses(body: str) -> list[str]:
@@ -183,6 +201,9 @@ def clauses(body: str) -> list[str]:
         clause = strip_ignorable(part.strip(" "))
         if clause:
             found.append(clause)
+    if _MIN_SPELLED <= len(found) <= _MAX_SPELLED and all(" " not in c for c in found):
+        # "NO. ME. ESCRIBAN.": a word per full stop is one sentence said with emphasis.
+        return [" ".join(found)]
     return found
 
 
