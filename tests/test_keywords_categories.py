@@ -591,6 +591,23 @@ TABLE = [
     ('es_conversation', 'Sí. Gracias. Nos vemos.', NONE),
     ('es_lookalike_negation', 'No es que quiera que paren los mensajes, solo que lleguen menos',
      NONE),
+    # Twenty-second pass (heldout26): delight and disbelief at an offer, "fix your records" is
+    # no wrong number, a quoted earlier message, "enviado por", a doubled letter after the
+    # keyword, "dejen de enviarlos", Spain's "dejad", "no more event texts", "eliminr",
+    # "que borraran mi número"; and their look-alikes.
+    ('lookalike_other_meaning', 'Stop it, these prices are insane', NONE),
+    ('es_lookalike_other_meaning', '¡Para! ¿Es de verdad ese precio?', NONE),
+    ('complaint_not_stop', 'The reminder has the wrong date, fix your records please', NONE),
+    ('wrong_number', 'Not my name, please update your records', OUT),
+    ('keyword_noise', 'STOP\n\n> On Mon, Valley Dental wrote: Your cleaning is due', OUT),
+    ('conversation', 'Thanks!\n> On Mon, Valley Dental wrote: Reply STOP to opt out', NONE),
+    ('es_keyword_noise', 'Alto (enviado por dictado de voz)', OUT),
+    ('es_keyword_noise', 'BAJAA YAA', OUT),
+    ('es_plain_request', 'No me sirven las ofertas, dejen de mandarlas', OUT),
+    ('es_angry', 'Parad de escribirme ya', OUT),
+    ('plain_request', 'No more promo texts please', OUT),
+    ('es_typo', 'eliminr mi número porfa', OUT),
+    ('es_question', '¿Podrían quitar mi número de su lista?', OUT),
 ]
 
 

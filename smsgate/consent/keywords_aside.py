@@ -32,8 +32,10 @@ _ASIDE = re.compile(
     r"i'm dying|im dying|dead lol|love that|love it|so happy|"
     # a compliment to the sender or the offer: "Stop it, you're too kind", "deals r great"
     r"too kind|so kind|so sweet|too sweet|(?:you're|youre|ur|you are) the best|"
-    r"(?:are|r|is|look|looks|son|estan) (?:great|amazing|awesome|incredible|buenisim[oa]s?|"
-    r"increibles)|"
+    r"(?:are|r|is|look|looks|son|estan|esta) (?:great|amazing|awesome|incredible|insane|crazy|"
+    r"unreal|wild|fire|buenisim[oa]s?|increibles?)|"
+    # disbelief at the offer: "is this real?", "¿es de verdad?"
+    r"is (?:this|that|it) real|(?:es|sera|esta) de verdad|"
     # a halt before changing an order: "Alto, cancelen la orden que hice"
     rf"(?:cancel\w*|change|cambi\w*) {_BOOKING}|"
     # laughter

@@ -294,6 +294,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?: again)?", False),
     ("rule:no-more-texts", "en", rf"no (?:more|further|additional) (?:{_TEXTS}|contact|texting)",
      True),
+    # "no more event texts please": one word naming which texts.
+    ("rule:no-more-texts", "en", rf"no (?:more|further) [a-z]+ {_NOUN}", True),
     ("rule:no-more", "en", r"(?:no more|no thanks no more|nope no more|enough|"
                            r"that's enough|thats enough|enough already|enough is enough|"
                            r"enough of this|enough of these|no more of this)",
@@ -384,7 +386,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"used to (?:belong to|be) (?:my|his|her|[a-z]+'s) (?:number|phone|cell)|"
      r"this (?:isn't|is not|aint|ain't) [a-z]+'s (?:phone|number|cell))", True),
     ("rule:update-your-list", "en",
-     r"(?:update|fix|correct|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
+     # "fix your records" may mean a wrong appointment; "update" them means this number.
+     r"(?:update|clean|change) (?:your|the|this|ur) (?:[a-z']+ ){0,2}"
      r"(?:list|lists|records|record|contacts|contact list|database|files|info|system)", True),
     ("rule:how-to-stop", "en",
      r"(?:is there a way|is there any way|any way|anyway|is it possible|is there somewhere|"

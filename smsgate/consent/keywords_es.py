@@ -51,11 +51,13 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:que |de )?(?:decir|decirles|pedir|pedirles|repetir|repetirles|escribir|mandar|poner)"
      r"(?: que)? (?:alto|stop|basta|para|baja|que (?:paren|me den de baja|ya no))", True),
     ("rule:es-dejen-de", "es",
-     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|paren|pare|para|paras|parar|basta) d(?:e)? "
+     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|dejad|paren|pare|para|paras|parar|parad|"
+     r"basta) d(?:e)? "
      r"(?:estar (?:chingando|molestando|mandando|escribiendo|fregando|enviando|jodiendo)|"
      r"escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"
      r"enviarnos|molestar|molestarme|llamar|llamarme|contactar|contactarme|textear|"
-     r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar)", True),
+     r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar|"
+     r"enviarlos|enviarlas|mandarlos|mandarlas|escribirles)", True),
     ("rule:es-no-me-manden", "es",
      r"(?:ya )?no (?:me |m |nos )?(?:las |los |la |lo )?(?:(?:vuelvan|vuelvas|vuelva) a "
      r"(?:escribir|mandar|enviar|"
@@ -141,6 +143,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"esta )?(?:suscripcion|inscripcion|subscripcion)", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:borren|borra|borre|borrar|eliminen|elimina|elimine|eliminar|quiten|quita|quite|"
+     # "¿Sería posible que borraran mi número?"
+     r"borraran|quitaran|eliminaran|sacaran|borrasen|quitasen|"
      r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
      r"sacame|saquenme|eliminenme|quitame|borrame|remover|sakenme|sacarme|borrarme|"
      r"quitarme|eliminarme|removerme|pls remove|please remove|kiten|kita|kite|kitar|"

@@ -29,13 +29,14 @@ HEADS: dict[str, frozenset[str]] = {
         "sacarme sakenme saque saquen saquenla saquenlo saquenme solicito "
         "kiten kita kite kitar kitenme kitame kitarme sakame desinscribirme desinscribanme "
         "desinscribir quitenos quitennos saquenos saquennos borrenos borrennos eliminenos "
-        "dennos darnos bajame bajenme bajeme bajarme".split()),
+        "dennos darnos bajame bajenme bajeme bajarme borraran quitaran eliminaran sacaran "
+        "borrasen quitasen".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
         "dejame dejeme dejen dejenme largo no vayanse fuera me".split()),
     "rule:es-dejen-de": frozenset(
-        "basta deja dejan dejar deje dejen dejes para parar paras pare paren".split()),
+        "basta deja dejan dejar deje dejen dejes para parar paras pare paren dejad parad".split()),
     "rule:es-cancelar-suscripcion": frozenset(
         "quisiera quiero queremos deseo deseamos me necesito solicito favor por pueden".split()),
     "rule:es-no-mas-mensajes": frozenset(

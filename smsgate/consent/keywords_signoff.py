@@ -50,7 +50,8 @@ _LAUGHTER = frozenset("lol lmao haha jaja jajaja hahaha".split())
 _GLOSSES = frozenset("means 2 to para es is".split())
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
-_SIGNATURE = re.compile(r"\b(?:sent from|enviado desde) .*$")
+_SIGNATURE = re.compile(r"\b(?:sent from|sent via|sent with|enviado desde|enviado por|"
+                        r"enviado con) .*$")
 # Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
 # Hashtags count by their words: "OPTOUT #optout #nothanks".
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~#()\u201c\u201d\u00ab\u00bb]")
@@ -90,7 +91,8 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
         words[0] = collapse(words[0])
     if len(words) < 2 or words[0] not in keywords:
         return None
-    rest = words[1:]
+    # "ALTOO YAA": a doubled last letter on the words after it too.
+    rest = [word if word in _FAREWELLS else collapse(word) for word in words[1:]]
     if len(rest) >= 2 and rest[-2] in _FAREWELLS and rest[-1].isalpha():
         # "Quit. Thank you, Lorraine": the word after a farewell is whom it is said by or to.
         rest = rest[:-1]

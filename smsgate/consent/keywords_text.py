@@ -138,11 +138,14 @@ def keyword_core(body: str) -> str | None:
 
 # A mail-style signature block: a line holding only "--" (RFC 3676's "-- "), an em dash or
 # underscores, and everything after it ("END\n--\nRick Delgado\nDelgado HVAC LLC").
-_SIGNATURE_BLOCK = re.compile(r"\n[ \t]*(?:--|\u2014|__+)[ \t]*\n.*\Z", re.DOTALL)
+# A quoted earlier message is cut the same way: a line opening with ">" or "On ... wrote:".
+_SIGNATURE_BLOCK = re.compile(r"\n[ \t]*(?:(?:--|\u2014|__+)[ \t]*\n|>|on [^\n]{0,120} wrote:)"
+                              r".*\Z", re.DOTALL | re.IGNORECASE)
 
 
 def without_signature_block(body: str) -> str:
-    """`body` without a mail-style signature block at its end, when it has text before it."""
+    """`body` without a mail-style signature block or quoted earlier message at its end, when
+    it has text before it."""
     if "\n" not in body:
         return body
     cut = _SIGNATURE_BLOCK.search(body)

@@ -31,7 +31,7 @@ REQUEST_WORDS = (
     "unsubscribe", "cancel", "mandar", "enviar", "escribir", "borrenme", "quitarme",
     "texting", "mensajitos", "reminders", "notifications", "equivocado", "equivocada",
     "recibir", "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten",
-    "subscription", "receiving", "text", "dejen", "cancela", "bajame", "bajenme",
+    "subscription", "receiving", "text", "dejen", "cancela", "bajame", "bajenme", "eliminar",
 )
 # Spanish request words, which are also written as they sound ("resivir", "sucrisión",
 # "desuscrivanme", "ynteresa"): up to two of SOUNDS applied at once.
@@ -40,7 +40,7 @@ SPANISH_WORDS = frozenset({
     "lista", "escribirme", "mandarme", "enviarme", "quiero", "mandar", "enviar", "escribir",
     "borrenme", "quitarme", "mensajitos", "equivocado", "equivocada", "recibir",
     "suscripcion", "interesa", "hablen", "cancelen", "desuscribanme", "molesten", "dejen",
-    "cancela", "bajame", "bajenme",
+    "cancela", "bajame", "bajenme", "eliminar",
 })
 # Letters that sound alike in Latin American Spanish, as regex -> replacement.
 SOUNDS = ((r"c(?=[ei])", "s"), (r"s(?=[ei])", "c"), (r"z", "s"), (r"s", "z"), (r"b", "v"),
