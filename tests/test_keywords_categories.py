@@ -608,6 +608,19 @@ TABLE = [
     ('plain_request', 'No more promo texts please', OUT),
     ('es_typo', 'eliminr mi número porfa', OUT),
     ('es_question', '¿Podrían quitar mi número de su lista?', OUT),
+    # Twenty-third pass (heldout27): advice from "my lawyer friend", texts kept on purpose,
+    # "no hace falta que" negates, who typed it, family names and symbols in a sign-off,
+    # "borrem"; and their look-alikes.
+    ('lookalike_reported_speech', 'My lawyer buddy says to keep every text as evidence', NONE),
+    ('angry_emphatic', 'Stop texting me or you will hear from my lawyer', OUT),
+    ('lookalike_negation', "Thought about unsubscribing but I'm keeping these, they're useful",
+     NONE),
+    ('es_lookalike_negation', 'No es necesario que me borren de la lista, me gustan', NONE),
+    ('es_plain_request', 'No hace falta que me sigan mandando mensajes, gracias', OUT),
+    ('keyword_noise', 'QUIT (typed by my daughter)', OUT),
+    ('keyword_noise', 'STOP ✌️ Grandma', OUT),
+    ('es_keyword_noise', 'BAJA 🙏 abuelita', OUT),
+    ('es_typo', 'borrem mi número', OUT),
 ]
 
 

@@ -454,7 +454,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"this number) (?:as spam|to)|(?:i'm|im|i am|i will be|i'll be) reporting (?:you|this)|"
      r"i will report|i'll report|i'm going to report|(?:gonna|going to) report|reported as spam|"
      r"(?:i'll|i will) sue|"
-     r"see you in court|my lawyer|tcpa|fcc complaint|stop harassing)", True),
+     # "my lawyer friend said ..." reports advice, not a threat.
+     r"see you in court|my lawyer(?! (?:friend|buddy|said|says|told|thinks))|tcpa|"
+     r"fcc complaint|stop harassing)", True),
     ("rule:not-interested", "en",
      r"(?:not interested|no longer interested|i'm not interested|im not interested|"
      r"i am not interested|not interested anymore|no interest|not intrested|not intersted)",

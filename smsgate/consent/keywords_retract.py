@@ -61,12 +61,15 @@ _ANYWHERE = Gated(re.compile(
     # never "I don't want you to send more" or "no quiero que me sigan mandando".
     r"|(?:^ ?|\b(?:but|pero|mejor|and|y|lol|jaja) )(?:send (?:me )?more|"
     r"sigan (?:mandando|enviando|escribiendo)|(?:manden|envien) mas)\b"
+    # Kept on purpose: "so I'm keeping these", "I'll keep getting them".
+    r"|\b(?:i'm|im|i am|i'll|ill|i will|we're|we are|we'll) (?:keeping|keep|keep getting) "
+    r"(?:these|them|the texts|getting them|getting these)\b"
     # Afraid to miss them: "ya no las quiero perder", "don't want to miss any".
     r"|\b(?:no|ya no) (?:los|las) (?:quiero|queremos) perder"
     r"|\b(?:don't|do not|dont) want to miss (?:them|these|any|one|a single one|the texts|"
     r"the deals|out on (?:the )?deals)\b"
 ), """kidding jk broma keep fine ok okay good welcome bien quiero sirven estan want esta si
-    perder miss
+    perder miss keeping
     mejor instead better solo only just mantengan dejen nada loco loca ninguna claro supuesto
     absolutely course unsubscribe remove cancel take opt den borren quiten saquen send sigan
     manden envien stay remain ayudan sirven gustan encantan help helpful useful like love

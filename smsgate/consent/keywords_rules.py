@@ -144,7 +144,8 @@ _NEGATED = {
     "es": re.compile(rf"\b(?:{_NEGATORS}|nunca|jamas|ni|sin|no|para nada|no quise decir que|"
                      rf"no dije que|no digo que|no estoy diciendo que|"
                      rf"no (?:les |le |te )?(?:estoy pidiendo|pido|pedi) que|"
-                     rf"no es que (?:quiera|quiero|quisiera) que)"
+                     rf"no es que (?:quiera|quiero|quisiera) que|"
+                     rf"no (?:hace falta|es necesario) que)"
                      rf"\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.

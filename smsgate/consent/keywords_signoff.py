@@ -11,6 +11,7 @@ so "stop by, thanks bye" (more than a sign-off) stays out.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from smsgate.consent.keywords_fuzzy import collapse
 from smsgate.consent.keywords_names import FIRST_NAMES
@@ -24,6 +25,7 @@ _FAREWELLS = frozenset("""
     yoi yuo gracais grasias gracia grax grcias graciass thnk thk thnku thanku thankyou tyvm yu
     nothanks nothankyou notinterested
     sweetie love mija mijo amigo amiga sir maam
+    nana mom mama mami dad papa papi grandma grandpa granny abuela abuelo abuelita tia tio
     subscription subscriptions suscripcion mensajes messages texts sms
     att atte atentamente cordialmente sincerely respectfully
 """.split())
@@ -50,8 +52,8 @@ _LAUGHTER = frozenset("lol lmao haha jaja jajaja hahaha".split())
 _GLOSSES = frozenset("means 2 to para es is".split())
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
-_SIGNATURE = re.compile(r"\b(?:sent from|sent via|sent with|enviado desde|enviado por|"
-                        r"enviado con) .*$")
+_SIGNATURE = re.compile(r"\b(?:sent from|sent via|sent with|typed by|written by|enviado desde|"
+                        r"enviado por|enviado con|escrito por) .*$")
 # Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
 # Hashtags count by their words: "OPTOUT #optout #nothanks".
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~#()\u201c\u201d\u00ab\u00bb]")
@@ -100,7 +102,9 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
         # "ALTO att. Don Chuy": a title and the name it goes with are the signature.
         rest = rest[:-2]
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.
+    # Symbols and emoji among them ("END. ♥ Nana ♥", "SALIR 🙏 bendiciones") say nothing more.
     if all(word in _FAREWELLS or word in _EMPHASIS or word in FIRST_NAMES or word in keywords
-           or (len(word) == 1 and word.isalpha()) for word in rest):
+           or (len(word) == 1 and (word.isalpha() or unicodedata.category(word)[0] == "S"))
+           for word in rest):
         return str(words[0])
     return None

@@ -66,7 +66,7 @@ NOT_TYPOS = frozenset("""
     text tests test tets teats exts messes massages message messages messagee number
     numbers umber nuber lumber numer numbee mande manden mandes madden maden mamen menden
     mensaje mensajes escribas escribad escrian envie envies envien enven quien quite quiet
-    quiten quitan borran boren borre borrem numeros lists lisa lita listo lusta lists
+    quiten quitan borran boren borre numeros lists lisa lita listo lusta lists
     delete delet dele deleted relete list escriba sensing messaged numbed borden enviare
     mandare escribire enviame mandame escribime quieto
     recibi recibe recibo interes hable moleste cancele subscriptions
