@@ -621,6 +621,29 @@ TABLE = [
     ('keyword_noise', 'STOP ✌️ Grandma', OUT),
     ('es_keyword_noise', 'BAJA 🙏 abuelita', OUT),
     ('es_typo', 'borrem mi número', OUT),
+    # Twenty-fourth pass (heldout28): "hold on, stop", a fee never agreed to, "no es para que",
+    # a visit no longer needed, "stop doing that", an insurance "thing", the writer's own
+    # earlier request to the sender's people, "can someone remove me", "las promociones ya
+    # no", "tampoco quiero", "recibirlos", "retirarlo", "stop those", spoken signatures; and
+    # their look-alikes.
+    ('lookalike_other_meaning', 'Wait, stop, is the pickup at 3 or 4?', NONE),
+    ('plain_request', 'Wait. Stop texting me please', OUT),
+    ('complaint_not_stop', 'There is a monthly fee on my bill that I never agreed to', NONE),
+    ('question', 'Why am I getting texts I never agreed to?', OUT),
+    ('es_lookalike_negation', 'No es para que me den de baja, solo quiero cambiar mi cita', NONE),
+    ('es_lookalike_cancel_order', 'Cancelen, ya no necesito que venga el técnico', NONE),
+    ('lookalike_other_meaning', 'My dog keeps barking, how do I get him to stop doing that?',
+     NONE),
+    ('lookalike_other_meaning', 'How do I opt out of the dental insurance thing at work?', NONE),
+    ('angry_emphatic', 'I asked your office twice to stop texting me!!', OUT),
+    ('question', 'Could somebody please remove my number?', OUT),
+    ('lookalike_other_meaning', 'Can someone remove me from the carpool photo?', NONE),
+    ('es_embedded', 'Los recordatorios sí, las ofertas ya no, gracias', OUT),
+    ('es_embedded', 'Ya no voy a volver y tampoco quiero sus mensajes', OUT),
+    ('es_plain_request', 'Ya no quiero recibirlos, gracias', OUT),
+    ('es_wrong_number', 'Este no es el número de Luis, favor de retirarlo', OUT),
+    ('plain_request', 'The review requests every day are a lot. Please stop those', OUT),
+    ('keyword_noise', 'Unsubscribe (voice message)', OUT),
 ]
 
 

@@ -80,9 +80,9 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (3419, 3463, 3474),
-    ("train", "es"): (2532, 2564, 2572),
-    ("train", "mixed"): (459, 461, 461),
+    ("train", "en"): (3595, 3639, 3649),
+    ("train", "es"): (2672, 2705, 2712),
+    ("train", "mixed"): (492, 493, 493),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in

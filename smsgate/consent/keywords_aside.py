@@ -38,6 +38,11 @@ _ASIDE = re.compile(
     r"is (?:this|that|it) real|(?:es|sera|esta) de verdad|"
     # a halt before changing an order: "Alto, cancelen la orden que hice"
     rf"(?:cancel\w*|change|cambi\w*) {_BOOKING}|"
+    # a visit no longer needed: "Cancel, we found the keys. Don't need the lockout service"
+    r"(?:don't|dont|do not|no longer) need (?:the |a |your )?(?:[a-z]+ )?(?:service|visit|"
+    r"appointment|ride|pickup|tow|technician|tech|locksmith|plumber|delivery|truck)|"
+    r"(?:ya )?no (?:necesito|ocupo|necesitamos) que (?:venga|vengan|pase|pasen|vaya|vayan)|"
+    r"found (?:the|my|our) keys|encontre (?:las|mis) llaves|"
     # laughter
     r"lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|(?:je){2,}|(?:ji){2,}|xd|"
     # the price
@@ -107,4 +112,5 @@ def exclaimed(rest: list[str], before: str = "") -> bool:
         # "STOP. lol" is "STOP lol": laughter and politeness alone do not say what the
         # keyword was about.
         return False
-    return _ASIDE.search(words) is not None and _ABOUT_US.search(words) is None
+    # The aside's own words ("ya no necesito que venga el cerrajero") give no reason to leave.
+    return _ASIDE.search(words) is not None and _ABOUT_US.search(_ASIDE.sub(" . ", words)) is None

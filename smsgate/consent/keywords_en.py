@@ -88,7 +88,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:please-stop", "en", r"(?:stop|stopall|stop all|stop now|make it stop|stop already|"
      r"(?:you|u|y'all|yall|you guys) (?:can|may|could) (?:stop|quit)(?: (?:it|now|texting|"
      r"sending|messaging))?)", False),
-    ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|this spam|the spam|"
+    ("rule:stop-it", "en", r"(?:stop|quit|cut|knock) (?:it|this|that|them|these|those|this spam|"
+     r"the spam|"
      r"the madness|it out|it off)", False),
     ("rule:remove-me", "en", r"(?:remove|remove me|remove us|remove my number|remove this number|"
      r"unenroll|un enroll|disenroll)", False),
@@ -199,6 +200,11 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:no-need-to-text", "en",
      rf"(?:no|there's no|there is no) (?:need|reason|point) (?:to|in) keep(?:ing)? {_ME} "
      rf"(?:on|in) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
+    # "Can someone remove me? I've asked before."
+    ("rule:remove-me", "en",
+     r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you|u|y'all|you guys) "
+     r"(?:please |pls |plz )?(?:remove|unsubscribe|delete) (?:me|my number|this number)"
+     r"(?= *$| please| pls| plz| thanks| thank you| asap| now)", True),
     # "I'm unsubscribing from these, sorry!": the writer says they are leaving, as they write.
     ("rule:unsubscribing", "en",
      r"(?:i'm|im|i am|we're|we are) (?:now |officially |just )?(?:unsubscribing|opting out)",
@@ -397,8 +403,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"what do i text|what should i (?:text|reply|send)(?: to)?|which keyword|"
      r"what (?:word|keyword) do i)"
      r"(?: (?:to|i can|for me to|that i can|can i))? "
+     # "get them to stop doing that" is about what they do, not about texts.
      r"(?:make (?:this|these|it|them|the texts|the messages) stop|get (?:these|this|them|"
-     r"the texts|the messages|you|u) to stop|"
+     r"the texts|the messages|you|u) to stop(?! doing| happening)|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
      r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
      r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"

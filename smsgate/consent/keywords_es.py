@@ -42,7 +42,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
-     r"ofertas|notificaciones|alertas|recordatorios|avisos|spam|texts|messages)", True),
+     r"ofertas|notificaciones|alertas|recordatorios|avisos|spam|text messages|texts|messages)",
+     True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
     # "Cuantas veces tengo que decir ALTO": the keyword said before, demanded again.
@@ -100,6 +101,11 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-revoco", "es",
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro|cualquier|toda|"
      r"todo|la) (?:[a-z]+ )?(?:autorizacion|consentimiento|permiso)", True),
+    # "pero las promociones ya no, por favor": a kind of texts refused by "ya no" alone.
+    ("rule:es-no-quiero", "es",
+     r"(?:las |los |sus )?(?:promociones|promos|ofertas|anuncios|publicidad|mensajes de "
+     r"(?:promociones|ofertas|publicidad))(?: de [a-z]+)? ya no(?= *$| por favor| porfa| gracias)",
+     True),
     # "pero los mensajes de promociones ya no los quiero": the texts named first, then refused.
     ("rule:es-no-quiero", "es",
      r"(?:los |las |sus |esos |estos )?(?:mensajes|textos|promociones|promos|ofertas|"
@@ -117,12 +123,13 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"no (?:hace falta|es necesario|se necesita) (?:que )?(?:me|nos) (?:tengan|mantengan|"
      r"sigan teniendo|dejen) en (?:la |su |sus |esa |esta )?(?:lista|listas)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?no (?:las |los |la |lo )?(?:quiero|queremos|deseo|deseamos|necesito|necesitamos|"
-     r"ocupo|ocupamos|"
+     r"(?:ya )?(?:no|tampoco) (?:las |los |la |lo )?(?:quiero|queremos|deseo|deseamos|necesito|"
+     r"necesitamos|ocupo|ocupamos|"
      r"me interesa(?:n)?|"
      r"me interesan|"
      r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
-     r"(?:[a-z]+ ni )?(?:seguir|mas|recibir|volver a recibir|ningun|ninguna|estos|estas|esos|"
+     r"(?:[a-z]+ ni )?(?:seguir|mas|recibirlos|recibirlas|recibir|volver a recibir|ningun|"
+     r"ninguna|estos|estas|esos|"
      r"esas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
      r"los|las|mensajes|textos|promociones|publicidad|nada|ofertas|notificaciones|"
@@ -157,6 +164,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:borrenme|quitenme|saquenme|sakenme|kitenme|eliminenme|sacame|quitame|borrame|"
      r"dame de baja|"
      r"borrenla|borrenlo|saquenlo|saquenla|borrarlo|borrarla|eliminenlo|eliminenla|"
+     r"retirarlo|retirarla|retirenlo|retirenla|quitarlo|quitarla|eliminarlo|eliminarla|"
      r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
      r"me bajas de (?:la|su|tu|esa|esta) lista|me bajan de (?:la|su|tu|esa|esta) lista|"
      r"me (?:pueden|puedes|podrian|podria|puede) (?:unsubscribe|unsuscribe|unsub|remove|"

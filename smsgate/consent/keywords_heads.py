@@ -30,7 +30,8 @@ HEADS: dict[str, frozenset[str]] = {
         "kiten kita kite kitar kitenme kitame kitarme sakame desinscribirme desinscribanme "
         "desinscribir quitenos quitennos saquenos saquennos borrenos borrennos eliminenos "
         "dennos darnos bajame bajenme bajeme bajarme borraran quitaran eliminaran sacaran "
-        "borrasen quitasen".split()),
+        "borrasen quitasen retirarlo retirarla retirenlo retirenla quitarlo quitarla eliminarlo "
+        "eliminarla".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
@@ -45,7 +46,7 @@ HEADS: dict[str, frozenset[str]] = {
         "abstenerse abstenganse abstengase no se ya favor por les pido solicito".split()),
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya los las sus esos estos mensajes textos promociones promos "
-        "ofertas recordatorios sms".split()),
+        "ofertas recordatorios sms tampoco anuncios publicidad".split()),
     "rule:es-numero-equivocado": frozenset(
         "aqui ese este no numero se te ya persona nos me tienen tiene tienes esta es".split()),
     "rule:es-aqui-no-hay": frozenset(
@@ -94,7 +95,8 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:remove-me": frozenset(
         "ask asking be being cancel cross delete deleted drop dropped end erase exclude excluded "
         "get getting opted purge remove removed request requesting scrub strike take taken "
-        "terminate un unenroll unenrolled unsubscribed removing deleting erasing this my".split()),
+        "terminate un unenroll unenrolled unsubscribed removing deleting erasing this my can "
+        "could would will".split()),
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing my consent permission authorization authorisation".split()),

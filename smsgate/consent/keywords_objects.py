@@ -47,7 +47,7 @@ OTHER_CHANNELS = frozenset("""
 # Words of ABOUT_TEXTS that name a list, service or line of any kind; with a word of
 # _OTHER_KINDS near them ("lista de espera", "servicio de internet", "la línea ... del plan
 # familiar") they are that other thing, not our texts.
-_GENERIC = frozenset("list lists lista listas service servicio servicios line linea".split())
+_GENERIC = frozenset("list lists lista listas service servicio servicios line linea thing".split())
 _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
     streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional

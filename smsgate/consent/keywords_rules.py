@@ -145,7 +145,7 @@ _NEGATED = {
                      rf"no dije que|no digo que|no estoy diciendo que|"
                      rf"no (?:les |le |te )?(?:estoy pidiendo|pido|pedi) que|"
                      rf"no es que (?:quiera|quiero|quisiera) que|"
-                     rf"no (?:hace falta|es necesario) que)"
+                     rf"no (?:hace falta|es necesario) que|no es para que)"
                      rf"\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
@@ -251,8 +251,18 @@ MAX_CANCELLED = 16
 
 # The writer's own coming action before "quit calling" / "stop texting": "Ok I'll quit calling
 # and just text from now on" is what the writer will do, not what they ask of us.
+# The writer's own earlier request to the sender's people: "I have told your service department
+# 4 times to stop texting me".
+_TOLD_YOU = re.compile(r"\bi (?:have |had |'ve |already )?(?:told|asked) (?:you|u|y'all|you guys|"
+                       r"your [a-z]+(?: [a-z]+)?)(?: [0-9a-z]+ times)? to $")
 _OWN_ACTION = re.compile(r"\b(?:i'll|ill|i will|i'm going to|im going to|i'm gonna|im gonna|"
                          r"we'll|we will) $")
+
+
+# "a $25 late fee that I never agreed to": the writer never agreed to a charge, not to texts.
+_OTHER_AGREEMENT = re.compile(r"\b(?:fee|fees|charge|charges|plan|price|rate|terms|contract|"
+                              r"policy|amount|bill|payment|upgrade|warranty|membership|renewal) "
+                              r"(?:that |which )?(?:i |we )?$")
 
 
 def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
@@ -260,6 +270,8 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     if not prefix:
         return True
     if name == "rule:stop-texting" and _OWN_ACTION.search(prefix):
+        return False
+    if name == "rule:never-consented" and _OTHER_AGREEMENT.search(prefix):
         return False
     if lang == "es" and prefix.endswith("si ") and _OWN_CONDITION.match(core):
         # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
@@ -273,7 +285,7 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     turn = _TURN.search(prefix) is not None
     own_turn = bool(_OWN_TURN.match(core)
                     or (turn and (_IMPERATIVE.match(core) or _ABOUT_ME.search(core)))
-                    or _RELAY[lang].match(prefix)
+                    or _RELAY[lang].match(prefix) or _TOLD_YOU.search(prefix)
                     or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
@@ -416,9 +428,12 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     return _LIVE
 
 
-# A voice assistant's wake word, a clause of its own before a bare keyword: dictation picked
-# up a command meant for a speaker or a phone ("Alexa, stop"), not for the sender.
-_ASSISTANT = re.compile(r"(?:(?:hey|ok|okay|oye) )?(?:alexa|siri|google|cortana|bixby)")
+# A clause of its own before a bare keyword that shows it was said to someone else or meant
+# "wait": a voice assistant's wake word ("Alexa, stop": dictation picked up a command meant for
+# a speaker) or a call to wait ("Hold on, stop, did you say the dress is ready?").
+_NOT_TO_US = re.compile(r"(?:(?:hey|ok|okay|oye) )?(?:alexa|siri|google|cortana|bixby)|"
+                        r"hold on|hang on|wait(?: wait)?(?: a (?:sec|second|minute|min))?|whoa|"
+                        r"espera|esperen|un momento|momento")
 # Rules that are a bare keyword, which laughter or a comment after it can show was an
 # exclamation ("Stop, you're making me hungry lol"; keywords_aside).
 _BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please-stop",
@@ -429,9 +444,10 @@ _BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please
 def _taken_back(name: str, following: list[str], before: str = "") -> bool:
     """True when the clauses `following` a whole-clause rule `name` take it back ("Stop? no
     way") or show a bare keyword was an exclamation ("Stop, you're making me hungry lol") or
-    was said to a voice assistant, the clause `before` it ("Alexa, stop")."""
+    was said to a voice assistant or meant "wait", by the clause `before` it ("Alexa, stop",
+    "Hold on, stop")."""
     return retracted(following) or (name in _BARE and (
-        exclaimed(following, before) or _ASSISTANT.fullmatch(before) is not None))
+        exclaimed(following, before) or _NOT_TO_US.fullmatch(before) is not None))
 
 
 def _whole_clause(clauses: list[str], at: int) -> tuple[str, str] | None:

@@ -52,8 +52,9 @@ _LAUGHTER = frozenset("lol lmao haha jaja jajaja hahaha".split())
 _GLOSSES = frozenset("means 2 to para es is".split())
 _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".split())
 # A mail or phone signature glued on by the sender's app, to the end of the message.
-_SIGNATURE = re.compile(r"\b(?:sent from|sent via|sent with|typed by|written by|enviado desde|"
-                        r"enviado por|enviado con|escrito por) .*$")
+_SIGNATURE = re.compile(r"\b(?:(?:sent from|sent via|sent with|sent by|typed by|written by|"
+                        r"enviado desde|enviado por|enviado con|escrito por) .*|"
+                        r"(?:mensaje de voz|voice message|voice text|dictado|dictated)\b.*)$")
 # Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
 # Hashtags count by their words: "OPTOUT #optout #nothanks".
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~#()\u201c\u201d\u00ab\u00bb]")
