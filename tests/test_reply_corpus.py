@@ -66,23 +66,21 @@ def test_the_corpus_is_large_labelled_and_every_held_out_split_is_shaped_like_it
 # change to the recogniser may shorten this list, never lengthen it. A held-out split not
 # listed here may hold none (the issue: no look-alike opted out).
 KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
-    # From heldout11, heldout12, heldout17 and heldout18: "mi línea" / "la segunda línea" is the
-    # carrier's line, which the object guard reads as this number; "how do I stop it" of an
-    # alarm named in the clause before. From heldout21: a request to
-    # stay on the list that then asks for fewer duplicates (docs/keywords.md).
+    # From heldout11: "mi línea de teléfono" is the carrier's line, which the object guard
+    # reads as this number (a phone word is one of our objects); from heldout17: "how do I
+    # stop it" of an alarm named in the clause before; from heldout21: a request to stay on
+    # the list that then asks for fewer duplicates (docs/keywords.md).
     "train": {"Quiero dar de baja mi línea de teléfono",
-              "Quiero dar de baja mi línea, me cambio de compañía",
               "The alarm keeps beeping, how do I stop it? Battery is new",
-              "Quiero dar de baja la segunda línea, ya no la uso",
               "No me quiero ir de la lista, solo que ya no me manden dos veces el mismo mensaje"},
 }
 # Revocations reached per split and language, as (decided opt-out, opt-out or review) out of
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the issue's targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (3595, 3639, 3649),
-    ("train", "es"): (2672, 2705, 2712),
-    ("train", "mixed"): (492, 493, 493),
+    ("train", "en"): (3770, 3811, 3821),
+    ("train", "es"): (2814, 2847, 2854),
+    ("train", "mixed"): (520, 522, 522),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in

@@ -129,6 +129,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # One word of its own may name the texts ("stop the refill reminders").
     ("rule:stop-the-texts", "en", rf"{_STOP_VERB} {STOP_COMPOUND}{_DET}(?:[a-z]+ )?{_NOUN}",
      True),
+    # "Please cancel the texts along with the membership."
+    ("rule:stop-the-texts", "en",
+     rf"cancel (?:the|these|those|your|ur|all the|all these|all your|my) (?:[a-z]+ )?{_NOUN}",
+     True),
     # After "the"/"these"/"your", two words of their own: "stop the appointment reminder texts".
     ("rule:stop-the-texts", "en",
      rf"{_STOP_VERB} (?:the|these|those|your|ur|all the|all these|all your) "
@@ -200,6 +204,18 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:no-need-to-text", "en",
      rf"(?:no|there's no|there is no) (?:need|reason|point) (?:to|in) keep(?:ing)? {_ME} "
      rf"(?:on|in) (?:[a-z0-9']+ ){{0,3}}?{_LIST}", True),
+    # "My mom no habla inglés, she wants you to stop texting her": a request passed on for the
+    # person the texts reach.
+    ("rule:stop-texting", "en",
+     r"(?:she|he|they|my (?:mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|"
+     r"abuela|abuelo|wife|husband|aunt|uncle)) (?:wants|would like|asked|asks|needs) (?:you|u|"
+     r"y'all|you guys) to stop (?:texting|messaging|sending (?:texts )?to|contacting) "
+     r"(?:her|him|them)", True),
+    # "I would be grateful if you removed me from your distribution list."
+    ("rule:remove-me", "en",
+     r"(?:grateful|appreciate it|appreciate|thankful) if (?:you|u) (?:could |would |can )?"
+     r"(?:remove|removed|delete|deleted|unsubscribe|unsubscribed|take|took) (?:me|my number|"
+     r"this number)", True),
     # "Can someone remove me? I've asked before."
     ("rule:remove-me", "en",
      r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you|u|y'all|you guys) "
@@ -410,7 +426,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
      r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"
      r"the messages|them|it|all)|end (?:these|this|the)|remove myself|"
-     r"get out of|leave|block)", True),
+     r"get out of|leave|block|never hear from (?:you|u|y'all|you guys) again|"
+     r"not hear from (?:you|u|y'all|you guys))", True),
     # A question about the keyword asks how to leave, which is leaving: "is replying STOP
     # enough", "do I have to text STOP", "what's the command to end these?".
     ("rule:keyword-question", "en",

@@ -39,7 +39,9 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"cancelen|cancele|cancelar|cancela|cancel|corten|cortenle|terminen|basta de|ya basta de|"
      r"ya basta con|"
      r"basta con|stop con|stop a|alto a|alto con|cesen|cese|interrumpan)"
-     r"(?: ya)? (?:de )?(?:con )?(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
+     # "Cancelen la membresía y los mensajes también": the texts beside another thing.
+     r"(?: ya)? (?:de )?(?:con )?(?:(?:la|el|mi|su) [a-z]+ y )?"
+     r"(?:(?:los|las|ls|l|estos|estas|esos|esas|sus|tus|mis|el|la|"
      r"tanto|tantos|tanta|tantas|todo|todos|todas|el envio de|envio de|de) )*"
      r"(?:mensajes|mensaje|mensajitos|msjs|mjs|textos|texto|sms|promociones|publicidad|"
      r"ofertas|notificaciones|alertas|recordatorios|avisos|spam|text messages|texts|messages)",
@@ -86,8 +88,9 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:ya )?no (?:me |m |nos )?(?:sigan|esten|anden|continuen) (?:mandando|enviando|"
      r"escribiendo|molestando|contactando|textando|texteando|llamando)", True),
     ("rule:es-no-me-manden", "es",
-     r"(?:abstenerse|abstenganse|abstengase|se abstengan) de (?:enviar|mandar|contactar|"
-     r"escribir|llamar)", True),
+     r"(?:abstenerse|abstenganse|abstengase|se abstengan|se abstuvieran|se abstuviera|"
+     r"se abstenga) de (?:enviar|mandar|contactar|escribir|llamar|contactarme|contactarnos|"
+     r"escribirme|escribirnos|enviarme|enviarnos|mandarme|mandarnos|llamarme|textearme)", True),
     ("rule:es-no-me-manden", "es",
      r"(?:favor de|por favor|les pido|pido|les solicito|solicito) no (?:enviar|mandar|escribir|"
      r"contactar|llamar|molestar|textear)(?:me|nos)", True),
@@ -155,7 +158,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"quitar|saquen|saca|saque|sacar|remuevan|remueve|retiren|retira|borrenme|quitenme|"
      r"sacame|saquenme|eliminenme|quitame|borrame|remover|sakenme|sacarme|borrarme|"
      r"quitarme|eliminarme|removerme|pls remove|please remove|kiten|kita|kite|kitar|"
-     r"kitenme|kitame|kitarme|sakame|bajame|bajenme|bajeme|bajarme) "
+     r"kitenme|kitame|kitarme|sakame|bajame|bajenme|bajeme|bajarme|sacarnos|quitarnos|"
+     r"borrarnos|eliminarnos|sacanos|quitanos) "
      r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
      r"su numero|su telefono|su celular|ese numero|este celular|este telefono|"
      r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
@@ -167,6 +171,9 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"retirarlo|retirarla|retirenlo|retirenla|quitarlo|quitarla|eliminarlo|eliminarla|"
      r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
      r"me bajas de (?:la|su|tu|esa|esta) lista|me bajan de (?:la|su|tu|esa|esta) lista|"
+     # "¿Me sacan de los mensajes del golf?"
+     r"me (?:sacan|quitan|borran|eliminan|saca|quita|borra) de (?:la |su |tu |esta |esa |los |"
+     r"sus |estos )?(?:lista|listas|mensajes|textos|envios|base|grupo)|"
      r"me (?:pueden|puedes|podrian|podria|puede) (?:unsubscribe|unsuscribe|unsub|remove|"
      r"remover|borrar|quitar|sacar|eliminar|dar de baja|desuscribir)|"
      r"denme de baja|den de baja|darme de baja|dar de baja|doy de baja|me doy de baja|"

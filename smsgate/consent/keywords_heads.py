@@ -31,7 +31,7 @@ HEADS: dict[str, frozenset[str]] = {
         "desinscribir quitenos quitennos saquenos saquennos borrenos borrennos eliminenos "
         "dennos darnos bajame bajenme bajeme bajarme borraran quitaran eliminaran sacaran "
         "borrasen quitasen retirarlo retirarla retirenlo retirenla quitarlo quitarla eliminarlo "
-        "eliminarla".split()),
+        "eliminarla sacarnos quitarnos borrarnos eliminarnos sacanos quitanos".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
@@ -96,7 +96,7 @@ HEADS: dict[str, frozenset[str]] = {
         "ask asking be being cancel cross delete deleted drop dropped end erase exclude excluded "
         "get getting opted purge remove removed request requesting scrub strike take taken "
         "terminate un unenroll unenrolled unsubscribed removing deleting erasing this my can "
-        "could would will".split()),
+        "could would will grateful appreciate thankful".split()),
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing my consent permission authorization authorisation".split()),
@@ -119,11 +119,12 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:spam-report": frozenset(
         "fcc going gonna i i'll i'm im my reported reporting see stop tcpa this".split()),
     "rule:stop-texting": frozenset(
-        "cease cut discontinue end enough give halt knock pls quit stahp stawp stop".split()),
+        "cease cut discontinue end enough give halt knock pls quit stahp stawp stop she he they "
+        "my".split()),
     "rule:stop-texts-to-me": frozenset(
         "cease discontinue end halt pls quit stahp stawp stop".split()),
     "rule:stop-the-texts": frozenset(
-        "cease discontinue end halt pls quit stahp stawp stop".split()),
+        "cease discontinue end halt pls quit stahp stawp stop cancel".split()),
     "rule:stop-then": frozenset(
         "opt optout stop unsub unsubscribe".split()),
     "rule:time-you-stopped": frozenset(

@@ -10,6 +10,7 @@ families; names that are also everyday words ("will", "grace", "hope", "rosa", "
 from __future__ import annotations
 
 FIRST_NAMES = frozenset("""
+    ron ken ted tim tom bob rob ray roy joe jim jon dan sam ben
     aaliyah aaron abigail adam adrian adriana aidan aiden alan albert alberto alejandra
     alejandro alex alexa alexander alexandra alexis alfredo alice alicia alison allison alma
     alyssa amanda amber amy ana andre andrea andres andrew angela angelica anita ann anna

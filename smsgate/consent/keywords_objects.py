@@ -46,13 +46,15 @@ OTHER_CHANNELS = frozenset("""
 """.split())
 # Words of ABOUT_TEXTS that name a list, service or line of any kind; with a word of
 # _OTHER_KINDS near them ("lista de espera", "servicio de internet", "la línea ... del plan
-# familiar") they are that other thing, not our texts.
+# familiar") they are that other thing, not our texts. A "línea" given de baja is the
+# carrier's phone line ("den de baja la línea de mi hijo"), so it is a kind of its own.
 _GENERIC = frozenset("list lists lista listas service servicio servicios line linea thing".split())
 _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
     streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional
     monitoring monitoreo seguridad security carpool carpooling roster team class alberca
     piscina pool jardineria jardin lawn landscaping limpieza cleaning fumigacion plagas pest
+    linea
     mantenimiento maintenance
 """.split())
 # How many words after the core are read for such a kind.
@@ -135,7 +137,16 @@ def off_topic(matched: str, rest: str) -> bool:
             break
         if before not in _MANNER:
             obj.append(word)
-    about = ABOUT_TEXTS.intersection(obj)
+    # The phrase may name the texts past the object's first words: "from the Lakeside
+    # Community Church food pantry notifications".
+    phrase = []
+    words = _WORD.findall(rest)[:_KIND_WINDOW]
+    for before, word in zip(["", *words], words, strict=False):
+        if word in _BREAKS:
+            break
+        if before not in _MANNER:
+            phrase.append(word)
+    about = ABOUT_TEXTS.intersection(obj + phrase)
     if about and (not about <= _GENERIC or not _of_another_kind(rest)):
         return False
     if not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):

@@ -54,7 +54,9 @@ _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".spli
 # A mail or phone signature glued on by the sender's app, to the end of the message.
 _SIGNATURE = re.compile(r"\b(?:(?:sent from|sent via|sent with|sent by|typed by|written by|"
                         r"enviado desde|enviado por|enviado con|escrito por) .*|"
-                        r"(?:mensaje de voz|voice message|voice text|dictado|dictated)\b.*)$")
+                        r"(?:mensaje de voz|voice message|voice text|dictado|dictated)\b.*|"
+                        # a reference the writer quotes: "SALIR (ref 2231)"
+                        r"(?:ref|reference|folio)\b[ #:.]*[0-9a-z-]*[0-9][0-9a-z-]*)$")
 # Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
 # Hashtags count by their words: "OPTOUT #optout #nothanks".
 _WORD = re.compile(r"[a-z]+|[^\sa-z.,!\-\"'*~#()\u201c\u201d\u00ab\u00bb]")

@@ -28,6 +28,8 @@ MAX_KEYWORD_CORE = 64
 # variation selectors (which are category Mn and would otherwise block stripping "❤️").
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _WHITESPACE = re.compile(r"\s+")
+# "END!!!!1": a 1 struck with the shifted "!" is one more "!".
+_BANG_ONES = re.compile(r"!+[!1]*1[!1]*")
 _ALNUM = re.compile(r"[^\W_]")
 # A dash or underscore between two letters joins the words of a two-word keyword.
 _JOINER = re.compile("(?<=[^\\W\\d_])[-_\u2010-\u2015\u2212\ufe63\uff0d]+(?=[^\\W\\d_])")
@@ -118,6 +120,8 @@ def keyword_core(body: str) -> str | None:
     """
     if not body.isascii():  # every invisible character is outside ASCII
         body = _INVISIBLE.sub("", body)
+    if "!1" in body:
+        body = _BANG_ONES.sub("!", body)
     first = _ALNUM.search(body)
     last_reversed = _ALNUM.search(body[::-1]) if first is not None else None
     if first is None or last_reversed is None:
