@@ -665,6 +665,26 @@ TABLE = [
     ('es_formal', 'Le pido que se abstenga de escribirme', OUT),
     ('es_keyword_noise', 'BAJA (folio 5521)', OUT),
     ('es_lookalike_cancel_order', '¿Se puede cancelar la cita y hacerla por teléfono?', NONE),
+    # Twenty-sixth pass (heldout32): a service named by what it does, what the texts are about
+    # after "nada de", an infinitive request opening the clause, "me dan de baja", "las
+    # promos", "el servicio ni los mensajes", "any prior permission", coupons, "turn these
+    # reminders off", "appreciate it if you stopped", a time stamp and a shrug after a
+    # keyword; and their look-alikes.
+    ('es_lookalike_cancel_order', 'Den de baja el servicio de agua, nos cambiamos de casa', NONE),
+    ('es_angry', 'No me manden nada más de seguros, no me interesa', OUT),
+    ('es_plain_request', 'Salir de la lista por favor', OUT),
+    ('es_lookalike_other_meaning', 'Salir de la lista de espera fue rápido, gracias', NONE),
+    ('es_question', '¿Me da de baja de los mensajes?', OUT),
+    ('es_question', '¿Me pueden sacar de las promociones?', OUT),
+    ('es_embedded', 'Ya no necesitamos la limpieza ni los mensajes, gracias', OUT),
+    ('formal', 'I revoke any previous consent to receive texts', OUT),
+    ('embedded', 'Fun visit! But we live out of state, please stop the coupons', OUT),
+    ('question', 'how can I turn these alerts off?', OUT),
+    ('formal', "I'd appreciate it if you would stop texting this number", OUT),
+    ('lookalike_reported_speech', "She said she'd appreciate it if you stopped texting her mom",
+     NONE),
+    ('keyword_noise', 'CANCEL 11/30 9:05am', OUT),
+    ('keyword_noise', 'Stop ¯\\_(ツ)_/¯', OUT),
 ]
 
 

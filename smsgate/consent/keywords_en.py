@@ -32,7 +32,7 @@ _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
 _NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|"
          r"reminders|alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
          r"reminders|updates|communications|communication|emails|calls|solicitations|specials|"
-         r"daily specials|weekly specials|"
+         r"daily specials|weekly specials|coupons|discounts|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff|"
          r"promo ones|promotional ones|marketing ones|sales ones)")
@@ -211,6 +211,10 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"abuela|abuelo|wife|husband|aunt|uncle)) (?:wants|would like|asked|asks|needs) (?:you|u|"
      r"y'all|you guys) to stop (?:texting|messaging|sending (?:texts )?to|contacting) "
      r"(?:her|him|them)", True),
+    # "I'd appreciate it if you stopped sending these messages."
+    ("rule:stop-texting", "en",
+     r"(?:grateful|appreciate it|appreciate|thankful) if (?:you|u) (?:could |would |can )?"
+     r"(?:stop|stopped|quit|ceased|cease) (?:sending|texting|messaging|contacting)", True),
     # "I would be grateful if you removed me from your distribution list."
     ("rule:remove-me", "en",
      r"(?:grateful|appreciate it|appreciate|thankful) if (?:you|u) (?:could |would |can )?"
@@ -338,7 +342,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"notifications|membership to (?:these|your) texts)", False),
     ("rule:revoke-consent", "en",
      r"(?:i |i hereby |hereby )?(?:revoke|withdraw|rescind|retract|cancel|take back|remove|"
-     r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)? "
+     r"revoking|withdrawing|rescinding)(?: my| all| any| all of my| the)?"
+     r"(?: prior| previous| earlier| past| former)? "
      r"(?:consent|permission|authorization|authorisation|opt in|opt-in|agreement)", True),
     # "Consent revoked.": the withdrawal stated as done ("revoked" reaches the rules spelled
     # as the keyword REVOKE, of which keywords_fuzzy tolerates it as a slip).
@@ -423,7 +428,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:make (?:this|these|it|them|the texts|the messages) stop|get (?:these|this|them|"
      r"the texts|the messages|you|u) to stop(?! doing| happening)|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
-     r"the|them|getting|receiving|your|all|it|you)|turn (?:these|this|them|it|the texts|"
+     r"the|them|getting|receiving|your|all|it|you)|"
+     r"turn (?:these|the|your) (?:[a-z]+ )?(?:texts|messages|reminders|alerts|notifications|"
+     r"notices) off|turn (?:these|this|them|it|the texts|"
      r"the messages) off|turn off|shut off|switch off|cancel (?:these|this|the texts|"
      r"the messages|them|it|all)|end (?:these|this|the)|remove myself|"
      r"get out of|leave|block|never hear from (?:you|u|y'all|you guys) again|"

@@ -104,6 +104,10 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-revoco", "es",
      r"(?:retiro|revoco|cancelo|retirar|revocar|retiramos) (?:mi|el|nuestro|cualquier|toda|"
      r"todo|la) (?:[a-z]+ )?(?:autorizacion|consentimiento|permiso)", True),
+    # "Salir de la lista": an infinitive opening the clause is the request itself.
+    ("rule:es-borren-mi-numero", "es",
+     r"^(?:salir|salirme|sacarme|darme de baja|borrarme|quitarme|eliminarme) de (?:la |su |esta |"
+     r"sus |los |las )?(?:lista|listas|mensajes|textos|promociones|promos|alertas)", True),
     # "pero las promociones ya no, por favor": a kind of texts refused by "ya no" alone.
     ("rule:es-no-quiero", "es",
      r"(?:las |los |sus )?(?:promociones|promos|ofertas|anuncios|publicidad|mensajes de "
@@ -131,7 +135,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"me interesa(?:n)?|"
      r"me interesan|"
      r"autorizo|autorizamos|acepto) (?:el envio de |mas )?"
-     r"(?:[a-z]+ ni )?(?:seguir|mas|recibirlos|recibirlas|recibir|volver a recibir|ningun|"
+     r"(?:[a-z]+ ni |(?:el|la|los|las) [a-z]+(?: de [a-z]+)? ni )?"
+     r"(?:seguir|mas|recibirlos|recibirlas|recibir|volver a recibir|ningun|"
      r"ninguna|estos|estas|esos|"
      r"esas|sus|tus|"
      r"ser parte|formar parte|pertenecer|estar en|estar suscrit[oa]|mesajes|mensages|mensajez|"
@@ -162,7 +167,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"borrarnos|eliminarnos|sacanos|quitanos) "
      r"(?:mi numero|mi telefono|mi celular|mi cel|mi contacto|mi nombre|mis datos|"
      r"su numero|su telefono|su celular|ese numero|este celular|este telefono|"
-     r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus) (?:lista|base|mensajes|"
+     r"este numero|me|d la lista|de (?:su|la|tu|esta|los|sus|las) (?:promos|promociones|"
+     r"alertas|ofertas|lista|base|mensajes|"
      r"sistema|contactos))", True),
     ("rule:es-borren-mi-numero", "es",
      r"(?:borrenme|quitenme|saquenme|sakenme|kitenme|eliminenme|sacame|quitame|borrame|"
@@ -171,6 +177,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"retirarlo|retirarla|retirenlo|retirenla|quitarlo|quitarla|eliminarlo|eliminarla|"
      r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
      r"me bajas de (?:la|su|tu|esa|esta) lista|me bajan de (?:la|su|tu|esa|esta) lista|"
+     r"me dan de baja|me das de baja|me da de baja|"
      # "¿Me sacan de los mensajes del golf?"
      r"me (?:sacan|quitan|borran|eliminan|saca|quita|borra) de (?:la |su |tu |esta |esa |los |"
      r"sus |estos )?(?:lista|listas|mensajes|textos|envios|base|grupo)|"

@@ -31,7 +31,8 @@ HEADS: dict[str, frozenset[str]] = {
         "desinscribir quitenos quitennos saquenos saquennos borrenos borrennos eliminenos "
         "dennos darnos bajame bajenme bajeme bajarme borraran quitaran eliminaran sacaran "
         "borrasen quitasen retirarlo retirarla retirenlo retirenla quitarlo quitarla eliminarlo "
-        "eliminarla sacarnos quitarnos borrarnos eliminarnos sacanos quitanos".split()),
+        "eliminarla sacarnos quitarnos borrarnos eliminarnos sacanos quitanos salir salirme "
+        "sacarme darme borrarme quitarme eliminarme".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
@@ -120,7 +121,7 @@ HEADS: dict[str, frozenset[str]] = {
         "fcc going gonna i i'll i'm im my reported reporting see stop tcpa this".split()),
     "rule:stop-texting": frozenset(
         "cease cut discontinue end enough give halt knock pls quit stahp stawp stop she he they "
-        "my".split()),
+        "my grateful appreciate thankful".split()),
     "rule:stop-texts-to-me": frozenset(
         "cease discontinue end halt pls quit stahp stawp stop".split()),
     "rule:stop-the-texts": frozenset(

@@ -86,6 +86,9 @@ _INTRODUCERS = frozenset("""
 # A name of at most this many words after "from"/"de" is taken for the sender's.
 _NAME_WORDS = 2
 _FROM = frozenset({"from", "de"})
+# "anything about", "nada de": what follows is the subject of the texts, not another thing.
+_ANYTHING = frozenset("nada anything nothing".split())
+_ABOUT = frozenset("de sobre about regarding".split())
 # Words that make "from X" a thing of the sender's, not the sender: times and common services.
 _NOT_NAMES = frozenset("""
     today tomorrow tonight yesterday monday tuesday wednesday thursday friday saturday sunday
@@ -129,6 +132,8 @@ def off_topic(matched: str, rest: str) -> bool:
     if not following or (core_words[-1] not in _INTRODUCERS | _TRANSITIVE
                          and following[0] not in _INTRODUCERS):
         return False
+    if core_words[-1] in _ANYTHING and following[0] in _ABOUT:
+        return False  # "no me mandes más nada de techos": what the texts are about
     obj = []
     to_the_end = True
     for before, word in zip(["", *following], following, strict=False):
@@ -158,9 +163,18 @@ def off_topic(matched: str, rest: str) -> bool:
     return any(word not in _EMPTY for word in obj)
 
 
+# "el servicio de basura", "the service for the pool": a service named by what it does.
+_SERVICE_OF = re.compile(r"\b(?:servicio|service) (?:de|del|of|for) (?:the |la |el )?"
+                         r"(?!(?:mensajes|mensajitos|textos|texto|sms|text|texts|texting|messages|"
+                         r"alertas|alerts|notificaciones|notifications|recordatorios|reminders)\b)"
+                         r"[a-z]+")
+
+
 def _of_another_kind(rest: str) -> bool:
     """True when the words `rest` name a kind of list or service that is not our texts
     ("de la lista de espera", "el servicio de internet") before the next part of the sentence."""
+    if _SERVICE_OF.search(rest):
+        return True
     for word in _WORD.findall(rest)[:_KIND_WINDOW]:
         if word in _BREAKS:
             return False

@@ -255,6 +255,10 @@ MAX_CANCELLED = 16
 # 4 times to stop texting me".
 _TOLD_YOU = re.compile(r"\bi (?:have |had |'ve |already )?(?:told|asked) (?:you|u|y'all|you guys|"
                        r"your [a-z]+(?: [a-z]+)?)(?: [0-9a-z]+ times)? to $")
+# "I'd appreciate it if you stopped ...": the writer's own thanks frame their own request.
+_GRATEFUL = re.compile(r"(?:grateful|appreciate|thankful) ")
+_FIRST_PERSON = re.compile(r"\b(?:i'd|id|i would|we'd|we would|i'll|i will|i|we|i'm|im|i am) "
+                           r"(?:be |really |truly |so )?$")
 _OWN_ACTION = re.compile(r"\b(?:i'll|ill|i will|i'm going to|im going to|i'm gonna|im gonna|"
                          r"we'll|we will) $")
 
@@ -286,6 +290,7 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
     own_turn = bool(_OWN_TURN.match(core)
                     or (turn and (_IMPERATIVE.match(core) or _ABOUT_ME.search(core)))
                     or _RELAY[lang].match(prefix) or _TOLD_YOU.search(prefix)
+                    or (_GRATEFUL.match(core) and _FIRST_PERSON.search(prefix))
                     or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.

@@ -45,6 +45,10 @@ _NOT_IN_NAMES = frozenset("""
 # "Fin. Saludos desde Tegucigalpa": where a greeting comes from closes it.
 _FROM_PLACE = re.compile(r"(?:saludos|greetings|regards|bendiciones) (?:desde|from) "
                          r"[a-z]+(?: [a-z]+)?$")
+# A time stamp the writer's phone or habit adds: "***UNSUBSCRIBE*** 12/04 3:15pm".
+_STAMP = re.compile(r"(?: \d{1,2}/\d{1,2}(?:/\d{2,4})?)?(?: \d{1,2}:\d{2} ?(?:am|pm)?)?$")
+# Emoticons of several characters: "END. ¯\_(ツ)_/¯".
+_EMOTICON = re.compile(r"\s*(?:¯?\\_\(ツ(?:\)_/¯?)?|<3|\^_\^|[:;]-?[()dp])\s*")
 # Titles before a signed name: "ALTO att. Don Chuy", "STOP - Mrs. Alvarez".
 _TITLES = frozenset("don dona sr sra srta mr mrs ms miss dr".split())
 # What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
@@ -77,6 +81,7 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
             and (glossed[1] != glossed[3] or glossed[2] in _REPEATING)):
         return str(glossed[1])
     unsigned = _FROM_PLACE.sub("saludos", _SIGNATURE.sub("", core))
+    unsigned = _STAMP.sub("", _EMOTICON.sub(" ", unsigned).strip())
     dashed = _DASHED_NAME.search(unsigned)
     if dashed is not None and _NOT_IN_NAMES.isdisjoint(dashed[1].split()):
         unsigned = unsigned[:dashed.start()]
