@@ -685,6 +685,28 @@ TABLE = [
      NONE),
     ('keyword_noise', 'CANCEL 11/30 9:05am', OUT),
     ('keyword_noise', 'Stop ¯\\_(ツ)_/¯', OUT),
+    # Twenty-seventh pass (heldout34): the sender's own list named by what it is, the writer
+    # answering for the phone's owner, "ni se les ocurra", "quítenmelos", "aquí no es", a
+    # possessive name after a dash, "don't include me in", "make the reminders stop", "meant
+    # for someone else", vosotros, "no le manden", "no se me contacte", "ya les dije que ALTO",
+    # "this isn't a stop request"; and their look-alikes.
+    ('es_plain_request', 'Sáquenme de la lista del gimnasio por favor', OUT),
+    ('embedded', "I'm texting for my mom, she wants you to stop texting her", OUT),
+    ('es_embedded', 'Le respondo por mi abuela: dice que ya no quiere sus mensajes', OUT),
+    ('es_lookalike_other_meaning', 'Mi hermana dice que ya no quiere recibir sus mensajes', NONE),
+    ('es_angry', 'Ni se te ocurra volver a mandarme nada', OUT),
+    ('es_embedded', 'Los recordatorios sí, las promociones quítenmelas', OUT),
+    ('es_wrong_number', 'Aquí no es', OUT),
+    ('keyword_noise', "Unsubscribe - Tom's phone", OUT),
+    ('plain_request', "Please don't include me in the weekly texts anymore", OUT),
+    ('lookalike_cancel_order', "Please don't add me to the carpool schedule this week", NONE),
+    ('question', 'How can I make the promo texts stop?', OUT),
+    ('wrong_number', 'I think this is meant for someone else', OUT),
+    ('lookalike_other_meaning', 'Sorry, that was meant for my sister', NONE),
+    ('es_plain_request', 'No nos enviéis más promociones', OUT),
+    ('es_formal', 'Solicito que no se me envíen más mensajes', OUT),
+    ('es_angry', 'Ya te dije que BASTA', OUT),
+    ('lookalike_negation', "This isn't a stop request, when do you open?", NONE),
 ]
 
 

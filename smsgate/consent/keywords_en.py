@@ -209,8 +209,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:stop-texting", "en",
      r"(?:she|he|they|my (?:mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|"
      r"abuela|abuelo|wife|husband|aunt|uncle)) (?:wants|would like|asked|asks|needs) (?:you|u|"
-     r"y'all|you guys) to stop (?:texting|messaging|sending (?:texts )?to|contacting) "
-     r"(?:her|him|them)", True),
+     r"y'all|you guys) to (?:stop|quit) (?:texting|messaging|sending (?:texts )?to|sending|"
+     r"contacting) (?:her|him|them)", True),
     # "I'd appreciate it if you stopped sending these messages."
     ("rule:stop-texting", "en",
      r"(?:grateful|appreciate it|appreciate|thankful) if (?:you|u) (?:could |would |can )?"
@@ -220,6 +220,15 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:grateful|appreciate it|appreciate|thankful) if (?:you|u) (?:could |would |can )?"
      r"(?:remove|removed|delete|deleted|unsubscribe|unsubscribed|take|took) (?:me|my number|"
      r"this number)", True),
+    # "Please don't include me in the choir messages from now on."
+    ("rule:remove-me", "en",
+     rf"(?:don't|do not|dont|please don't|stop) (?:include|including|add|adding|put|putting) "
+     rf"(?:me|us|my number|this number) (?:in|on|to) (?:the |your |any |those |these )?"
+     rf"(?:[a-z]+ ){{0,2}}?(?:{_NOUN}|list|lists|group texts|group text)", True),
+    # "Pretty sure this is meant for someone else."
+    ("rule:wrong-number", "en",
+     r"(?:this|it|that|these|they) (?:is|was|are|were|'s) (?:meant|intended) for "
+     r"(?:someone|somebody|some one) else", True),
     # "Can someone remove me? I've asked before."
     ("rule:remove-me", "en",
      r"(?:can|could|would|will) (?:someone|somebody|anyone|anybody|you|u|y'all|you guys) "
@@ -401,7 +410,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:belong|belongs|belonging)|new owner of this number|this number (?:is|"
      r"was) (?:reassigned|recycled|new to me)|"
      r"i (?:just )?got this number|i'm not (?:[a-z']+ ){0,2}(?:who you think|the person)|"
-     r"this isn't(?! (?:spam|junk|a scam|a bot|fake|a problem|an issue|bad|annoying))|"
+     r"this isn't(?! (?:spam|junk|a scam|a bot|fake|a problem|an issue|bad|annoying|"
+     r"a stop|an? (?:opt|unsubscribe|cancel|request|complaint)))|"
      r"there is no one here named|nobody here (?:is )?named|"
      r"no one here (?:is )?named|i don't know (?:any|a|who)|"
      r"(?:belongs|belonged|goes) to (?:someone|somebody|some one) else|"
@@ -425,7 +435,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"what (?:word|keyword) do i)"
      r"(?: (?:to|i can|for me to|that i can|can i))? "
      # "get them to stop doing that" is about what they do, not about texts.
-     r"(?:make (?:this|these|it|them|the texts|the messages) stop|get (?:these|this|them|"
+     r"(?:make (?:this|these|it|them|the texts|the messages) stop|"
+     r"make (?:the|these|your) (?:[a-z]+ )?(?:texts|messages|reminders|alerts|notifications) stop|"
+     r"get (?:these|this|them|"
      r"the texts|the messages|you|u) to stop(?! doing| happening)|"
      r"opt out|optout|unsubscribe|unsub|get off|be removed|get removed|stop (?:these|this|"
      r"the|them|getting|receiving|your|all|it|you)|"

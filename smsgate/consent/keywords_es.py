@@ -48,6 +48,14 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
+    # "Ni se les ocurra volver a escribirme."
+    ("rule:es-no-me-manden", "es",
+     r"ni se (?:les|te|le) ocurra (?:volver a )?(?:escribirme|mandarme|enviarme|contactarme|"
+     r"llamarme|textearme|escribir|mandar|enviar)", True),
+    # "Ya les dije que ALTO": the keyword said before, said again.
+    ("rule:es-que-parte", "es",
+     r"(?:ya )?(?:les|te|le) (?:dije|he dicho|habia dicho|escribi|puse|mande) (?:que )?"
+     r"(?:alto|stop|basta|para|baja|ya no)(?= *$| [a-z]+ (?:veces|vez))", True),
     # "Cuantas veces tengo que decir ALTO": the keyword said before, demanded again.
     ("rule:es-que-parte", "es",
      r"(?:cuantas|cuantes|k?uantas) veces (?:mas )?(?:tengo|tendre|hay|les tengo|te tengo|debo) "
@@ -62,7 +70,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"textearme|mensajear|mensajearme|spamear|fastidiar|fregar|joder|acosarme|acosar|"
      r"enviarlos|enviarlas|mandarlos|mandarlas|escribirles)", True),
     ("rule:es-no-me-manden", "es",
-     r"(?:ya )?no (?:me |m |nos )?(?:las |los |la |lo )?(?:(?:vuelvan|vuelvas|vuelva) a "
+     r"(?:ya )?no (?:me |m |nos |le |les |se me |se nos )?(?:las |los |la |lo )?"
+     r"(?:(?:vuelvan|vuelvas|vuelva) a "
      r"(?:escribir|mandar|enviar|"
      r"contactar|llamar|molestar|textear)(?:me|nos)?|"
      # "Ya no es necesario que me escriban": the texts no longer needed, said politely; one
@@ -73,6 +82,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"manden|mandes|mande|envien|envies|envie|escriban|escribas|escriba|contacten|"
      r"mnden|manen|mamden|escrivan|enbien|embien|avisen|incluyan|agreguen|"
      r"contactes|llamen|molesten|molestes|jodan|chinguen|frieguen|fastidien|textees|texteen|"
+     r"envieis|mandeis|escribais|contacteis|contacte|escriba|envie|"
      r"siga enviando|siga mandando|siga escribiendo|sigan enviando|sigan mandando|"
      r"sigan escribiendo|sigan llegando|"
      r"quiero que me (?:manden|envien|lleguen|llegue|sigan llegando|sigan mandando|"
@@ -130,7 +140,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"no (?:hace falta|es necesario|se necesita) (?:que )?(?:me|nos) (?:tengan|mantengan|"
      r"sigan teniendo|dejen) en (?:la |su |sus |esa |esta )?(?:lista|listas)", True),
     ("rule:es-no-quiero", "es",
-     r"(?:ya )?(?:no|tampoco) (?:las |los |la |lo )?(?:quiero|queremos|deseo|deseamos|necesito|"
+     r"(?:ya )?(?:no|tampoco) (?:las |los |la |lo )?(?:quiero|queremos|quiere|quieren|deseo|"
+     r"deseamos|desea|necesito|"
      r"necesitamos|ocupo|ocupamos|"
      r"me interesa(?:n)?|"
      r"me interesan|"
@@ -175,6 +186,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"dame de baja|"
      r"borrenla|borrenlo|saquenlo|saquenla|borrarlo|borrarla|eliminenlo|eliminenla|"
      r"retirarlo|retirarla|retirenlo|retirenla|quitarlo|quitarla|eliminarlo|eliminarla|"
+     r"quitenmelos|quitenmelas|borrenmelos|borrenmelas|quitenlos|quitenlas|"
      r"quitenlo|quitenla|sacarlo|sacarla|me borren|me saquen|me quiten|me eliminen|"
      r"me bajas de (?:la|su|tu|esa|esta) lista|me bajan de (?:la|su|tu|esa|esta) lista|"
      r"me dan de baja|me das de baja|me da de baja|"
@@ -232,6 +244,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"celular|cel)(?: mal| equivocado| incorrecto)?(?= *$| (?:yo|no|nunca|porque|ya)\b)|"
      r"(?:tienen|tiene) mal (?:el|mi|este) (?:numero|telefono|celular|cel))", True),
     # A rule of its own, so the many places a text says "no" do not try it (keywords_heads).
+    # "Aquí no es, yo no conozco a la tal Sofía": not the place they meant to reach.
+    ("rule:es-aqui-no-hay", "es", r"aqui no es(?= *$)", True),
     ("rule:es-aqui-no-hay", "es",
      r"(?:aqui|en este numero|en este telefono) no (?:hay|vive|esta|existe) (?:ningun|ninguna|"
      r"nadie (?:que se llame|llamado|llamada|con ese nombre))(?: [a-z]+)?", True),

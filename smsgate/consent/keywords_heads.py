@@ -32,7 +32,8 @@ HEADS: dict[str, frozenset[str]] = {
         "dennos darnos bajame bajenme bajeme bajarme borraran quitaran eliminaran sacaran "
         "borrasen quitasen retirarlo retirarla retirenlo retirenla quitarlo quitarla eliminarlo "
         "eliminarla sacarnos quitarnos borrarnos eliminarnos sacanos quitanos salir salirme "
-        "sacarme darme borrarme quitarme eliminarme".split()),
+        "sacarme darme borrarme quitarme eliminarme"
+        " quitenmelos quitenmelas borrenmelos borrenmelas quitenlos quitenlas".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
@@ -44,14 +45,15 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-mas-mensajes": frozenset(
         "no ya".split()),
     "rule:es-no-me-manden": frozenset(
-        "abstenerse abstenganse abstengase no se ya favor por les pido solicito".split()),
+        "abstenerse abstenganse abstengase no se ya favor por les pido solicito ni".split()),
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya los las sus esos estos mensajes textos promociones promos "
         "ofertas recordatorios sms tampoco anuncios publicidad".split()),
     "rule:es-numero-equivocado": frozenset(
         "aqui ese este no numero se te ya persona nos me tienen tiene tienes esta es".split()),
     "rule:es-aqui-no-hay": frozenset(
-        "aqui en".split()),
+        "aqui en"
+        " aqui".split()),
     "rule:es-paren-los-mensajes": frozenset(
         "alto basta cancel cancela cancelar cancele cancelen "
         "cese cesen corten cortenle deten detenga detengan "
@@ -59,7 +61,8 @@ HEADS: dict[str, frozenset[str]] = {
         "ya detener desactiven desactive desactivar desactiva descontinuen descontinue "
         "descontinuar".split()),
     "rule:es-que-parte": frozenset(
-        "k q que cuantas cuantes uantas kuantas".split()),
+        "k q que cuantas cuantes uantas kuantas"
+        " ya les te le".split()),
     "rule:es-reportar": frozenset(
         "los las les voy vamos".split()),
     "rule:es-no-hace-falta": frozenset(
@@ -97,7 +100,8 @@ HEADS: dict[str, frozenset[str]] = {
         "ask asking be being cancel cross delete deleted drop dropped end erase exclude excluded "
         "get getting opted purge remove removed request requesting scrub strike take taken "
         "terminate un unenroll unenrolled unsubscribed removing deleting erasing this my can "
-        "could would will grateful appreciate thankful".split()),
+        "could would will grateful appreciate thankful"
+        " don't do dont please stop".split()),
     "rule:revoke-consent": frozenset(
         "cancel hereby i remove rescind rescinding retract revoke revoking take withdraw "
         "withdrawing my consent permission authorization authorisation".split()),
@@ -156,5 +160,6 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:wrong-number": frozenset(
         "do does doesn't doesnt don't dont i i'm incorrect is isn't new no nobody not that the "
         "there this wrong belongs belonged goes it's its there's theres used has got you "
-        "u".split()),
+        "u"
+        " these they it".split()),
 }

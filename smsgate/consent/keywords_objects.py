@@ -51,7 +51,7 @@ OTHER_CHANNELS = frozenset("""
 _GENERIC = frozenset("list lists lista listas service servicio servicios line linea thing".split())
 _OTHER_KINDS = frozenset("""
     espera waitlist waiting wait internet cable wifi tv television luz agua gas familiar family
-    streaming gimnasio gym seguro insurance credito credit alarma alarm adicional additional
+    streaming seguro insurance credito credit alarma alarm adicional additional
     monitoring monitoreo seguridad security carpool carpooling roster team class alberca
     piscina pool jardineria jardin lawn landscaping limpieza cleaning fumigacion plagas pest
     linea

@@ -269,8 +269,10 @@ _OTHER_AGREEMENT = re.compile(r"\b(?:fee|fees|charge|charges|plan|price|rate|ter
                               r"(?:that |which )?(?:i |we )?$")
 
 
-def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
-    """False when what precedes a core negates it or reports someone else's request."""
+def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: bool = False
+          ) -> bool:
+    """False when what precedes a core negates it or reports someone else's request; when the
+    writer answers `for_owner` of the phone, that person's request they pass on is theirs."""
     if not prefix:
         return True
     if name == "rule:stop-texting" and _OWN_ACTION.search(prefix):
@@ -291,7 +293,7 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "") -> bool:
                     or (turn and (_IMPERATIVE.match(core) or _ABOUT_ME.search(core)))
                     or _RELAY[lang].match(prefix) or _TOLD_YOU.search(prefix)
                     or (_GRATEFUL.match(core) and _FIRST_PERSON.search(prefix))
-                    or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)))
+                    or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)) or for_owner)
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
@@ -358,6 +360,7 @@ def _without_negated_person(clause: str) -> str:
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
 # "texts meant for someone named Tony", "you meant to text someone else" are no apology.
 _APOLOGY = re.compile(r"\b(?:my bad|oops|(?<!texts )(?<!text )(?<!messages )(?<!you )(?<!u )"
+                      r"(?<!is )(?<!are )"
                       r"meant (?:to|for)|quise|queria mandar|era para)\b")
 # A part of every _APOLOGY match: a text with none of them is not searched.
 _APOLOGY_PARTS = ("bad", "oops", "meant", "quise", "queria", "era para")
@@ -403,6 +406,13 @@ _AFTER_CHARS = 120
 _AFTER_CLAUSES = 3
 
 
+# The writer answers for the phone's owner: "Le contesto por mi papá que no sabe usar el
+# celular: dice que ya no quiere recibir sus mensajes", "I'm replying for my grandpa".
+_ANSWERING_FOR = re.compile(r"\b(?:contesto|respondo|escribo) por (?:mi|su) |"
+                            r"\b(?:replying|answering|responding|writing) (?:for|on behalf of) "
+                            r"(?:my|his|her) ")
+
+
 def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang: str,
              apologetic: bool) -> str:
     """Whether the rule `name` matched by `match` in clauses[at] is a live request, was
@@ -414,7 +424,8 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
         # "lo necesito para los recordatorios": after a word of the writer's own, "para" is
         # "for", not "stop"; only at the clause's start (politeness aside) is it a request.
         return _PASS
-    if not _live(clause[: match.start()], lang, name, match.group()):
+    for_owner = any(_ANSWERING_FOR.search(before) for before in clauses[:at + 1])
+    if not _live(clause[: match.start()], lang, name, match.group(), for_owner):
         return _CANCELLED
     rest = clause[match.end():match.end() + _AFTER_CHARS]
     # A take-back first: "unsubscribe me from the catalog but keep texts" is then settled,

@@ -36,7 +36,7 @@ _EMPHASIS = frozenset("period periodt punto asap already immediately inmediatame
 # -Marge", "REVOKE ~ Big Mike", "FIN *** Memo", "CANCELAR ~la Flaca~".
 _DASHED_NAME = re.compile(r" *[-~*\u2013\u2014]+ *"
                           r"(?:(?:la|el|don|dona|sr|sra|srta|mr|mrs|ms|dr)\.? )?"
-                          r"([a-z]+(?: [a-z]+)?)$")
+                          r"([a-z']+(?: [a-z]+)?)$")
 # Words that make the words after a dash a phrase, not a name: "END - of season", "Quit - my job".
 _NOT_IN_NAMES = frozenset("""
     my the of by to a an this that who is it me you your for at in on and or not no now
