@@ -707,6 +707,24 @@ TABLE = [
     ('es_formal', 'Solicito que no se me envíen más mensajes', OUT),
     ('es_angry', 'Ya te dije que BASTA', OUT),
     ('lookalike_negation', "This isn't a stop request, when do you open?", NONE),
+    # Twenty-eighth pass (heldout36): "tampoco es para que" negates, a radio sign-off, a plea
+    # about the writer after an aside, "this was meant for someone else", "que dejéis de",
+    # SALIR and FIN as clauses, "quiero dejar de recibir", "the 7am workout pings", "don't
+    # text it anymore", "sacar a mi abuela de la lista"; and their look-alikes.
+    ('es_lookalike_negation', 'Tampoco es para que me borren, solo era una queja', NONE),
+    ('keyword_noise', 'END 10-4', OUT),
+    ('embedded', 'We moved away lol please take me off this reminder thing', OUT),
+    ('lookalike_reported_speech', 'My son says please take me off the roster', NONE),
+    ('wrong_number', 'I believe this was meant for someone else', OUT),
+    ('lookalike_other_meaning', 'Sorry, this was meant for my sister', NONE),
+    ('es_angry', 'Que dejéis de mandarme mensajes, joder', OUT),
+    ('es_keyword_noise', 'Salirrr', OUT),
+    ('es_lookalike_other_meaning', 'Fin de la historia', NONE),
+    ('es_plain_request', 'Quisiera dejar de recibir estos mensajes', OUT),
+    ('plain_request', 'Can you stop the 6am class pings please', OUT),
+    ('wrong_number', 'New number here, please do not text it anymore', OUT),
+    ('es_question', '¿Pueden sacar a mi papá de la lista?', OUT),
+    ('es_lookalike_cancel_order', 'Saquen a mi hija de la lista del camión, yo la llevo', NONE),
 ]
 
 

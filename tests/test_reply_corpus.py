@@ -78,9 +78,9 @@ KNOWN_FALSE_OPT_OUTS: dict[str, set[str]] = {
 # the total (docs/keywords.md): floors against regressions. A held-out split not listed here
 # is held to the targets (TARGET_RECALL, counted strictly).
 REACHED = {
-    ("train", "en"): (4143, 4187, 4199),
-    ("train", "es"): (3104, 3138, 3146),
-    ("train", "mixed"): (572, 574, 574),
+    ("train", "en"): (4337, 4377, 4388),
+    ("train", "es"): (3242, 3275, 3283),
+    ("train", "mixed"): (598, 600, 600),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in

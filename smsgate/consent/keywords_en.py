@@ -32,7 +32,7 @@ _IT = r"(?:them|these|those|it|this|that|this one|these ones)"
 _NOUN = (r"(?:messages|message|texts|text|text messages|txts|txt|msgs|msg|sms|sms messages|"
          r"reminders|alerts|notifications|notices|promotions|promos|offers|deals|ads|spam|marketing|"
          r"reminders|updates|communications|communication|emails|calls|solicitations|specials|"
-         r"daily specials|weekly specials|coupons|discounts|"
+         r"daily specials|weekly specials|coupons|discounts|pings|notifs|notis|"
          r"marketing messages|marketing texts|promotional messages|promotional texts|"
          r"automated messages|automated texts|junk|garbage|crap|shit|bs|nonsense|stuff|"
          r"promo ones|promotional ones|marketing ones|sales ones)")
@@ -136,7 +136,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     # After "the"/"these"/"your", two words of their own: "stop the appointment reminder texts".
     ("rule:stop-the-texts", "en",
      rf"{_STOP_VERB} (?:the|these|those|your|ur|all the|all these|all your) "
-     rf"{STOP_COMPOUND}[a-z]+ [a-z]+ {_NOUN}(?= |$)", True),
+     rf"{STOP_COMPOUND}[a-z0-9]+ [a-z]+ {_NOUN}(?= |$)", True),
     # What is sent may be named in a few words of its own when the verb of sending or "to this
     # number" says it is our texts: "stop sending prescription reminders to this number".
     ("rule:stop-texting", "en",
@@ -315,7 +315,7 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:do not|don't|dont|never|please don't|please do not) (?:ever )?(?:again )?"
      rf"(?:text|txt|message|msg|contact|sms|call|email|spam|bother|send|reach out to|reach|"
      rf"reach out (?:by|via|over|through))"
-     rf" (?:{_ME}|{_TEXTS}|more|any more|anymore)", True),
+     rf" (?:{_ME}|{_TEXTS}|more|any more|anymore|it(?= anymore| any more| again| ever))", True),
     ("rule:do-not-text", "en",
      r"(?:do not|don't|dont|please don't|please do not) keep (?:texting|txting|messaging|sending|"
      r"contacting|calling|emailing|bothering|spamming)", True),

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-keyword-clause", "es",
-     r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|"
+     r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|salir|salirme|"
+     r"fin|"
      r"desuscribirme|baja|de baja|no mas|ya no mas|ya basta|basta ya|para ya|ya para|alto ya|"
      r"parenle|parale|ya parenle|ya parale|alto ya no|ya alto|stop ya|ya stop|no mas mensajes|"
      r"para de una vez)", False),
@@ -48,6 +49,15 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      True),
     ("rule:es-que-parte", "es",
      r"(?:que|k|q) parte de (?:alto|stop|no|para|basta|ya no)", True),
+    # "¿Podés sacar a mi abuela de la lista?": someone of the writer's taken off.
+    ("rule:es-borren-mi-numero", "es",
+     r"(?:saquen|sacar|saca|quiten|quitar|quita|borren|borrar|borra|eliminen|eliminar|elimina|"
+     r"sacas|quitas) a (?:mi|su) [a-z]+ de (?:la |su |sus |esta |los )?(?:lista|base|mensajes|"
+     r"textos)", True),
+    # "Quiero dejar de recibir sus textos."
+    ("rule:es-no-quiero", "es",
+     r"(?:quiero|queremos|quisiera|quisieramos|deseo|deseamos|me gustaria) dejar de (?:recibir|"
+     r"recibirlos|recibirlas|estar en)", True),
     # "Ni se les ocurra volver a escribirme."
     ("rule:es-no-me-manden", "es",
      r"ni se (?:les|te|le) ocurra (?:volver a )?(?:escribirme|mandarme|enviarme|contactarme|"
@@ -62,7 +72,8 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:que |de )?(?:decir|decirles|pedir|pedirles|repetir|repetirles|escribir|mandar|poner)"
      r"(?: que)? (?:alto|stop|basta|para|baja|que (?:paren|me den de baja|ya no))", True),
     ("rule:es-dejen-de", "es",
-     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|dejad|paren|pare|para|paras|parar|parad|"
+     r"(?:dejen|deja|dejes|deje|dejar|dejan|dejen ya|dejad|dejeis|paren|pare|para|paras|parar|"
+     r"parad|pareis|"
      r"basta) d(?:e)? "
      r"(?:estar (?:chingando|molestando|mandando|escribiendo|fregando|enviando|jodiendo)|"
      r"escribir|escribirme|escribirnos|mandar|mandarme|mandarnos|enviar|enviarme|"

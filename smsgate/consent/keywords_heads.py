@@ -33,13 +33,16 @@ HEADS: dict[str, frozenset[str]] = {
         "borrasen quitasen retirarlo retirarla retirenlo retirenla quitarlo quitarla eliminarlo "
         "eliminarla sacarnos quitarnos borrarnos eliminarnos sacanos quitanos salir salirme "
         "sacarme darme borrarme quitarme eliminarme"
-        " quitenmelos quitenmelas borrenmelos borrenmelas quitenlos quitenlas".split()),
+        " quitenmelos quitenmelas borrenmelos borrenmelas quitenlos quitenlas"
+        " sacar saca quitar quita borrar borra eliminar elimina sacas quitas saquen quiten"
+        " borren eliminen".split()),
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
         "dejame dejeme dejen dejenme largo no vayanse fuera me".split()),
     "rule:es-dejen-de": frozenset(
-        "basta deja dejan dejar deje dejen dejes para parar paras pare paren dejad parad".split()),
+        "basta deja dejan dejar deje dejen dejes para parar paras pare paren dejad parad"
+        " dejeis pareis".split()),
     "rule:es-cancelar-suscripcion": frozenset(
         "quisiera quiero queremos deseo deseamos me necesito solicito favor por pueden".split()),
     "rule:es-no-mas-mensajes": frozenset(
@@ -48,7 +51,8 @@ HEADS: dict[str, frozenset[str]] = {
         "abstenerse abstenganse abstengase no se ya favor por les pido solicito ni".split()),
     "rule:es-no-quiero": frozenset(
         "no preferiria prefiero ya los las sus esos estos mensajes textos promociones promos "
-        "ofertas recordatorios sms tampoco anuncios publicidad".split()),
+        "ofertas recordatorios sms tampoco anuncios publicidad"
+        " quisiera quisieramos deseo deseamos me queremos quiero".split()),
     "rule:es-numero-equivocado": frozenset(
         "aqui ese este no numero se te ya persona nos me tienen tiene tienes esta es".split()),
     "rule:es-aqui-no-hay": frozenset(

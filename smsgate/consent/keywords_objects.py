@@ -54,7 +54,7 @@ _OTHER_KINDS = frozenset("""
     streaming seguro insurance credito credit alarma alarm adicional additional
     monitoring monitoreo seguridad security carpool carpooling roster team class alberca
     piscina pool jardineria jardin lawn landscaping limpieza cleaning fumigacion plagas pest
-    linea
+    linea autobus camion transporte
     mantenimiento maintenance
 """.split())
 # How many words after the core are read for such a kind.

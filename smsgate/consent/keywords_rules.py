@@ -145,7 +145,8 @@ _NEGATED = {
                      rf"no dije que|no digo que|no estoy diciendo que|"
                      rf"no (?:les |le |te )?(?:estoy pidiendo|pido|pedi) que|"
                      rf"no es que (?:quiera|quiero|quisiera) que|"
-                     rf"no (?:hace falta|es necesario) que|no es para que)"
+                     rf"no (?:hace falta|es necesario) que|(?:no|tampoco) es para que|"
+                     rf"tampoco es que)"
                      rf"\b(?: [\w']+){{0,3}} $"),
 }
 # Someone else's words or doings, a condition or a past fact, anywhere before the core.
@@ -233,6 +234,8 @@ _EFFECT_QUESTION = re.compile(r"\b(?:does|will|would|did|do) (?:that|this|it|"
                               r"(?: (?!ever\b)[\w']+){0,2} $")
 # Someone asked the writer to pass on a request about the writer themself ("my granddaughter
 # says to tell you to remove me"): the writer makes it theirs by passing it on.
+# "... lol please take me off": a plea about the writer just before the request is theirs.
+_PLEASE = re.compile(r"\b(?:please|pls|plz|kindly) $")
 _FOR_ME = re.compile(r"\b(?:says|said|told me|wants me|asked me) to (?:tell|ask) (?:you|u|y'all|"
                      r"you guys|ya) (?:to )?$")
 _ABOUT_ME = re.compile(r"\b(?:me|my number|this number|my phone|my name)\b")
@@ -293,7 +296,8 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: boo
                     or (turn and (_IMPERATIVE.match(core) or _ABOUT_ME.search(core)))
                     or _RELAY[lang].match(prefix) or _TOLD_YOU.search(prefix)
                     or (_GRATEFUL.match(core) and _FIRST_PERSON.search(prefix))
-                    or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)) or for_owner)
+                    or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)) or for_owner
+                    or (_PLEASE.search(prefix) and _ABOUT_ME.search(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
@@ -360,7 +364,7 @@ def _without_negated_person(clause: str) -> str:
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
 # "texts meant for someone named Tony", "you meant to text someone else" are no apology.
 _APOLOGY = re.compile(r"\b(?:my bad|oops|(?<!texts )(?<!text )(?<!messages )(?<!you )(?<!u )"
-                      r"(?<!is )(?<!are )"
+                      r"(?<!is )(?<!are )(?<!this was )"
                       r"meant (?:to|for)|quise|queria mandar|era para)\b")
 # A part of every _APOLOGY match: a text with none of them is not searched.
 _APOLOGY_PARTS = ("bad", "oops", "meant", "quise", "queria", "era para")

@@ -59,6 +59,7 @@ _OPENERS = frozenset("ok okay hi hey hello yes yeah si hola please pls plz".spli
 _SIGNATURE = re.compile(r"\b(?:(?:sent from|sent via|sent with|sent by|typed by|written by|"
                         r"enviado desde|enviado por|enviado con|escrito por) .*|"
                         r"(?:mensaje de voz|voice message|voice text|dictado|dictated)\b.*|"
+                        r"(?:10[ -]?4 ?)?over and out|10[ -]?4|"
                         # a reference the writer quotes: "SALIR (ref 2231)"
                         r"(?:ref|reference|folio)\b[ #:.]*[0-9a-z-]*[0-9][0-9a-z-]*)$")
 # Marks around a keyword or before initials ("*ALTO*", "optout ~K.R.") are no words.
