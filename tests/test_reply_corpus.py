@@ -81,11 +81,15 @@ REACHED = {
     ("train", "en"): (4337, 4377, 4388),
     ("train", "es"): (3242, 3275, 3283),
     ("train", "mixed"): (598, 600, 600),
+    # heldout38, run once on the twenty-eighth pass (1aff512), the shipped code.
+    ("heldout38", "en"): (181, 182, 183),
+    ("heldout38", "es"): (141, 144, 145),
+    ("heldout38", "mixed"): (28, 28, 29),
 }
 # Replies that must not opt out but are sent to review, at most (a person decides; the brand's
 # texts to the number pause meanwhile). A split not listed here has no bound yet. The two in
 # train are the bare "no thanks" and "no gracias", which go to review by design.
-LOOKALIKES_IN_REVIEW = {"train": 2}
+LOOKALIKES_IN_REVIEW = {"train": 2, "heldout38": 1}
 
 
 def _floors(split: str, lang: str, total: int) -> tuple[int, int]:
