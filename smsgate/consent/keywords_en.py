@@ -227,7 +227,9 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      rf"(?:[a-z]+ ){{0,2}}?(?:{_NOUN}|list|lists|group texts|group text)", True),
     # "Pretty sure this is meant for someone else."
     ("rule:wrong-number", "en",
-     r"(?:this|it|that|these|they) (?:is|was|are|were|'s) (?:meant|intended) for "
+     r"(?:(?<=this is )|(?<=this was )|(?<=it is )|(?<=it was )|(?<=it's )|(?<=that is )|"
+     r"(?<=that was )|(?<=that's )|(?<=these are )|(?<=these were )|(?<=they are )|"
+     r"(?<=they were ))(?:meant|intended) for "
      r"(?:someone|somebody|some one) else", True),
     # "Can someone remove me? I've asked before."
     ("rule:remove-me", "en",
@@ -242,7 +244,8 @@ ENGLISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?:i'm|im|i am|we're|we are) (?:going to|gonna|about to) (?:opt out|unsubscribe)", True),
     # "I think you meant to text someone else": a wrong number, said of the sender.
     ("rule:wrong-number", "en",
-     r"(?:you|u) (?:must have |probably |might have )?meant to (?:text|message|reach|contact|"
+     r"(?:(?<=you )|(?<=u )|(?<=you must have )|(?<=you probably )|(?<=you might have ))"
+     r"meant to (?:text|message|reach|contact|"
      r"send (?:this|that|these) to) (?:someone|somebody|some one) else", True),
     # "can u turn off the specials"
     ("rule:turned-off", "en",

@@ -11,6 +11,11 @@ someone else's words ("dile que deje de escribirme").
 
 from __future__ import annotations
 
+# A kind of texts named just before "ya" ("las promociones ya no"), read as a look-behind.
+_KIND_BEFORE = ("(?:" + "|".join(f"(?<={word} )" for word in (
+    "promociones", "promos", "ofertas", "anuncios", "publicidad", "mensajes", "textos",
+    "recordatorios", "sms")) + ")")
+
 SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-keyword-clause", "es",
      r"(?:alto|basta|para|parar|pare|paren|detener|detente|cancelar|desuscribir|salir|salirme|"
@@ -56,15 +61,16 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"textos)", True),
     # "Quiero dejar de recibir sus textos."
     ("rule:es-no-quiero", "es",
-     r"(?:quiero|queremos|quisiera|quisieramos|deseo|deseamos|me gustaria) dejar de (?:recibir|"
-     r"recibirlos|recibirlas|estar en)", True),
+     r"(?:quiero|queremos|quisiera|quisieramos|deseo|deseamos|(?<=me )gustaria) dejar de "
+     r"(?:recibir|recibirlos|recibirlas|estar en)", True),
     # "Ni se les ocurra volver a escribirme."
     ("rule:es-no-me-manden", "es",
+     # The core opens at "ni": as a look-behind it would read as a negation of the request.
      r"ni se (?:les|te|le) ocurra (?:volver a )?(?:escribirme|mandarme|enviarme|contactarme|"
      r"llamarme|textearme|escribir|mandar|enviar)", True),
     # "Ya les dije que ALTO": the keyword said before, said again.
     ("rule:es-que-parte", "es",
-     r"(?:ya )?(?:les|te|le) (?:dije|he dicho|habia dicho|escribi|puse|mande) (?:que )?"
+     r"(?:(?<=les )|(?<=te )|(?<=le ))(?:dije|he dicho|habia dicho|escribi|puse|mande) (?:que )?"
      r"(?:alto|stop|basta|para|baja|ya no)(?= *$| [a-z]+ (?:veces|vez))", True),
     # "Cuantas veces tengo que decir ALTO": the keyword said before, demanded again.
     ("rule:es-que-parte", "es",
@@ -129,21 +135,19 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
     ("rule:es-borren-mi-numero", "es",
      r"^(?:salir|salirme|sacarme|darme de baja|borrarme|quitarme|eliminarme) de (?:la |su |esta |"
      r"sus |los |las )?(?:lista|listas|mensajes|textos|promociones|promos|alertas)", True),
-    # "pero las promociones ya no, por favor": a kind of texts refused by "ya no" alone.
+    # "pero las promociones ya no, por favor": a kind of texts refused by "ya no" alone. The
+    # texts are named just before "ya" (a look-behind), so the rule is tried only at "ya".
     ("rule:es-no-quiero", "es",
-     r"(?:las |los |sus )?(?:promociones|promos|ofertas|anuncios|publicidad|mensajes de "
-     r"(?:promociones|ofertas|publicidad))(?: de [a-z]+)? ya no(?= *$| por favor| porfa| gracias)",
-     True),
+     rf"{_KIND_BEFORE}ya no(?= *$| por favor| porfa| gracias)", True),
     # "pero los mensajes de promociones ya no los quiero": the texts named first, then refused.
     ("rule:es-no-quiero", "es",
-     r"(?:los |las |sus |esos |estos )?(?:mensajes|textos|promociones|promos|ofertas|"
-     r"recordatorios|sms)(?: de [a-z]+)? ya no (?:los |las )?(?:quiero|queremos|necesito|"
+     rf"{_KIND_BEFORE}ya no (?:los |las )?(?:quiero|queremos|necesito|"
      r"necesitamos|deseo|deseamos|ocupo)"
      # "ya no las quiero perder" wants them kept.
      r"(?! (?:perder|perderme|dejar|cancelar|quitar|borrar|eliminar))", True),
     # "Voy a bloquear este número si siguen": the threat first, its condition after.
     ("rule:es-amenaza", "es",
-     r"(?:los |las |lo |la |les |te )?(?:voy|vamos) a (?:bloquear|reportar|denunciar|demandar)"
+     r"(?:voy|vamos) a (?:bloquear|reportar|denunciar|demandar)"
      r"(?: (?:este numero|su numero|el numero|a ustedes|este|esto))? si (?:me |nos )?"
      r"(?:siguen|vuelven|sigue|vuelve|continuan|mandan|escriben)", True),
     # "Ya no hace falta que me tengan en la lista de mensajes": no reason left to keep it.
@@ -243,7 +247,7 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"contacto|telefono|celular)|"
      r"(?:este|ese) (?:numero|telefono|celular|cel) (?:ya )?no es (?:de|del|mio)|"
      # "está equivocado el número", not "el número de piezas" (a count).
-     r"(?:esta|es) (?:equivocado|incorrecto) (?:el|este|ese|su) numero"
+     r"(?:(?<=esta )|(?<=es ))(?:equivocado|incorrecto) (?:el|este|ese|su) numero"
      r"(?! de (?!telefono|celular|cel\b))|"
      r"(?:ya )?no (?:usa|tiene|ocupa) (?:este|ese) (?:numero|telefono|celular|cel)|"
      r"ya no es de (?:mi |la |el )?[a-z]+(?= *$| (?:actualicen|borren|quiten|favor|por))|"
@@ -294,6 +298,6 @@ SPANISH_RULES: tuple[tuple[str, str, str, bool], ...] = (
      r"(?<!semana )largo(?= *$| de aqui| de mi)|"
      # "¡Fuera de mi teléfono!", "Me tienen harta con tanto mensaje".
      r"fuera de (?:mi|este) (?:telefono|celular|cel|numero|vida)|"
-     r"me (?:tienen|tiene|tienes) (?:harta|harto|hartos|hartas) con (?:tanto|tantos|sus|los|"
+     r"(?<=me )(?:tienen|tiene|tienes) (?:harta|harto|hartos|hartas) con (?:tanto|tantos|sus|los|"
      r"estos|este|tu|tus) (?:mensaje|mensajes|textos|texto|sms|promociones|mensajitos))", True),
 )

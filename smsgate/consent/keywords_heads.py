@@ -39,7 +39,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-como-me-doy-de-baja": frozenset(
         "como donde hay puedo que se que".split()),
     "rule:es-dejame-en-paz": frozenset(
-        "dejame dejeme dejen dejenme largo no vayanse fuera me".split()),
+        "dejame dejeme dejen dejenme largo no vayanse fuera tienen tiene tienes".split()),
     "rule:es-dejen-de": frozenset(
         "basta deja dejan dejar deje dejen dejes para parar paras pare paren dejad parad"
         " dejeis pareis".split()),
@@ -50,11 +50,11 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:es-no-me-manden": frozenset(
         "abstenerse abstenganse abstengase no se ya favor por les pido solicito ni".split()),
     "rule:es-no-quiero": frozenset(
-        "no preferiria prefiero ya los las sus esos estos mensajes textos promociones promos "
-        "ofertas recordatorios sms tampoco anuncios publicidad"
-        " quisiera quisieramos deseo deseamos me queremos quiero".split()),
+        "no preferiria prefiero ya tampoco quisiera quisieramos deseo deseamos queremos quiero "
+        "gustaria".split()),
     "rule:es-numero-equivocado": frozenset(
-        "aqui ese este no numero se te ya persona nos me tienen tiene tienes esta es".split()),
+        "aqui ese este no numero se te ya persona nos me tienen tiene tienes equivocado "
+        "incorrecto".split()),
     "rule:es-aqui-no-hay": frozenset(
         "aqui en"
         " aqui".split()),
@@ -65,8 +65,7 @@ HEADS: dict[str, frozenset[str]] = {
         "ya detener desactiven desactive desactivar desactiva descontinuen descontinue "
         "descontinuar".split()),
     "rule:es-que-parte": frozenset(
-        "k q que cuantas cuantes uantas kuantas"
-        " ya les te le".split()),
+        "k q que cuantas cuantes uantas kuantas dije he habia escribi puse mande".split()),
     "rule:es-reportar": frozenset(
         "los las les voy vamos".split()),
     "rule:es-no-hace-falta": frozenset(
@@ -116,7 +115,7 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:get-off-texts": frozenset(
         "get be go".split()),
     "rule:es-amenaza": frozenset(
-        "si un otro los las lo la les te voy vamos".split()),
+        "si un otro voy vamos".split()),
     "rule:es-basta-con": frozenset(
         "ya basta".split()),
     "rule:one-more-text": frozenset(
@@ -128,8 +127,8 @@ HEADS: dict[str, frozenset[str]] = {
     "rule:spam-report": frozenset(
         "fcc going gonna i i'll i'm im my reported reporting see stop tcpa this".split()),
     "rule:stop-texting": frozenset(
-        "cease cut discontinue end enough give halt knock pls quit stahp stawp stop she he they "
-        "my grateful appreciate thankful".split()),
+        "cease cut discontinue end enough give halt knock pls quit stahp stawp stop my grateful "
+        "appreciate thankful she he they".split()),
     "rule:stop-texts-to-me": frozenset(
         "cease discontinue end halt pls quit stahp stawp stop".split()),
     "rule:stop-the-texts": frozenset(
@@ -163,7 +162,6 @@ HEADS: dict[str, frozenset[str]] = {
         "want we we'd wish would".split()),
     "rule:wrong-number": frozenset(
         "do does doesn't doesnt don't dont i i'm incorrect is isn't new no nobody not that the "
-        "there this wrong belongs belonged goes it's its there's theres used has got you "
-        "u"
-        " these they it".split()),
+        "there this wrong belongs belonged goes it's its there's theres used has got meant "
+        "intended".split()),
 }

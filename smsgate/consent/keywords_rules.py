@@ -247,6 +247,9 @@ _OWN_SENDING = re.compile(r"(?:ya )?no (?:mande|envie)\b")
 
 # A negator and the words after it span at most this many words ("no need to" + 3 words).
 _NEGATION_WORDS = 8
+# The other patterns anchored at a prefix's end span at most this many words ("i have told your
+# service department 4 times to").
+_NEAR_WORDS = 12
 # Rule matches a guard may reject in one message before the rules give up on it: each check
 # reads the whole prefix, so "don't stop texting me" x 70 would otherwise cost milliseconds.
 MAX_CANCELLED = 16
@@ -278,9 +281,13 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: boo
     writer answers `for_owner` of the phone, that person's request they pass on is theirs."""
     if not prefix:
         return True
-    if name == "rule:stop-texting" and _OWN_ACTION.search(prefix):
+    # The patterns anchored at the prefix's end read only its last words: a search of a long
+    # prefix from every position would cost far more than the match can span.
+    parts = prefix.rsplit(" ", _NEAR_WORDS)
+    near = prefix if len(parts) <= _NEAR_WORDS else " " + " ".join(parts[1:])
+    if name == "rule:stop-texting" and _OWN_ACTION.search(near):
         return False
-    if name == "rule:never-consented" and _OTHER_AGREEMENT.search(prefix):
+    if name == "rule:never-consented" and _OTHER_AGREEMENT.search(near):
         return False
     if lang == "es" and prefix.endswith("si ") and _OWN_CONDITION.match(core):
         # "¿Y si ya no quiero recibir sus mensajes?": the condition is the request itself.
@@ -291,13 +298,13 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: boo
     # "my grandson says to tell you to stop, so please stop": after "so"/"but"/"pero" the
     # writer speaks for themself, in an order or about themself ("my daughter quit dance, so
     # no need to keep me on the list"); only a negation can cancel that.
-    turn = _TURN.search(prefix) is not None
+    turn = _TURN.search(near) is not None
     own_turn = bool(_OWN_TURN.match(core)
                     or (turn and (_IMPERATIVE.match(core) or _ABOUT_ME.search(core)))
-                    or _RELAY[lang].match(prefix) or _TOLD_YOU.search(prefix)
-                    or (_GRATEFUL.match(core) and _FIRST_PERSON.search(prefix))
-                    or (_FOR_ME.search(prefix) and _ABOUT_ME.search(core)) or for_owner
-                    or (_PLEASE.search(prefix) and _ABOUT_ME.search(core)))
+                    or _RELAY[lang].match(prefix) or _TOLD_YOU.search(near)
+                    or (_GRATEFUL.match(core) and _FIRST_PERSON.search(near))
+                    or (_FOR_ME.search(near) and _ABOUT_ME.search(core)) or for_owner
+                    or (_PLEASE.search(near) and _ABOUT_ME.search(core)))
     # _NEGATED is anchored at the end: the last few words hold any match, and reading only
     # them keeps a long prefix from costing a search from every position.
     words = prefix.rsplit(" ", _NEGATION_WORDS)
@@ -417,6 +424,17 @@ _ANSWERING_FOR = re.compile(r"\b(?:contesto|respondo|escribo) por (?:mi|su) |"
                             r"(?:my|his|her) ")
 
 
+_ANSWERING_WORDS = ("contesto", "respondo", "escribo", "replying", "answering", "responding",
+                    "writing")
+
+
+def _answering_for(clauses: list[str]) -> bool:
+    """True when one of `clauses` says the writer answers for the phone's owner; the regex runs
+    only where one of its verbs is (a substring test in C)."""
+    return any(any(word in clause for word in _ANSWERING_WORDS) and _ANSWERING_FOR.search(clause)
+               for clause in clauses)
+
+
 def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang: str,
              apologetic: bool) -> str:
     """Whether the rule `name` matched by `match` in clauses[at] is a live request, was
@@ -428,8 +446,8 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
         # "lo necesito para los recordatorios": after a word of the writer's own, "para" is
         # "for", not "stop"; only at the clause's start (politeness aside) is it a request.
         return _PASS
-    for_owner = any(_ANSWERING_FOR.search(before) for before in clauses[:at + 1])
-    if not _live(clause[: match.start()], lang, name, match.group(), for_owner):
+    if not _live(clause[: match.start()], lang, name, match.group(),
+                 _answering_for(clauses[:at + 1])):
         return _CANCELLED
     rest = clause[match.end():match.end() + _AFTER_CHARS]
     # A take-back first: "unsubscribe me from the catalog but keep texts" is then settled,
