@@ -232,10 +232,10 @@ _EFFECT_QUESTION = re.compile(r"\b(?:does|will|would|did|do) (?:that|this|it|"
                               r"replying|responding|texting|sending|saying|typing|writing|"
                               r"stop|alto|end|quit|cancel|unsubscribe|optout)"
                               r"(?: (?!ever\b)[\w']+){0,2} $")
-# Someone asked the writer to pass on a request about the writer themself ("my granddaughter
-# says to tell you to remove me"): the writer makes it theirs by passing it on.
 # "... lol please take me off": a plea about the writer just before the request is theirs.
 _PLEASE = re.compile(r"\b(?:please|pls|plz|kindly) $")
+# Someone asked the writer to pass on a request about the writer themself ("my granddaughter
+# says to tell you to remove me"): the writer makes it theirs by passing it on.
 _FOR_ME = re.compile(r"\b(?:says|said|told me|wants me|asked me) to (?:tell|ask) (?:you|u|y'all|"
                      r"you guys|ya) (?:to )?$")
 _ABOUT_ME = re.compile(r"\b(?:me|my number|this number|my phone|my name)\b")
@@ -255,8 +255,6 @@ _NEAR_WORDS = 12
 MAX_CANCELLED = 16
 
 
-# The writer's own coming action before "quit calling" / "stop texting": "Ok I'll quit calling
-# and just text from now on" is what the writer will do, not what they ask of us.
 # The writer's own earlier request to the sender's people: "I have told your service department
 # 4 times to stop texting me".
 _TOLD_YOU = re.compile(r"\bi (?:have |had |'ve |already )?(?:told|asked) (?:you|u|y'all|you guys|"
@@ -265,10 +263,10 @@ _TOLD_YOU = re.compile(r"\bi (?:have |had |'ve |already )?(?:told|asked) (?:you|
 _GRATEFUL = re.compile(r"(?:grateful|appreciate|thankful) ")
 _FIRST_PERSON = re.compile(r"\b(?:i'd|id|i would|we'd|we would|i'll|i will|i|we|i'm|im|i am) "
                            r"(?:be |really |truly |so )?$")
+# The writer's own coming action before "quit calling" / "stop texting": "Ok I'll quit calling
+# and just text from now on" is what the writer will do, not what they ask of us.
 _OWN_ACTION = re.compile(r"\b(?:i'll|ill|i will|i'm going to|im going to|i'm gonna|im gonna|"
                          r"we'll|we will) $")
-
-
 # "a $25 late fee that I never agreed to": the writer never agreed to a charge, not to texts.
 _OTHER_AGREEMENT = re.compile(r"\b(?:fee|fees|charge|charges|plan|price|rate|terms|contract|"
                               r"policy|amount|bill|payment|upgrade|warranty|membership|renewal) "
@@ -422,8 +420,6 @@ _AFTER_CLAUSES = 3
 _ANSWERING_FOR = re.compile(r"\b(?:contesto|respondo|escribo) por (?:mi|su) |"
                             r"\b(?:replying|answering|responding|writing) (?:for|on behalf of) "
                             r"(?:my|his|her) ")
-
-
 _ANSWERING_WORDS = ("contesto", "respondo", "escribo", "replying", "answering", "responding",
                     "writing")
 
