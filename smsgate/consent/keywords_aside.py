@@ -97,11 +97,23 @@ _AFTER_CHARS = 120
 _NAH = re.compile(r"(?:nah+|naw)(?: (?:lol+|lmao+|(?:ha){2,}h?|(?:ja){2,}))*")
 
 
+# A clause of its own before a bare keyword that shows it was said to someone else or meant
+# "wait": a voice assistant's wake word ("Alexa, stop": dictation picked up a command meant for
+# a speaker) or a call to wait ("Hold on, stop, did you say the dress is ready?").
+_NOT_TO_US = re.compile(r"(?:(?:hey|ok|okay|oye) )?(?:alexa|siri|google|cortana|bixby)|"
+                        r"hold on|hang on|wait(?: wait)?(?: a (?:sec|second|minute|min))?|whoa|"
+                        r"espera|esperen|un momento|momento")
+
+
 def exclaimed(rest: list[str], before: str = "") -> bool:
     """True when the words `rest` after a bare keyword (the rest of its clause, then the
     clauses after it) show the keyword was an exclamation: a sign of an aside and nothing
     about the texts, the sender, the number or a reason to leave, there or in the clause
-    `before` it ("terrible amount of texts. Please stop. I'll come back...")."""
+    `before` it ("terrible amount of texts. Please stop. I'll come back..."); or the clause
+    `before` shows it was said to someone else or meant "wait" ("Alexa, stop", "Hold on,
+    stop")."""
+    if _NOT_TO_US.fullmatch(before):
+        return True
     if before and _ABOUT_US.search(before[-_AFTER_CHARS:]):
         return False
     words = " ".join(part.strip() for part in rest if part.strip())[:_AFTER_CHARS]

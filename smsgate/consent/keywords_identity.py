@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 
 from smsgate.consent.keywords_names import FIRST_NAMES
-from smsgate.consent.keywords_text import TITLE_ABBREVIATIONS, words
+from smsgate.consent.keywords_text import TITLE_WORDS, words
 
 # A title before a surname ("Mr. Delgado", "la señora García") stands for a name; a denial
 # by name needs a first name or one of these in the text.
-_TITLE_WORDS = frozenset(TITLE_ABBREVIATIONS) | {"miss", "senor", "senora", "don", "dona"}
+_TITLE_WORDS = TITLE_WORDS | {"senor", "senora"}
 _TITLE = rf"(?:{'|'.join(sorted(_TITLE_WORDS))})\.? [a-z]+"
 # A denial followed by the word that must be a first name (checked against FIRST_NAMES).
 _NOT_NAME = {

@@ -128,30 +128,27 @@ def off_topic(matched: str, rest: str) -> bool:
         # another kind, named in the core or right after it.
         return about <= _GENERIC and (not _OTHER_KINDS.isdisjoint(core_words)
                                       or _of_another_kind(rest))
-    following = _WORD.findall(rest)[:WINDOW]
+    phrase_words = _WORD.findall(rest)[:_KIND_WINDOW]
+    following = phrase_words[:WINDOW]
     if not following or (core_words[-1] not in _INTRODUCERS | _TRANSITIVE
                          and following[0] not in _INTRODUCERS):
         return False
     if core_words[-1] in _ANYTHING and following[0] in _ABOUT:
         return False  # "no me mandes más nada de techos": what the texts are about
-    obj = []
+    # The object is the phrase's first WINDOW words; the phrase may name the texts further on
+    # ("from the Lakeside Community Church food pantry notifications").
+    obj: list[str] = []
+    phrase: list[str] = []
     to_the_end = True
-    for before, word in zip(["", *following], following, strict=False):
+    for at, (before, word) in enumerate(zip(["", *phrase_words], phrase_words, strict=False)):
         if word in _BREAKS:
-            to_the_end = False
-            break
-        if before not in _MANNER:
-            obj.append(word)
-    # The phrase may name the texts past the object's first words: "from the Lakeside
-    # Community Church food pantry notifications".
-    phrase = []
-    words = _WORD.findall(rest)[:_KIND_WINDOW]
-    for before, word in zip(["", *words], words, strict=False):
-        if word in _BREAKS:
+            to_the_end = at >= WINDOW
             break
         if before not in _MANNER:
             phrase.append(word)
-    about = ABOUT_TEXTS.intersection(obj + phrase)
+            if at < WINDOW:
+                obj.append(word)
+    about = ABOUT_TEXTS.intersection(phrase)
     if about and (not about <= _GENERIC or not _of_another_kind(rest)):
         return False
     if not _SENDER.isdisjoint(obj[:_SENDER_WORDS]):

@@ -47,7 +47,7 @@ from smsgate.consent.keywords_objects import (
     other_channel,
 )
 from smsgate.consent.keywords_retract import retracted
-from smsgate.consent.keywords_text import words
+from smsgate.consent.keywords_text import Gated, words
 
 _RULES = ENGLISH_RULES + SPANISH_RULES
 # All weak cores in one anchored alternation and all strong cores in one searched alternation,
@@ -273,6 +273,13 @@ _OTHER_AGREEMENT = re.compile(r"\b(?:fee|fees|charge|charges|plan|price|rate|ter
                               r"(?:that |which )?(?:i |we )?$")
 
 
+def _last_words(prefix: str, count: int) -> str:
+    """The end of `prefix` that holds its last `count` words (all of it when shorter), with the
+    space before them, so a pattern opening with \\b still matches at the first."""
+    parts = prefix.rsplit(" ", count)
+    return prefix if len(parts) <= count else " " + " ".join(parts[1:])
+
+
 def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: bool = False
           ) -> bool:
     """False when what precedes a core negates it or reports someone else's request; when the
@@ -281,8 +288,7 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: boo
         return True
     # The patterns anchored at the prefix's end read only its last words: a search of a long
     # prefix from every position would cost far more than the match can span.
-    parts = prefix.rsplit(" ", _NEAR_WORDS)
-    near = prefix if len(parts) <= _NEAR_WORDS else " " + " ".join(parts[1:])
+    near = _last_words(prefix, _NEAR_WORDS)
     if name == "rule:stop-texting" and _OWN_ACTION.search(near):
         return False
     if name == "rule:never-consented" and _OTHER_AGREEMENT.search(near):
@@ -303,10 +309,8 @@ def _live(prefix: str, lang: str, name: str = "", core: str = "", for_owner: boo
                     or (_GRATEFUL.match(core) and _FIRST_PERSON.search(near))
                     or (_FOR_ME.search(near) and _ABOUT_ME.search(core)) or for_owner
                     or (_PLEASE.search(near) and _ABOUT_ME.search(core)))
-    # _NEGATED is anchored at the end: the last few words hold any match, and reading only
-    # them keeps a long prefix from costing a search from every position.
-    words = prefix.rsplit(" ", _NEGATION_WORDS)
-    tail = prefix if len(words) <= _NEGATION_WORDS else " " + " ".join(words[1:])
+    # _NEGATED is anchored at the end too, and spans fewer words.
+    tail = _last_words(prefix, _NEGATION_WORDS)
     if _EFFECT_QUESTION.search(tail):
         # "does that stop the appt reminders too?": a question about what a reply does.
         return False
@@ -367,19 +371,17 @@ def _without_negated_person(clause: str) -> str:
 
 
 # "Sorry, wrong number" is the sender's own mistake, not a report that we have the wrong one.
-# "texts meant for someone named Tony", "you meant to text someone else" are no apology.
-_APOLOGY = re.compile(r"\b(?:my bad|oops|(?<!texts )(?<!text )(?<!messages )(?<!you )(?<!u )"
-                      r"(?<!is )(?<!are )(?<!this was )"
-                      r"meant (?:to|for)|quise|queria mandar|era para)\b")
-# A part of every _APOLOGY match: a text with none of them is not searched.
-_APOLOGY_PARTS = ("bad", "oops", "meant", "quise", "queria", "era para")
+# "texts meant for someone named Tony", "you meant to text someone else" are no apology. No
+# alternative spans a line break, so one search of the joined clauses reads each of them.
+_APOLOGY = Gated(re.compile(
+    r"\b(?:my bad|oops|(?<!texts )(?<!text )(?<!messages )(?<!you )(?<!u )(?<!is )(?<!are )"
+    r"(?<!this was )meant (?:to|for)|quise|queria mandar|era para)\b"),
+    "bad oops meant quise queria era")
 
 
 def _apologetic(clauses: list[str]) -> bool:
     """True when a clause of `clauses` apologises for a message sent by mistake."""
-    joined = "\n".join(clauses)
-    return any(part in joined for part in _APOLOGY_PARTS) and any(
-        _APOLOGY.search(clause) for clause in clauses)
+    return _APOLOGY.search("\n".join(clauses)) is not None
 
 
 _WRONG_NUMBER = frozenset({"rule:wrong-number", "rule:es-numero-equivocado",
@@ -417,18 +419,15 @@ _AFTER_CLAUSES = 3
 
 # The writer answers for the phone's owner: "Le contesto por mi papá que no sabe usar el
 # celular: dice que ya no quiere recibir sus mensajes", "I'm replying for my grandpa".
-_ANSWERING_FOR = re.compile(r"\b(?:contesto|respondo|escribo) por (?:mi|su) |"
-                            r"\b(?:replying|answering|responding|writing) (?:for|on behalf of) "
-                            r"(?:my|his|her) ")
-_ANSWERING_WORDS = ("contesto", "respondo", "escribo", "replying", "answering", "responding",
-                    "writing")
+_ANSWERING_FOR = Gated(re.compile(
+    r"\b(?:contesto|respondo|escribo) por (?:mi|su) |"
+    r"\b(?:replying|answering|responding|writing) (?:for|on behalf of) (?:my|his|her) "),
+    "contesto respondo escribo replying answering responding writing")
 
 
 def _answering_for(clauses: list[str]) -> bool:
-    """True when one of `clauses` says the writer answers for the phone's owner; the regex runs
-    only where one of its verbs is (a substring test in C)."""
-    return any(any(word in clause for word in _ANSWERING_WORDS) and _ANSWERING_FOR.search(clause)
-               for clause in clauses)
+    """True when one of `clauses` says the writer answers for the phone's owner."""
+    return _ANSWERING_FOR.search("\n".join(clauses)) is not None
 
 
 def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang: str,
@@ -462,12 +461,6 @@ def _verdict(clauses: list[str], at: int, match: re.Match[str], name: str, lang:
     return _LIVE
 
 
-# A clause of its own before a bare keyword that shows it was said to someone else or meant
-# "wait": a voice assistant's wake word ("Alexa, stop": dictation picked up a command meant for
-# a speaker) or a call to wait ("Hold on, stop, did you say the dress is ready?").
-_NOT_TO_US = re.compile(r"(?:(?:hey|ok|okay|oye) )?(?:alexa|siri|google|cortana|bixby)|"
-                        r"hold on|hang on|wait(?: wait)?(?: a (?:sec|second|minute|min))?|whoa|"
-                        r"espera|esperen|un momento|momento")
 # Rules that are a bare keyword, which laughter or a comment after it can show was an
 # exclamation ("Stop, you're making me hungry lol"; keywords_aside).
 _BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please-stop",
@@ -477,11 +470,9 @@ _BARE = frozenset({"rule:keyword-clause", "rule:es-keyword-clause", "rule:please
 
 def _taken_back(name: str, following: list[str], before: str = "") -> bool:
     """True when the clauses `following` a whole-clause rule `name` take it back ("Stop? no
-    way") or show a bare keyword was an exclamation ("Stop, you're making me hungry lol") or
-    was said to a voice assistant or meant "wait", by the clause `before` it ("Alexa, stop",
-    "Hold on, stop")."""
-    return retracted(following) or (name in _BARE and (
-        exclaimed(following, before) or _NOT_TO_US.fullmatch(before) is not None))
+    way") or show a bare keyword was an exclamation ("Stop, you're making me hungry lol",
+    "Hold on, stop", keywords_aside)."""
+    return retracted(following) or (name in _BARE and exclaimed(following, before))
 
 
 def _whole_clause(clauses: list[str], at: int) -> tuple[str, str] | None:

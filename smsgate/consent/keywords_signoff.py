@@ -15,6 +15,7 @@ import unicodedata
 
 from smsgate.consent.keywords_fuzzy import collapse
 from smsgate.consent.keywords_names import FIRST_NAMES
+from smsgate.consent.keywords_text import TITLE_WORDS
 
 # Longer messages are more than a keyword and its sign-off.
 _MAX_CHARS = 60
@@ -35,7 +36,7 @@ _EMPHASIS = frozenset("period periodt punto asap already immediately inmediatame
 # A name of one or two words signed after a dash, tilde or asterisks, to the end: "Cancel.
 # -Marge", "REVOKE ~ Big Mike", "FIN *** Memo", "CANCELAR ~la Flaca~".
 _DASHED_NAME = re.compile(r" *[-~*\u2013\u2014]+ *"
-                          r"(?:(?:la|el|don|dona|sr|sra|srta|mr|mrs|ms|dr)\.? )?"
+                          rf"(?:(?:la|el|{'|'.join(sorted(TITLE_WORDS))})\.? )?"
                           r"([a-z']+(?: [a-z]+)?)$")
 # Words that make the words after a dash a phrase, not a name: "END - of season", "Quit - my job".
 _NOT_IN_NAMES = frozenset("""
@@ -49,8 +50,6 @@ _FROM_PLACE = re.compile(r"(?:saludos|greetings|regards|bendiciones) (?:desde|fr
 _STAMP = re.compile(r"(?: \d{1,2}/\d{1,2}(?:/\d{2,4})?)?(?: \d{1,2}:\d{2} ?(?:am|pm)?)?$")
 # Emoticons of several characters: "END. ¯\_(ツ)_/¯".
 _EMOTICON = re.compile(r"\s*(?:¯?\\_\(ツ(?:\)_/¯?)?|<3|\^_\^|[:;]-?[()dp])\s*")
-# Titles before a signed name: "ALTO att. Don Chuy", "STOP - Mrs. Alvarez".
-_TITLES = frozenset("don dona sr sra srta mr mrs ms miss dr".split())
 # What may open the message before the keyword: "Ok STOP thanks hun", "Hi, ALTO por favor".
 _LAUGHTER = frozenset("lol lmao haha jaja jajaja hahaha".split())
 _GLOSSES = frozenset("means 2 to para es is".split())
@@ -107,7 +106,7 @@ def signed_keyword(core: str, keywords: frozenset[str]) -> str | None:
     if len(rest) >= 2 and rest[-2] in _FAREWELLS and rest[-1].isalpha():
         # "Quit. Thank you, Lorraine": the word after a farewell is whom it is said by or to.
         rest = rest[:-1]
-    if len(rest) >= 2 and rest[-2] in _TITLES and len(rest[-1]) > 1 and rest[-1].isalpha():
+    if len(rest) >= 2 and rest[-2] in TITLE_WORDS and len(rest[-1]) > 1 and rest[-1].isalpha():
         # "ALTO att. Don Chuy": a title and the name it goes with are the signature.
         rest = rest[:-2]
     # A lone letter is an initial ("quit -j"); the rest must be sign-off words or a name.

@@ -57,6 +57,8 @@ _QUOTED = re.compile("(?:^|(?<=\\s))[\"'\u201c\u2018][^\"'\u201d\u2019\n]{1,80}[
 _WRONG_HASH = re.compile(r"\bwrong\s*#")
 # Abbreviated titles, whose dot before a name is no sentence end ("not Mr. Thompson's cell").
 TITLE_ABBREVIATIONS = ("mr", "mrs", "ms", "dr", "sr", "sra", "srta")
+# Titles that stand before a name, abbreviated or not ("Mrs. Alvarez", "Don Chuy").
+TITLE_WORDS = frozenset(TITLE_ABBREVIATIONS) | {"miss", "don", "dona"}
 _TITLE_DOT = re.compile(rf"\b({'|'.join(TITLE_ABBREVIATIONS)})\.(?= [a-z])")
 _TITLES = tuple(f"{title}. " for title in TITLE_ABBREVIATIONS)
 # Cheap tests that let clauses() skip a whole-text substitution that cannot apply.
